@@ -1,0 +1,103 @@
+"""The ``scoping`` command: one sub-command per stage, and ``run`` for the main job.
+
+User errors (bad files, wrong options) print one line starting ``error:`` and exit
+with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ScopingError
+
+
+class _Group(click.Group):
+    """A click group that turns ScopingError into one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except ScopingError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="scoping")
+def main() -> None:
+    """Evidence-scoping workbench: ingest literature exports and build briefing packs."""
+
+
+@main.command()
+def formats() -> None:
+    """List the export formats that can be read."""
+    from .io import formats as known
+
+    for name, label in known().items():
+        click.echo(f"{name:12s} {label}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Folder for records.parquet and ingest_report.json.")
+@click.option("--searches", type=click.Path(path_type=Path), default=None,
+              help="Search log (searches.yml) to check; default: one beside the folder.")
+@click.option("--keep-going", is_flag=True,
+              help="List unreadable files in the report instead of stopping.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(paths: tuple[Path, ...], out: Path, searches: Path | None, keep_going: bool,
+           quiet: bool) -> None:
+    """Read export files and folders into OUT/records.parquet."""
+    from .ingest import ingest as run_ingest
+
+    result = run_ingest(list(paths), out, searches=searches, keep_going=keep_going,
+                        progress=not quiet)
+    _summary(result, out)
+
+
+def _summary(result, out: Path) -> None:
+    totals = result.totals
+    synthetic = totals["synthetic_demo_records"]
+    if synthetic:
+        click.echo(f"NOTE: {synthetic} records are SYNTHETIC DEMONSTRATION records, not evidence.")
+    click.echo(f"{totals['files']} files: {totals['records_in_files']} records found, "
+               f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
+               f"{totals['problems']} problems reported -> {out / 'records.parquet'}")
+    for f in result.files:
+        for p in f.problems:
+            if p.severity == "error":
+                click.echo(f"  rejected: {p.message()}")
+    for issue in result.search_log.get("issues", []):
+        click.echo(f"  search log: {issue['file']}: {issue['issue']} ({issue['detail']})")
+    for item in result.unreadable:
+        click.echo(f"  unreadable: {item['reason']}")
+
+
+@main.command()
+@click.option("--out", default=Path("corpus/demo"), type=click.Path(path_type=Path),
+              show_default=True, help="Folder for the demonstration corpus.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@click.option("--studies", default=240, show_default=True, help="Distinct invented studies.")
+def demo(out: Path, seed: int, studies: int) -> None:
+    """Write the SYNTHETIC demonstration corpus (invented records, not evidence)."""
+    from .demo import generate
+
+    raw = generate(out, n_studies=studies, seed=seed)
+    click.echo(f"wrote the synthetic demonstration corpus to {raw} (seed {seed}).")
+
+
+@main.command()
+@click.option("--workspace", default=Path("."), type=click.Path(path_type=Path),
+              show_default=True, help="Folder holding corpus/ (and build/ for outputs).")
+@click.option("--seed", default=2026, show_default=True, help="Seed of the demo corpus.")
+def run(workspace: Path, seed: int) -> None:
+    """The main job: run the pipeline on corpus/raw, or on the demonstration corpus."""
+    from .pipeline import run_all
+
+    outcome = run_all(workspace, seed=seed)
+    click.echo(outcome)

@@ -1,0 +1,224 @@
+"""Ingest: export files and folders in, ``records.parquet`` and ``ingest_report.json`` out.
+
+Files are taken in sorted path order and records in file order, so the same inputs
+always give byte-identical outputs. Every record is accounted for: the report gives,
+per file, records found = records read + records rejected, with each problem's line
+and reason. When a search log (``corpus/searches.yml``) is given, the files and the
+log are checked against each other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+from tqdm import tqdm
+
+from .demo import is_synthetic
+from .errors import InputError, ScopingError
+from .io import ReadResult, read
+from .records import FIELDS, LIST_FIELDS
+
+#: File names that are never exports (notes, logs, OS clutter).
+IGNORED_NAMES = frozenset({"searches.yml", "searches.yaml", "README.md", "README.txt",
+                           "SOURCES.md", "Thumbs.db", "desktop.ini"})
+#: Keys every search log entry must have (PRISMA-S items).
+SEARCH_KEYS = ("file", "database", "interface", "date_searched", "search_string",
+               "hits_reported")
+#: Column types of ``records.parquet``.
+SCHEMA = pa.schema(
+    [("record_id", pa.string())]
+    + [(n, pa.list_(pa.string()) if n in LIST_FIELDS else
+        pa.int32() if n == "year" else pa.string()) for n in FIELDS]
+    + [("source_file", pa.string()), ("source_sha256", pa.string()),
+       ("source_format", pa.string()), ("source_dialect", pa.string()),
+       ("source_encoding", pa.string()), ("database", pa.string()),
+       ("record_number", pa.int32()), ("line", pa.int32()), ("raw", pa.string())]
+)
+
+
+@dataclass
+class IngestResult:
+    """What an ingest run produced."""
+
+    files: list[ReadResult]
+    search_log: dict[str, Any] = field(default_factory=dict)
+    unreadable: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """Counts over all files."""
+        return {
+            "files": len(self.files),
+            "files_unreadable": len(self.unreadable),
+            "records_in_files": sum(f.records_in_file for f in self.files),
+            "records_read": sum(len(f.records) for f in self.files),
+            "records_rejected": sum(f.rejected for f in self.files),
+            "problems": sum(len(f.problems) for f in self.files),
+            "synthetic_demo_records": sum(_synthetic(f) for f in self.files),
+        }
+
+    def report(self) -> dict[str, Any]:
+        """The ingest report as plain data (no times: it must be reproducible)."""
+        return {
+            "files": [f.summary() | {"synthetic_demo_records": _synthetic(f)}
+                      for f in self.files],
+            "unreadable_files": self.unreadable,
+            "search_log": self.search_log,
+            "totals": self.totals,
+        }
+
+
+def _synthetic(result: ReadResult) -> int:
+    return sum(1 for r in result.records if is_synthetic(r.title, r.notes))
+
+
+def find_inputs(paths: list[str | Path]) -> list[Path]:
+    """Files named, and files found (recursively) in folders named, in sorted order.
+
+    Hidden files and :data:`IGNORED_NAMES` inside folders are skipped.
+    """
+    found: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for item in path.rglob("*"):
+                rel = item.relative_to(path)
+                if item.is_file() and item.name not in IGNORED_NAMES and not any(
+                    part.startswith(".") for part in rel.parts
+                ):
+                    found.add(item)
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise InputError(f"{given}: no such file or folder; check the path.")
+    if not found:
+        raise InputError(f"no export files found in {', '.join(map(str, paths))}; put the "
+                         "exports (RIS, BibTeX, CSV, XML...) there and run again.")
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def read_all(files: list[Path], *, keep_going: bool = False, progress: bool = True
+             ) -> IngestResult:
+    """Read every file; a file that cannot be read at all stops the run unless
+    ``keep_going``, in which case it is listed as unreadable in the report."""
+    result = IngestResult(files=[])
+    bar = tqdm(files, desc="ingest", unit="file", disable=None if progress else True)
+    for path in bar:
+        bar.set_postfix_str(path.name[:30])
+        try:
+            result.files.append(read(path, name=path.as_posix()))
+        except ScopingError as exc:
+            if not keep_going:
+                raise
+            result.unreadable.append({"path": path.as_posix(), "reason": str(exc)})
+    return result
+
+
+def _load_log(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); "
+                         "fix the search log.") from None
+    searches = data.get("searches") if isinstance(data, dict) else None
+    if not isinstance(searches, list):
+        raise InputError(f"{path}: expected a top-level 'searches:' list; see the README "
+                         "for the layout of the search log.")
+    for number, entry in enumerate(searches, start=1):
+        missing = [k for k in SEARCH_KEYS if not isinstance(entry, dict) or k not in entry]
+        if missing:
+            raise InputError(f"{path}: search {number} lacks {', '.join(missing)}; every "
+                             f"search needs {', '.join(SEARCH_KEYS)}.")
+    return searches
+
+
+def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
+    """Compare the search log with the files read: missing files, unlogged files,
+    and hit counts that differ from the records found."""
+    searches = _load_log(log_path)
+    by_name = {Path(f.source).name: f for f in files}
+    logged = {str(s["file"]) for s in searches}
+    issues = []
+    for entry in searches:
+        name = str(entry["file"])
+        found = by_name.get(name)
+        if found is None:
+            issues.append({"file": name, "issue": "missing file", "detail":
+                           f"searches.yml lists {name} but it is not in the exports"})
+        elif int(entry["hits_reported"]) != found.records_in_file:
+            issues.append({"file": name, "issue": "count mismatch", "detail":
+                           f"database reported {entry['hits_reported']} hits; the file "
+                           f"holds {found.records_in_file} records"})
+    for name in sorted(set(by_name) - logged):
+        issues.append({"file": name, "issue": "not logged",
+                       "detail": f"{name} is not described in searches.yml"})
+    return {
+        "path": log_path.as_posix(),
+        "searches": [{k: (v.isoformat() if isinstance(v, date) else v)
+                      for k, v in s.items()} for s in searches],
+        "issues": issues,
+    }
+
+
+def write_records(files: list[ReadResult], path: Path) -> int:
+    """Write all records, in input order, to a Parquet file; return how many."""
+    rows = [r.to_row() for f in files for r in f.records]
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    pq.write_table(table, path, compression="zstd", write_statistics=False)
+    return len(rows)
+
+
+def default_search_log(paths: list[str | Path]) -> Path | None:
+    """``corpus/searches.yml`` beside ``corpus/raw`` when one folder is ingested."""
+    if len(paths) == 1 and Path(paths[0]).is_dir():
+        for candidate in (Path(paths[0]) / "searches.yml",
+                          Path(paths[0]).parent / "searches.yml"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def ingest(paths: list[str | Path], out: str | Path, *, searches: str | Path | None = None,
+           keep_going: bool = False, progress: bool = True) -> IngestResult:
+    """Read exports into ``<out>/records.parquet`` and ``<out>/ingest_report.json``.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        Export files and/or folders holding them.
+    out : str or Path
+        Output folder (created if missing).
+    searches : str or Path, optional
+        Search log to check against the files; by default ``searches.yml`` in or beside
+        a single input folder, if there is one.
+    keep_going : bool
+        List unreadable files in the report instead of stopping at the first.
+    progress : bool
+        Show a progress bar on a terminal.
+
+    Returns
+    -------
+    IngestResult
+    """
+    files = find_inputs(paths)
+    result = read_all(files, keep_going=keep_going, progress=progress)
+    log = Path(searches) if searches else default_search_log(paths)
+    if log is not None:
+        if not log.is_file():
+            raise InputError(f"{log}: search log not found; give an existing file or omit it.")
+        result.search_log = check_search_log(log, result.files)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_records(result.files, out_dir / "records.parquet")
+    text = json.dumps(result.report(), indent=2, ensure_ascii=False, sort_keys=True)
+    (out_dir / "ingest_report.json").write_text(text + "\n", encoding="utf-8")
+    return result

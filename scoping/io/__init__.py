@@ -1,0 +1,212 @@
+"""Reading literature exports: one front door, :func:`read`, for every format.
+
+>>> from scoping.io import read                                   # doctest: +SKIP
+>>> result = read("corpus/raw/cinahl_2026-10.ris")                 # doctest: +SKIP
+>>> result.format, result.dialect, len(result.records), result.problems  # doctest: +SKIP
+
+The format is detected from the content (the file name's suffix only breaks ties),
+the encoding from the bytes. Problems are returned as data; ``strict=True`` turns
+them into a :class:`~scoping.errors.StrictModeError`.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from ..errors import FormatError, ScopingError, StrictModeError
+from ..records import Entry, Problem, Provenance, Record, make_record_id, normalise_entry, raw_json
+from .base import FileNote, Reader, ReadResult, Rejection, Source, inspect
+from .bibtex import BibtexReader
+from .csl_json import CslJsonReader
+from .endnote_xml import EndnoteXmlReader
+from .medline import MedlineReader
+from .openalex import OpenAlexReader
+from .pubmed_xml import PubmedXmlReader
+from .ris import RisReader
+from .table import TableReader
+from .wos import WosReader, WosTabReader
+
+__all__ = ["READERS", "ReadResult", "formats", "read", "reader_for"]
+
+#: Every reader, in the order their sniffers are tried (most specific first).
+READERS: tuple[Reader, ...] = (
+    PubmedXmlReader(),
+    EndnoteXmlReader(),
+    OpenAlexReader(),
+    CslJsonReader(),
+    WosTabReader(),
+    WosReader(),
+    MedlineReader(),
+    RisReader(),
+    BibtexReader(),
+    TableReader(),
+)
+#: Largest archive member read (uncompressed), against zip bombs.
+MAX_MEMBER_BYTES = 2 * 1024**3
+
+
+def formats() -> dict[str, str]:
+    """Supported format names and what they are."""
+    return {r.name: r.label for r in READERS}
+
+
+def _format_list() -> str:
+    return ", ".join(f"{name} ({label})" for name, label in formats().items())
+
+
+def reader_for(name: str, column_map: dict[str, str] | None = None) -> Reader:
+    """The reader called ``name``; the error lists the valid names."""
+    for reader in READERS:
+        if reader.name == name:
+            return TableReader(column_map) if name == "table" else reader
+    raise FormatError(f"unknown format {name!r}; the supported formats are: {_format_list()}.")
+
+
+def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Reader, str]:
+    """Pick the reader and dialect for ``source`` from its content."""
+    readers = [*READERS[:-1], TableReader(column_map)]
+    hits = [(r, d) for r in readers if (d := r.sniff(source)) is not None]
+    if not hits:
+        empty = not source.head.strip()
+        what = "is empty" if empty else "is not in a format this tool reads"
+        raise FormatError(f"{source.name}: {what}. Supported formats: {_format_list()}. "
+                          "Re-export the references in one of them.")
+    suffix = PurePosixPath(source.name).suffix.lower()
+    return next((h for h in hits if suffix in h[0].suffixes), hits[0])
+
+
+def _records(source: Source, reader: Reader, dialect: str
+             ) -> tuple[list[Record], list[Problem]]:
+    records: list[Record] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    number = 0
+    base_name = PurePosixPath(source.name.replace("\\", "/")).name
+    for item in _guarded(reader.entries(source, dialect), source, reader):
+        if isinstance(item, FileNote):
+            problems.append(Problem(source.name, item.line, item.reason, "warning"))
+            continue
+        number += 1
+        if isinstance(item, Rejection):
+            problems.append(Problem(source.name, item.line, item.reason, "error", number))
+            continue
+        record = _record(item, source, reader, dialect, number, base_name, seen)
+        if not record.title:
+            problems.append(Problem(source.name, item.line, "record has no title; it is "
+                                    "kept, but check the export.", "warning", number))
+        records.append(record)
+    return records, problems
+
+
+def _guarded(items: Iterator, source: Source, reader: Reader) -> Iterator:
+    """Re-raise any parser failure as a one-line FormatError naming the file."""
+    try:
+        yield from items
+    except ScopingError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
+            RecursionError, UnicodeError) as exc:
+        raise FormatError(f"{source.name}: could not be read as {reader.label} "
+                          f"({type(exc).__name__}: {str(exc)[:200]}). Check that the file "
+                          "is a complete export, or re-export it.") from exc
+
+
+def _record(entry: Entry, source: Source, reader: Reader, dialect: str, number: int,
+            base_name: str, seen: dict[str, int]) -> Record:
+    raw = raw_json(entry.raw)
+    key = f"{base_name}\x1f{raw}"
+    seen[key] = seen.get(key, 0) + 1
+    provenance = Provenance(
+        source_file=source.name, source_sha256=source.sha256, source_format=reader.name,
+        source_dialect=dialect, source_encoding=source.encoding_label,
+        database=entry.database, record_number=number, line=entry.line,
+    )
+    values = normalise_entry(entry)
+    return Record(record_id=make_record_id(base_name, raw, seen[key]), provenance=provenance,
+                  raw=raw, **values)
+
+
+def _members(source: Source) -> Iterator[Source]:
+    with zipfile.ZipFile(source.open_bytes()) as archive:
+        infos = sorted((i for i in archive.infolist() if not i.is_dir()),
+                       key=lambda i: i.filename)
+        for info in infos:
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise FormatError(f"{source.name}!{info.filename}: member is larger than "
+                                  f"{MAX_MEMBER_BYTES} bytes unpacked; unpack it by hand.")
+            data = archive.read(info)
+            yield inspect(f"{source.name}!{info.filename}", data=data)
+
+
+def _read_source(source: Source, fmt: str | None, column_map: dict[str, str] | None
+                 ) -> ReadResult:
+    if fmt:
+        reader = reader_for(fmt, column_map)
+        dialect = reader.sniff(source) or "as given"
+    else:
+        reader, dialect = detect(source, column_map)
+    records, problems = _records(source, reader, dialect)
+    return ReadResult(source.name, source.sha256, reader.name, dialect,
+                      source.encoding_label, records, problems)
+
+
+def _read_archive(source: Source, fmt: str | None, column_map: dict[str, str] | None
+                  ) -> ReadResult:
+    try:
+        parts = [_read_source(m, fmt, column_map) for m in _members(source)]
+    except zipfile.BadZipFile as exc:
+        raise FormatError(f"{source.name}: damaged zip archive ({exc}); download it again.")
+    if not parts:
+        raise FormatError(f"{source.name}: the zip archive holds no files.")
+    kinds = sorted({p.format for p in parts})
+    return ReadResult(source.name, source.sha256, "+".join(kinds),
+                      "+".join(sorted({p.dialect for p in parts})),
+                      "+".join(sorted({p.encoding for p in parts})),
+                      [r for p in parts for r in p.records],
+                      [q for p in parts for q in p.problems])
+
+
+def read(path: str | Path, *, format: str | None = None, strict: bool = False,
+         column_map: dict[str, str] | None = None, name: str | None = None) -> ReadResult:
+    """Read one export file (or zip archive of exports) into canonical records.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    format : str, optional
+        Force a reader by name (see :func:`formats`); detected from content if omitted.
+    strict : bool
+        Raise :class:`~scoping.errors.StrictModeError` if any problem was found.
+    column_map : dict, optional
+        For tables: canonical field -> column header, overriding detection.
+    name : str, optional
+        How the file is named in provenance and messages (default: ``path`` as given).
+
+    Returns
+    -------
+    ReadResult
+        Records in file order, problems, and the detected format, dialect, encoding.
+
+    Raises
+    ------
+    FormatError
+        Unknown or unreadable format, binary file, missing file.
+    """
+    path = Path(path)
+    label = name or str(path)
+    if not path.is_file():
+        what = "is a folder; give the files in it" if path.is_dir() else "does not exist"
+        raise FormatError(f"{label}: {what}.")
+    source = inspect(label, path=path)
+    if source.kind == "zip":
+        result = _read_archive(source, format, column_map)
+    else:
+        result = _read_source(source, format, column_map)
+    if strict and result.problems:
+        first = result.problems[0].message()
+        raise StrictModeError(f"{first} ({len(result.problems)} problem(s) in all; "
+                              "read without strict=True to keep the readable records).")
+    return result

@@ -1,0 +1,150 @@
+"""BibTeX (and BibLaTeX) through bibtexparser v2.
+
+The file is split once with no middleware, so the raw fields are kept exactly as
+written; then ``@string`` macros are resolved, enclosing braces removed, LaTeX decoded
+(braced groups kept, so ``{World Health Organization}`` stays one name) and authors
+split into name parts. Blocks bibtexparser could not parse become rejections with
+their line; an entry with a duplicate key or a repeated field is still read, with a
+warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import bibtexparser
+from bibtexparser import middlewares as mw
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+
+from ..records import Entry
+from .base import FileNote, Reader, Rejection, Source
+
+#: Canonical field <- BibTeX field names, in priority order.
+FIELD_KEYS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "abstract": ("abstract",),
+    "authors": ("author",),
+    "year": ("year", "date"),
+    "journal": ("journal", "journaltitle", "booktitle", "series"),
+    "volume": ("volume",),
+    "issue": ("number", "issue"),
+    "pages": ("pages",),
+    "doi": ("doi", "url"),
+    "pmid": ("pmid", "pubmed"),
+    "pmcid": ("pmcid",),
+    "issn": ("issn",),
+    "isbn": ("isbn",),
+    "keywords": ("keywords", "author_keywords", "mendeley-tags"),
+    "subjects": ("mesh", "mesh_terms"),
+    "doc_type": ("type", "document_type"),
+    "language": ("language", "langid"),
+    "url": ("url",),
+    "publisher": ("publisher",),
+    "notes": ("note", "annote"),
+}
+_LIST = ("authors", "keywords", "subjects", "issn", "isbn")
+_BRACES = re.compile(r"[{}]")
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
+def _transform(library: bibtexparser.Library) -> bibtexparser.Library:
+    for step in (
+        mw.ResolveStringReferencesMiddleware(True),
+        mw.RemoveEnclosingMiddleware(True),
+        mw.LatexDecodingMiddleware(True, keep_braced_groups=True),
+        mw.SeparateCoAuthors(True),
+        mw.SplitNameParts(True),
+    ):
+        library = step.transform(library)
+    return library
+
+
+def _unbrace(value: object) -> str:
+    return _BRACES.sub("", str(value)).strip()
+
+
+def _person(parts: object) -> str:
+    """``von Last, Jr, First`` from bibtexparser's NameParts, braces removed."""
+    last = " ".join([*getattr(parts, "von", []), *getattr(parts, "last", [])])
+    rest = [" ".join(p) for p in (getattr(parts, "jr", []), getattr(parts, "first", [])) if p]
+    return _unbrace(", ".join([last, *rest]) if rest else last)
+
+
+def _fields(values: dict[str, object]) -> dict:
+    fields: dict = {}
+    for name, keys in FIELD_KEYS.items():
+        found = [values[k] for k in keys if values.get(k) not in (None, "")]
+        if name == "authors":
+            fields[name] = [_person(p) for v in found[:1] for p in v]  # type: ignore[attr-defined]
+        elif name in _LIST:
+            fields[name] = [_unbrace(v) for v in found]
+        elif found:
+            fields[name] = _unbrace(found[0])
+    return fields
+
+
+class BibtexReader(Reader):
+    """Reads BibTeX/BibLaTeX files (Zotero, Better BibTeX, Mendeley, Scopus, JabRef)."""
+
+    name = "bibtex"
+    label = "BibTeX"
+    suffixes = (".bib", ".bibtex")
+    marker = "@type{"
+
+    def sniff(self, source: Source) -> str | None:
+        """BibTeX when an ``@type{`` or ``@type(`` entry start appears at a line start."""
+        if not re.search(r"^\s*@[A-Za-z]+\s*[{(]", source.head, re.MULTILINE):
+            return None
+        return "biblatex" if re.search(r"^\s*(journaltitle|date)\s*=", source.head,
+                                       re.MULTILINE | re.IGNORECASE) else "bibtex"
+
+    def entries(self, source: Source, dialect: str) -> Iterator[Entry | Rejection | FileNote]:
+        """Entries in file order, failed blocks as rejections at their line."""
+        parsed = bibtexparser.parse_string(source.read_text(), parse_stack=[])
+        # bibtexparser counts lines from 0.
+        items: list[tuple[int, object, str | None]] = [
+            (e.start_line + 1, e, None) for e in parsed.entries
+        ]
+        for block in parsed.failed_blocks:
+            items.append((block.start_line + 1, block, _failure(block)))
+        items.sort(key=lambda item: item[0] or 0)
+        raw_of = {}
+        entries = []
+        for _line, block, _ in items:
+            entry = getattr(block, "ignore_error_block", None) or block
+            if isinstance(entry, bibtexparser.model.Entry):
+                raw_of[id(entry)] = [("ENTRYTYPE", entry.entry_type), ("ID", entry.key),
+                                     *((f.key, str(f.value)) for f in entry.fields)]
+                entries.append(entry)
+        decoded = _transform(bibtexparser.Library([*parsed.strings, *entries]))
+        by_position = dict(zip((id(e) for e in entries), decoded.entries, strict=True))
+        for line, block, problem in items:
+            yield from _emit(line, block, problem, raw_of, by_position)
+
+
+def _failure(block: object) -> str | None:
+    if isinstance(block, DuplicateBlockKeyBlock):
+        return f"entry key {block.key!r} is used twice; the entry is read all the same."
+    if isinstance(block, DuplicateFieldKeyBlock):
+        keys = ", ".join(sorted(block.duplicate_keys))
+        return f"entry repeats field(s) {keys}; the last value is kept."
+    lines = str(getattr(block, "error", "") or "").strip().splitlines()
+    reason = lines[0] if lines else "could not be parsed"
+    return f"malformed entry ({reason}); check its braces and commas."
+
+
+def _emit(line: int, block: object, problem: str | None, raw_of: dict, decoded: dict
+          ) -> Iterator[Entry | Rejection | FileNote]:
+    entry = getattr(block, "ignore_error_block", None) or block
+    if id(entry) not in raw_of:
+        yield Rejection(line, problem or "block could not be read")
+        return
+    if problem:
+        yield FileNote(line, problem)
+    done = decoded[id(entry)]
+    values = {f.key.lower(): f.value for f in done.fields}
+    fields = _fields(values)
+    fields.setdefault("doc_type", done.entry_type)
+    yield Entry(fields=fields, raw=raw_of[id(entry)], line=line)

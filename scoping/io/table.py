@@ -1,0 +1,251 @@
+"""Tables: Scopus CSV, Embase CSV, Zotero CSV, and any CSV/TSV/Excel sheet (grey
+literature typed by hand) through a column mapping.
+
+A dialect is a table of canonical field -> column names, plus the columns that
+identify it. Generic tables match headers to canonical fields through
+:data:`SYNONYMS` (case and punctuation ignored); a user's ``column_map`` overrides
+both. Nothing here branches on the vendor.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..errors import FormatError
+from ..records import Entry
+from .base import FileNote, Reader, Rejection, Source
+
+
+@dataclass(frozen=True)
+class TableDialect:
+    """A known table layout: the columns that identify it and what they mean."""
+
+    name: str
+    identify: frozenset[str]
+    columns: dict[str, tuple[str, ...]]
+    database: str | None = None
+    #: Separator between names in the author column when there is no ";".
+    author_sep: str | None = None
+    #: A column the vendor may repeat without saying so in the header; rows with
+    #: extra cells are aligned left up to it and right after it.
+    ragged: str | None = None
+
+
+SCOPUS = TableDialect(
+    "scopus",
+    identify=frozenset({"Authors", "Title", "Source title", "EID"}),
+    columns={
+        "title": ("Title",), "abstract": ("Abstract",), "authors": ("Authors",),
+        "year": ("Year",), "journal": ("Source title",), "volume": ("Volume",),
+        "issue": ("Issue",), "pages": ("Page start", "Art. No."), "end_page": ("Page end",),
+        "doi": ("DOI",), "pmid": ("PubMed ID",), "issn": ("ISSN",), "isbn": ("ISBN",),
+        "keywords": ("Author Keywords", "Index Keywords"), "doc_type": ("Document Type",),
+        "language": ("Language of Original Document",), "url": ("Link",),
+        "publisher": ("Publisher",),
+    },
+    database="Scopus",
+    author_sep=",",
+    ragged="Funding Text 1",
+)
+EMBASE = TableDialect(
+    "embase",
+    identify=frozenset({"Title", "Author Names", "Emtree Medical Index Terms"}),
+    columns={
+        "title": ("Title",), "abstract": ("Abstract",), "authors": ("Author Names",),
+        "year": ("Publication Year", "Source"), "journal": ("Source title", "Source"),
+        "volume": ("Volume",), "issue": ("Issue",), "pages": ("First Page",),
+        "end_page": ("Last Page",), "doi": ("DOI", "Full Text Link"),
+        "pmid": ("Medline PMID", "PUI"), "issn": ("ISSN",),
+        "keywords": ("keywords", "Author Keywords"),
+        "subjects": ("Emtree Medical Index Terms", "Emtree Drug Index Terms"),
+        "doc_type": ("Publication Type",), "language": ("Article Language",),
+        "url": ("Embase Link", "Open URL Link"), "publisher": ("Publisher",),
+    },
+    database="Embase",
+    author_sep=",",
+)
+ZOTERO = TableDialect(
+    "zotero",
+    identify=frozenset({"Item Type", "Publication Year", "Author", "Abstract Note"}),
+    columns={
+        "title": ("Title",), "abstract": ("Abstract Note",), "authors": ("Author",),
+        "year": ("Publication Year", "Date"), "journal": ("Publication Title",),
+        "volume": ("Volume",), "issue": ("Issue",), "pages": ("Pages",), "doi": ("DOI",),
+        "issn": ("ISSN",), "isbn": ("ISBN",), "keywords": ("Manual Tags", "Automatic Tags"),
+        "doc_type": ("Item Type",), "language": ("Language",), "url": ("Url",),
+        "publisher": ("Publisher",), "notes": ("Notes", "Extra"),
+    },
+)
+#: Known layouts, tried in order.
+DIALECTS: tuple[TableDialect, ...] = (SCOPUS, EMBASE, ZOTERO)
+
+#: Header spellings (lower case, letters and digits only) for generic tables.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "articletitle", "primarytitle", "documenttitle", "ti", "t1"),
+    "abstract": ("abstract", "abstractnote", "ab", "summary", "description"),
+    "authors": ("authors", "author", "authornames", "au", "creators", "creator"),
+    "year": ("year", "publicationyear", "py", "pubyear", "date", "publicationdate"),
+    "journal": ("journal", "sourcetitle", "publicationtitle", "journaltitle", "source",
+                "secondarytitle", "containertitle", "so", "t2", "venue"),
+    "volume": ("volume", "vol", "vl"),
+    "issue": ("issue", "number", "no", "is"),
+    "pages": ("pages", "page", "pagestart", "startpage", "pg", "sp"),
+    "end_page": ("pageend", "endpage", "ep"),
+    "doi": ("doi", "di"),
+    "pmid": ("pmid", "pubmedid"),
+    "pmcid": ("pmcid", "pmc"),
+    "issn": ("issn", "sn"),
+    "isbn": ("isbn",),
+    "keywords": ("keywords", "authorkeywords", "manualtags", "kw", "de", "tags"),
+    "subjects": ("mesh", "meshterms", "subjects", "subjectterms", "indexkeywords"),
+    "doc_type": ("documenttype", "type", "itemtype", "publicationtype", "entrytype"),
+    "language": ("language", "la"),
+    "url": ("url", "link", "uri", "weblink"),
+    "publisher": ("publisher", "pb"),
+    "notes": ("notes", "note", "comments"),
+}
+_LIST_FIELDS = ("authors", "keywords", "subjects", "issn", "isbn")
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def generic_columns(headers: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Map canonical fields to the headers of a table through :data:`SYNONYMS`."""
+    by_key = {_key(h): h for h in headers if h}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, keys in SYNONYMS.items():
+        found = tuple(by_key[k] for k in keys if k in by_key)
+        if found:
+            out[name] = found
+    return out
+
+
+def split_people(value: str, sep: str | None) -> list[str]:
+    """Split an author cell: on ";", else on " and ", else on the dialect's ``sep``."""
+    if ";" in value:
+        return value.split(";")
+    if " and " in value:
+        return value.split(" and ")
+    if sep and sep in value:
+        return value.split(sep)
+    return [value]
+
+
+def _choose(headers: list[str], column_map: dict[str, str] | None
+            ) -> tuple[TableDialect | None, dict[str, tuple[str, ...]]]:
+    present = set(headers)
+    dialect = next((d for d in DIALECTS if d.identify <= present), None)
+    columns = dict(dialect.columns) if dialect else generic_columns(headers)
+    for name, header in (column_map or {}).items():
+        if header not in present:
+            raise FormatError(f"column_map names column {header!r} for {name!r}, but the "
+                              f"table has no such column; its columns are: "
+                              f"{', '.join(h for h in headers if h)}.")
+        columns[name] = (header,)
+    return dialect, columns
+
+
+def _fields(row: dict[str, str], columns: dict[str, tuple[str, ...]], sep: str | None) -> dict:
+    fields: dict = {}
+    for name, headers in columns.items():
+        values = [row[h] for h in headers if row.get(h, "").strip()]
+        if name == "authors":
+            fields[name] = [p for v in values[:1] for p in split_people(v, sep)]
+        elif name in _LIST_FIELDS:
+            fields[name] = values
+        elif values:
+            fields[name] = values[0]
+    return fields
+
+
+class TableReader(Reader):
+    """Reads CSV, TSV and Excel tables with a header row."""
+
+    name = "table"
+    label = "CSV/TSV/Excel table"
+    suffixes = (".csv", ".tsv", ".tab", ".xlsx")
+    marker = "data row"
+
+    def __init__(self, column_map: dict[str, str] | None = None) -> None:
+        self.column_map = column_map
+
+    def sniff(self, source: Source) -> str | None:
+        """A table when the first line has a delimiter and a recognised column."""
+        if source.kind == "xlsx":
+            return "excel"
+        first = source.head.split("\n", 1)[0]
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        headers = next(csv.reader([first], delimiter=delimiter), [])
+        if len(headers) < 2 or not ("title" in generic_columns(headers) or self.column_map):
+            return None
+        return "tsv" if delimiter == "\t" else "csv"
+
+    def rows(self, source: Source, dialect: str) -> Iterator[tuple[int, list[str]]]:
+        """(line or row number, cells) for every row, the header first."""
+        if dialect == "excel":
+            yield from _excel_rows(source)
+            return
+        csv.field_size_limit(sys.maxsize)
+        with source.open_text() as handle:
+            reader = csv.reader(handle, delimiter="\t" if dialect == "tsv" else ",")
+            line = 1
+            for row in reader:
+                yield line, row
+                line = reader.line_num + 1
+
+    def entries(self, source: Source, dialect: str) -> Iterator[Entry | Rejection | FileNote]:
+        """One entry per non-empty data row."""
+        rows = self.rows(source, dialect)
+        _, headers = next(rows, (1, []))
+        headers = [h.strip() for h in headers]
+        known, columns = _choose(headers, self.column_map)
+        if not columns.get("title"):
+            yield FileNote(1, "no column is recognised as the title; pass a column "
+                           "mapping (column_map={'title': 'Your column'}).")
+        sep = known.author_sep if known else None
+        ragged = headers.index(known.ragged) if known and known.ragged in headers else None
+        realigned = 0
+        for line, cells in rows:
+            if not any(c.strip() for c in cells):
+                continue
+            if ragged is not None and len(cells) > len(headers):
+                cells = realign(cells, len(headers), ragged)
+                realigned += 1
+            if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
+                yield Rejection(line, f"row has {len(cells)} cells but the header has "
+                                f"{len(headers)}; check for an unquoted separator.")
+                continue
+            row = dict(zip(headers, cells, strict=False))
+            raw = [(h, c) for h, c in zip(headers, cells, strict=False) if h and c.strip()]
+            yield Entry(fields=_fields(row, columns, sep), raw=raw, line=line,
+                        database=known.database if known else None)
+        if realigned:
+            yield FileNote(None, f"{realigned} row(s) had more {known.ragged!r} cells than "
+                           "the header names (a known export quirk); the extra cells were "
+                           "joined into that column and the columns after it aligned.")
+
+
+def realign(cells: list[str], width: int, ragged: int) -> list[str]:
+    """Fold surplus cells into column ``ragged`` so the row has ``width`` cells."""
+    surplus = len(cells) - width
+    merged = "\n".join(c for c in cells[ragged : ragged + surplus + 1] if c.strip())
+    return [*cells[:ragged], merged, *cells[ragged + surplus + 1 :]]
+
+
+def _excel_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    import openpyxl
+
+    with source.open_bytes() as handle:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, ["" if v is None else str(v) for v in values]
+        finally:
+            book.close()

@@ -1,0 +1,126 @@
+"""Web of Science exports: plain text (``FN``/``PT``...``ER``) and tab-delimited.
+
+Both use the same two-letter field tags (Clarivate's "Web of Science Core Collection
+field tags"); the plain-text form puts one tag a line with continuation lines indented
+by three spaces, and the tab-delimited form has the tags as column headers.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections.abc import Iterator
+
+from ..records import Entry
+from .base import FileNote, Reader, Rejection, Source
+from .tagged import TaggedReader, to_fields
+
+#: Canonical field <- WoS tags, in priority order.
+FIELD_TAGS: dict[str, tuple[str, ...]] = {
+    "title": ("TI",),
+    "abstract": ("AB",),
+    "authors": ("AF", "AU"),
+    "year": ("PY", "EA", "PD"),
+    "journal": ("SO", "SE", "J9"),
+    "volume": ("VL",),
+    "issue": ("IS",),
+    "pages": ("BP", "AR"),
+    "end_page": ("EP",),
+    "doi": ("DI", "D2"),
+    "pmid": ("PM",),
+    "issn": ("SN", "EI"),
+    "isbn": ("BN",),
+    "keywords": ("DE", "ID"),
+    "subjects": ("WC", "SC"),
+    "doc_type": ("DT", "PT"),
+    "language": ("LA",),
+    "publisher": ("PU",),
+}
+#: Tags whose continuation lines are separate values.
+LIST_TAGS = frozenset({"AU", "AF", "CR", "C1", "BE", "CA"})
+
+
+class WosReader(TaggedReader):
+    """Reads Web of Science plain-text exports (also .ciw and Zoological Record)."""
+
+    name = "wos"
+    label = "Web of Science plain text"
+    suffixes = (".txt", ".ciw", ".isi")
+    marker = "ER"
+    start_tag = "PT"
+    end_tag = "ER"
+    header_tags = frozenset({"FN", "VR", "EF"})
+    list_tags = LIST_TAGS
+    field_tags = FIELD_TAGS
+
+    def sniff(self, source: Source) -> str | None:
+        """WoS plain text: an ``FN`` header or a ``PT x`` line followed by ``AU``."""
+        head = source.head
+        if re.search(r"^FN (Thomson Reuters|Clarivate)", head, re.MULTILINE) or re.search(
+            r"^PT [A-Z]\s*\n(?:[A-Z][A-Z0-9] .*\n|   .*\n)*?(AU|TI) ", head, re.MULTILINE
+        ):
+            return "zoological record" if "Zoological Record" in head else "core collection"
+        return None
+
+    def split_line(self, line: str) -> tuple[str | None, str]:
+        """Two-letter tag and a space, or a continuation line indented by spaces."""
+        if line[:2] == "  " or not line.strip():
+            return None, line.strip()
+        if line == "ER" or line == "EF":
+            return line, ""
+        return line[:2], line[3:].strip()
+
+    def database(self, raw: list[tuple[str, str]], dialect: str) -> str | None:
+        """Web of Science, or Zoological Record for ZR accession numbers."""
+        ut = next((v for t, v in raw if t == "UT"), "")
+        return "Zoological Record" if ut.startswith("ZOOREC") else "Web of Science"
+
+    def fix_fields(self, fields: dict, raw: list[tuple[str, str]]) -> dict:
+        """Keep AF (full names) over AU when both are present."""
+        af = [v for t, v in raw if t == "AF"]
+        if af:
+            fields["authors"] = [n for v in af for n in v.split("\n") if n.strip()]
+        return fields
+
+
+_PLAIN = WosReader()
+
+
+class WosTabReader(Reader):
+    """Reads Web of Science tab-delimited exports (a ``PT\\tAU\\t...`` header)."""
+
+    name = "wos_tab"
+    label = "Web of Science tab-delimited"
+    suffixes = (".txt", ".tsv")
+    marker = "data row"
+
+    def sniff(self, source: Source) -> str | None:
+        """A header row whose first columns are WoS tags."""
+        first = source.head.split("\n", 1)[0]
+        return "tab-delimited" if re.match(r"^PT\tAU\t", first) else None
+
+    def entries(self, source: Source, dialect: str) -> Iterator[Entry | Rejection | FileNote]:
+        """One entry per data row; rows of the wrong width are rejected."""
+        csv.field_size_limit(sys.maxsize)
+        with source.open_text() as handle:
+            rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = [h.strip() for h in next(rows)]
+            while header and not header[-1]:
+                header.pop()
+            for row in rows:
+                line = rows.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                cells = row[: len(header)] if not any(row[len(header):]) else row
+                if len(cells) != len(header):
+                    yield Rejection(line, f"row has {len(row)} cells but the header has "
+                                    f"{len(header)}; re-export the file as tab-delimited.")
+                    continue
+                raw = [(t, v) for t, v in zip(header, cells, strict=True) if v.strip()]
+                yield self._entry(raw, line)
+
+    def _entry(self, raw: list[tuple[str, str]], line: int) -> Entry:
+        split = [(t, v.replace("; ", "\n")) if t in LIST_TAGS else (t, v) for t, v in raw]
+        fields = _PLAIN.fix_fields(to_fields(split, FIELD_TAGS, LIST_TAGS), split)
+        return Entry(fields=fields, raw=raw, line=line, database=_PLAIN.database(raw, ""))

@@ -1,0 +1,461 @@
+"""The canonical record model, its provenance, reported problems, and normalisers.
+
+Every reader turns its format into :class:`Entry` objects (canonical field names,
+values still as the file spelt them, plus the raw fields exactly as read). This module
+turns an entry into a :class:`Record` with normalised values and a stable
+``record_id``. Format knowledge lives in the readers' mapping tables; the rules for
+what a clean DOI, year or author name looks like live here, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+#: Canonical fields holding one text value.
+TEXT_FIELDS: tuple[str, ...] = (
+    "title",
+    "abstract",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "pmcid",
+    "doc_type",
+    "language",
+    "url",
+    "publisher",
+    "notes",
+)
+#: Canonical fields holding a list of text values.
+LIST_FIELDS: tuple[str, ...] = ("authors", "issn", "isbn", "keywords", "subjects")
+#: Every canonical bibliographic field, in column order.
+FIELDS: tuple[str, ...] = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "pmcid",
+    "issn",
+    "isbn",
+    "keywords",
+    "subjects",
+    "doc_type",
+    "language",
+    "url",
+    "publisher",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a reader met that a person should know about.
+
+    Parameters
+    ----------
+    file : str
+        The input file, as given.
+    line : int or None
+        1-based line where the problem starts, when the format has lines.
+    reason : str
+        What is wrong and what to do, in one sentence.
+    severity : str
+        ``"error"`` when a record was rejected because of it, ``"warning"`` when the
+        record (or file) was still read.
+    record_number : int or None
+        1-based position of the affected record in the file, when known.
+    """
+
+    file: str
+    line: int | None
+    reason: str
+    severity: str = "warning"
+    record_number: int | None = None
+
+    @property
+    def rejects_record(self) -> bool:
+        """Whether this problem stands for one record that was not read."""
+        return self.severity == "error" and self.record_number is not None
+
+    def message(self) -> str:
+        """The problem as one line: ``file line N: reason``."""
+        where = f"{self.file} line {self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as plain data for reports."""
+        return {
+            "line": self.line,
+            "record_number": self.record_number,
+            "severity": self.severity,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Entry:
+    """One record as a reader found it, before normalisation.
+
+    Parameters
+    ----------
+    fields : dict
+        Canonical field name to value (a string, or a list of strings for list
+        fields), as spelt in the file.
+    raw : list of (str, str)
+        Every field exactly as read, in file order, with the format's own tag or
+        column names; unknown tags included.
+    line : int or None
+        1-based line where the record starts.
+    database : str or None
+        Database of origin when the record itself says so.
+    author_order : str
+        ``"family_first"`` ("Smith, J" or "Smith J") or ``"given_first"``
+        ("John Smith"): how names are written in this format.
+    """
+
+    fields: dict[str, Any]
+    raw: list[tuple[str, str]]
+    line: int | None = None
+    database: str | None = None
+    author_order: str = "family_first"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record came from: enough to find it again in the raw export."""
+
+    source_file: str
+    source_sha256: str
+    source_format: str
+    source_dialect: str
+    source_encoding: str
+    database: str | None
+    record_number: int
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One bibliographic record in canonical form, with its provenance.
+
+    Text fields are ``None`` when absent; list fields are tuples (possibly empty).
+    ``raw`` is the JSON text of the fields exactly as read.
+    """
+
+    record_id: str
+    title: str | None
+    abstract: str | None
+    authors: tuple[str, ...]
+    year: int | None
+    journal: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    doi: str | None
+    pmid: str | None
+    pmcid: str | None
+    issn: tuple[str, ...]
+    isbn: tuple[str, ...]
+    keywords: tuple[str, ...]
+    subjects: tuple[str, ...]
+    doc_type: str | None
+    language: str | None
+    url: str | None
+    publisher: str | None
+    notes: str | None
+    provenance: Provenance
+    raw: str = field(repr=False)
+
+    def to_row(self) -> dict[str, Any]:
+        """The record as one flat row (provenance columns included)."""
+        row: dict[str, Any] = {"record_id": self.record_id}
+        for name in FIELDS:
+            value = getattr(self, name)
+            row[name] = list(value) if isinstance(value, tuple) else value
+        p = self.provenance
+        row.update(
+            source_file=p.source_file,
+            source_sha256=p.source_sha256,
+            source_format=p.source_format,
+            source_dialect=p.source_dialect,
+            source_encoding=p.source_encoding,
+            database=p.database,
+            record_number=p.record_number,
+            line=p.line,
+            raw=self.raw,
+        )
+        return row
+
+
+# --------------------------------------------------------------------------- #
+# Normalisers: one rule each, shared by every reader.
+# --------------------------------------------------------------------------- #
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^<>]{1,200}>")
+_DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+_DOI_TRAIL = ".,;:)]}>'\""
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_DIGITS = re.compile(r"\d+")
+_PMC = re.compile(r"PMC\s*(\d+)", re.IGNORECASE)
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+_PARTICLES = frozenset("van von der den de del della di da du dos le la ter ten".split())
+
+
+def clean_text(value: Any) -> str | None:
+    """Collapse white space and strip; empty becomes ``None``.
+
+    >>> clean_text("  Burnout in\\n   nurses ")
+    'Burnout in nurses'
+    """
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value if v is not None)
+    text = _SPACE.sub(" ", str(value)).strip()
+    return text or None
+
+
+def strip_markup(value: str | None) -> str | None:
+    """Remove HTML/XML tags and decode entities (``<i>``, ``&amp;``) from text."""
+    if not value:
+        return value
+    if "<" in value:
+        value = _TAG.sub("", value)
+    if "&" in value:
+        value = html.unescape(value)
+    return clean_text(value)
+
+
+def normalise_doi(value: Any) -> str | None:
+    """Return the bare DOI in lower case, or ``None`` when there is none.
+
+    Strips resolver prefixes, ``doi:`` labels, URL escapes, MEDLINE's ``[doi]``
+    suffix and trailing punctuation.
+
+    >>> normalise_doi("https://doi.org/10.1002/CPP.2398.")
+    '10.1002/cpp.2398'
+    >>> normalise_doi("10.1016/j.gene.2015.10.064 [doi]")
+    '10.1016/j.gene.2015.10.064'
+    """
+    text = clean_text(value)
+    if not text:
+        return None
+    if "%" in text:
+        text = unquote(text)
+    match = _DOI.search(text)
+    if not match:
+        return None
+    doi = match.group(0).rstrip(_DOI_TRAIL).lower()
+    return doi or None
+
+
+def normalise_year(value: Any) -> int | None:
+    """Return the first plausible year (1500-2099) in ``value``.
+
+    >>> normalise_year("2016/09//")
+    2016
+    """
+    if isinstance(value, int):
+        return value if 1500 <= value <= 2099 else None
+    text = clean_text(value)
+    if not text:
+        return None
+    match = _YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def normalise_pmid(value: Any) -> str | None:
+    """Return the PubMed id as digits, or ``None``."""
+    text = clean_text(value)
+    if not text:
+        return None
+    if "pubmed" in text.lower() or text.isdigit():
+        match = _DIGITS.search(text.rsplit("/", 1)[-1] or text)
+        return match.group(0).lstrip("0") or None if match else None
+    return None
+
+
+def normalise_pmcid(value: Any) -> str | None:
+    """Return ``PMC`` followed by digits, or ``None``."""
+    text = clean_text(value)
+    match = _PMC.search(text) if text else None
+    return f"PMC{match.group(1)}" if match else None
+
+
+def normalise_pages(first: Any, last: Any = None) -> str | None:
+    """Join first and last page as ``first-last``, expanding short ends.
+
+    >>> normalise_pages("466-75")
+    '466-475'
+    >>> normalise_pages("206", "217")
+    '206-217'
+    """
+    start = clean_text(first)
+    end = clean_text(last)
+    if start and not end:
+        parts = re.split(r"\s*[-\u2010-\u2015]+\s*", start, maxsplit=1)
+        if len(parts) == 2:
+            start, end = parts
+    if not start:
+        return end
+    if not end or end == start:
+        return start
+    if start.isdigit() and end.isdigit() and len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    return f"{start}-{end}"
+
+
+def normalise_issn(value: str) -> str | None:
+    """Return an ISSN as ``NNNN-NNNX``, or the cleaned text when it is not one."""
+    text = clean_text(value)
+    if not text:
+        return None
+    compact = re.sub(r"[^0-9Xx]", "", text.split("(")[0])
+    if len(compact) == 8:
+        return f"{compact[:4]}-{compact[4:].upper()}"
+    return text
+
+
+def normalise_isbn(value: str) -> str | None:
+    """Return an ISBN as digits (and a final X), or ``None``."""
+    text = clean_text(value)
+    if not text:
+        return None
+    compact = re.sub(r"[^0-9Xx]", "", text.split("(")[0]).upper()
+    return compact if len(compact) in (10, 13) else None
+
+
+def _split_initials(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Split trailing initials ("D.G.", "R") off a family-first name."""
+    given: list[str] = []
+    while len(tokens) > 1 and _INITIALS.match(tokens[-1]):
+        given.insert(0, tokens.pop())
+    return tokens, given
+
+
+def normalise_author(name: Any, order: str = "family_first") -> str | None:
+    """Write one person's name as ``"Family, Given"``.
+
+    Parameters
+    ----------
+    name : str
+        The name as the export spelt it.
+    order : {"family_first", "given_first"}
+        Whether names without a comma put the family name first ("Liu R.",
+        PubMed and Scopus style) or last ("John Smith", OpenAlex style).
+
+    Returns
+    -------
+    str or None
+        ``"Family, Given"``; a corporate author with no given name is kept whole.
+
+    Examples
+    --------
+    >>> normalise_author("Adler D.G.")
+    'Adler, D.G.'
+    >>> normalise_author("Rens van de Schoot", order="given_first")
+    'van de Schoot, Rens'
+    """
+    text = clean_text(name)
+    if not text:
+        return None
+    text = text.strip(" ;,")
+    if "," in text:
+        family, _, given = text.partition(",")
+        family, given = family.strip(), clean_text(given.replace(",", " ")) or ""
+        return f"{family}, {given}" if given else family
+    tokens = text.split(" ")
+    if len(tokens) == 1:
+        return text
+    if order == "given_first":
+        cut = len(tokens) - 1
+        while cut > 1 and tokens[cut - 1].lower() in _PARTICLES:
+            cut -= 1
+        return f"{' '.join(tokens[cut:])}, {' '.join(tokens[:cut])}"
+    family, given = _split_initials(tokens)
+    if not given and _INITIALS.match(tokens[0]):  # "E J Reimer": initials first
+        cut = next(i for i, t in enumerate(tokens) if not _INITIALS.match(t))
+        family, given = tokens[cut:], tokens[:cut]
+    return f"{' '.join(family)}, {' '.join(given)}" if given else text
+
+
+def as_list(value: Any) -> list[str]:
+    """Return ``value`` as a list of non-empty cleaned strings."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        text = clean_text(item)
+        if text:
+            out.append(text)
+    return out
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def split_terms(values: list[str], separators: str = ";") -> list[str]:
+    """Split keyword strings such as ``"a; b; c"`` into single terms."""
+    out: list[str] = []
+    for value in values:
+        out.extend(p.strip() for p in re.split(f"[{separators}]", value) if p.strip())
+    return out
+
+
+def make_record_id(source_name: str, raw: str, occurrence: int = 1) -> str:
+    """A stable id from the file's name and the record's raw content.
+
+    The id does not change when the file is re-ingested, moved to another folder,
+    or when other files are added; a record repeated word for word within one file
+    gets ``~2``, ``~3`` on its later copies.
+    """
+    digest = hashlib.blake2b(
+        f"{source_name}\x1f{raw}".encode(), digest_size=8
+    ).hexdigest()
+    return f"r{digest}" if occurrence == 1 else f"r{digest}~{occurrence}"
+
+
+def raw_json(raw: list[tuple[str, str]]) -> str:
+    """Serialise raw fields deterministically (order kept, nothing escaped away)."""
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+def normalise_entry(entry: Entry) -> dict[str, Any]:
+    """Turn an entry's as-spelt fields into canonical, normalised values."""
+    f = entry.fields
+    out: dict[str, Any] = {}
+    for name in ("title", "abstract", "journal", "publisher", "notes"):
+        out[name] = strip_markup(clean_text(f.get(name)))
+    for name in ("volume", "issue", "doc_type", "language", "url"):
+        out[name] = clean_text(f.get(name))
+    out["pages"] = normalise_pages(f.get("pages"), f.get("end_page"))
+    out["year"] = normalise_year(f.get("year"))
+    out["doi"] = normalise_doi(f.get("doi"))
+    out["pmid"] = normalise_pmid(f.get("pmid"))
+    out["pmcid"] = normalise_pmcid(f.get("pmcid"))
+    authors = (normalise_author(a, entry.author_order) for a in as_list(f.get("authors")))
+    out["authors"] = _unique([a for a in authors if a])
+    issn = (normalise_issn(v) for v in split_terms(as_list(f.get("issn")), ";,"))
+    out["issn"] = _unique([v for v in issn if v])
+    isbn = (normalise_isbn(v) for v in split_terms(as_list(f.get("isbn")), ";,"))
+    out["isbn"] = _unique([v for v in isbn if v])
+    out["keywords"] = _unique(split_terms(as_list(f.get("keywords"))))
+    out["subjects"] = _unique(split_terms(as_list(f.get("subjects"))))
+    return out
+
