@@ -18,7 +18,7 @@ from .errors import ScopingError
 class _Group(click.Group):
     """A click group that turns ScopingError into one line and exit status 2."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D102
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ScopingError as exc:
@@ -43,21 +43,64 @@ def formats() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="Folder for records.parquet and ingest_report.json.")
-@click.option("--searches", type=click.Path(path_type=Path), default=None,
-              help="Search log (searches.yml) to check; default: one beside the folder.")
-@click.option("--keep-going", is_flag=True,
-              help="List unreadable files in the report instead of stopping.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for records.parquet and ingest_report.json.",
+)
+@click.option(
+    "--searches",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Search log (searches.yml) to check; default: one beside the folder.",
+)
+@click.option(
+    "--keep-going", is_flag=True, help="List unreadable files in the report instead of stopping."
+)
+@click.option(
+    "--column-map",
+    "column_map",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="For tables: which column holds a field, e.g. title='Report name'.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths: tuple[Path, ...], out: Path, searches: Path | None, keep_going: bool,
-           quiet: bool) -> None:
+def ingest(
+    paths: tuple[Path, ...],
+    out: Path,
+    searches: Path | None,
+    keep_going: bool,
+    column_map: tuple[str, ...],
+    quiet: bool,
+) -> None:
     """Read export files and folders into OUT/records.parquet."""
     from .ingest import ingest as run_ingest
 
-    result = run_ingest(list(paths), out, searches=searches, keep_going=keep_going,
-                        progress=not quiet)
+    result = run_ingest(
+        list(paths),
+        out,
+        searches=searches,
+        keep_going=keep_going,
+        progress=not quiet,
+        column_map=_column_map(column_map),
+    )
     _summary(result, out)
+
+
+def _column_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
+    from .records import FIELDS
+
+    mapping = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or name.strip() not in (*FIELDS, "end_page"):
+            raise click.BadParameter(
+                f"{pair!r}: write FIELD=COLUMN with FIELD one of {', '.join(FIELDS)}.",
+                param_hint="--column-map",
+            )
+        mapping[name.strip()] = column.strip().strip("'\"")
+    return mapping or None
 
 
 def _summary(result, out: Path) -> None:
@@ -65,9 +108,11 @@ def _summary(result, out: Path) -> None:
     synthetic = totals["synthetic_demo_records"]
     if synthetic:
         click.echo(f"NOTE: {synthetic} records are SYNTHETIC DEMONSTRATION records, not evidence.")
-    click.echo(f"{totals['files']} files: {totals['records_in_files']} records found, "
-               f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
-               f"{totals['problems']} problems reported -> {out / 'records.parquet'}")
+    click.echo(
+        f"{totals['files']} files: {totals['records_in_files']} records found, "
+        f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
+        f"{totals['problems']} problems reported -> {out / 'records.parquet'}"
+    )
     for f in result.files:
         for p in f.problems:
             if p.severity == "error":
@@ -79,8 +124,13 @@ def _summary(result, out: Path) -> None:
 
 
 @main.command()
-@click.option("--out", default=Path("corpus/demo"), type=click.Path(path_type=Path),
-              show_default=True, help="Folder for the demonstration corpus.")
+@click.option(
+    "--out",
+    default=Path("corpus/demo"),
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help="Folder for the demonstration corpus.",
+)
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 @click.option("--studies", default=240, show_default=True, help="Distinct invented studies.")
 def demo(out: Path, seed: int, studies: int) -> None:
@@ -92,8 +142,13 @@ def demo(out: Path, seed: int, studies: int) -> None:
 
 
 @main.command()
-@click.option("--workspace", default=Path("."), type=click.Path(path_type=Path),
-              show_default=True, help="Folder holding corpus/ (and build/ for outputs).")
+@click.option(
+    "--workspace",
+    default=Path("."),
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help="Folder holding corpus/ (and build/ for outputs).",
+)
 @click.option("--seed", default=2026, show_default=True, help="Seed of the demo corpus.")
 def run(workspace: Path, seed: int) -> None:
     """The main job: run the pipeline on corpus/raw, or on the demonstration corpus."""

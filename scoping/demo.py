@@ -26,25 +26,63 @@ DEMO_MARK = "SYNTHETIC DEMONSTRATION RECORD - invented for software testing, not
 TITLE_PREFIX = "[Synthetic demo] "
 
 THEMES: dict[str, tuple[str, ...]] = {
-    "just culture": ("just culture", "fair and just response to incidents",
-                     "restorative approach after patient safety incidents",
-                     "blame-free incident reporting"),
-    "psychological safety": ("psychological safety", "speaking up about concerns",
-                             "team voice and silence", "safety to raise concerns"),
-    "compassionate care": ("compassionate care", "compassion in practice",
-                           "compassionate leadership", "kindness and empathy in care"),
-    "burnout": ("staff burnout", "emotional exhaustion", "work-related stress and burnout",
-                "moral distress and burnout"),
-    "joy in work": ("joy in work", "meaning and purpose at work", "staff engagement and joy",
-                    "professional fulfilment"),
-    "learning from excellence": ("learning from excellence", "appreciative inquiry",
-                                 "positive deviance", "reporting excellence"),
+    "just culture": (
+        "just culture",
+        "fair and just response to incidents",
+        "restorative approach after patient safety incidents",
+        "blame-free incident reporting",
+    ),
+    "psychological safety": (
+        "psychological safety",
+        "speaking up about concerns",
+        "team voice and silence",
+        "safety to raise concerns",
+    ),
+    "compassionate care": (
+        "compassionate care",
+        "compassion in practice",
+        "compassionate leadership",
+        "kindness and empathy in care",
+    ),
+    "burnout": (
+        "staff burnout",
+        "emotional exhaustion",
+        "work-related stress and burnout",
+        "moral distress and burnout",
+    ),
+    "joy in work": (
+        "joy in work",
+        "meaning and purpose at work",
+        "staff engagement and joy",
+        "professional fulfilment",
+    ),
+    "learning from excellence": (
+        "learning from excellence",
+        "appreciative inquiry",
+        "positive deviance",
+        "reporting excellence",
+    ),
 }
-SETTINGS: tuple[str, ...] = ("acute hospital", "primary care", "community health services",
-                             "mental health services", "ambulance services", "social care",
-                             "care homes", "domiciliary care")
-STAFF: tuple[str, ...] = ("nurses", "doctors", "care workers", "allied health professionals",
-                          "paramedics", "social workers", "healthcare assistants", "managers")
+SETTINGS: tuple[str, ...] = (
+    "acute hospital",
+    "primary care",
+    "community health services",
+    "mental health services",
+    "ambulance services",
+    "social care",
+    "care homes",
+    "domiciliary care",
+)
+STAFF: tuple[str, ...] = (
+    "nurses",
+    "doctors",
+    "care workers",
+    "allied health professionals",
+    "paramedics",
+    "social workers",
+    "healthcare assistants",
+    "managers",
+)
 DESIGNS: tuple[tuple[str, str], ...] = (
     ("systematic review", "A systematic review of {n} studies"),
     ("randomised controlled trial", "A cluster randomised controlled trial in {n} teams"),
@@ -53,15 +91,63 @@ DESIGNS: tuple[tuple[str, str], ...] = (
     ("cross-sectional survey", "A cross-sectional survey of {n} staff"),
     ("policy analysis", "A policy analysis of {n} national documents"),
 )
-OUTCOMES: tuple[str, ...] = ("staff wellbeing", "sickness absence", "staff turnover",
-                             "incident reporting", "patient experience", "team learning",
-                             "retention", "quality of care")
-SURNAMES: tuple[str, ...] = ("Ashdown", "Bramwell", "Carrow", "Dunmore", "Elstow", "Fenwick",
-                             "Garside", "Hallam", "Ingleby", "Jessop", "Kershaw", "Lomax",
-                             "Marwood", "Nettleton", "Oakes", "Pennock", "Quarrie", "Rudd",
-                             "Saltmarsh", "Tranter", "Upton", "Varley", "Whitlock", "Yeadon")
-GIVEN: tuple[str, ...] = ("Alex", "Bea", "Cal", "Dana", "Eli", "Fern", "Gus", "Hana", "Ivo",
-                          "Jo", "Kit", "Lee", "Mo", "Nell", "Oli", "Pat", "Rae", "Sam")
+OUTCOMES: tuple[str, ...] = (
+    "staff wellbeing",
+    "sickness absence",
+    "staff turnover",
+    "incident reporting",
+    "patient experience",
+    "team learning",
+    "retention",
+    "quality of care",
+)
+JOURNAL_WORDS: tuple[str, ...] = ("Health", "Care", "Workforce", "Safety")
+SURNAMES: tuple[str, ...] = (
+    "Ashdown",
+    "Bramwell",
+    "Carrow",
+    "Dunmore",
+    "Elstow",
+    "Fenwick",
+    "Garside",
+    "Hallam",
+    "Ingleby",
+    "Jessop",
+    "Kershaw",
+    "Lomax",
+    "Marwood",
+    "Nettleton",
+    "Oakes",
+    "Pennock",
+    "Quarrie",
+    "Rudd",
+    "Saltmarsh",
+    "Tranter",
+    "Upton",
+    "Varley",
+    "Whitlock",
+    "Yeadon",
+)
+GIVEN: tuple[str, ...] = (
+    "Alex",
+    "Bea",
+    "Cal",
+    "Dana",
+    "Eli",
+    "Fern",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jo",
+    "Kit",
+    "Lee",
+    "Mo",
+    "Nell",
+    "Oli",
+    "Pat",
+    "Rae",
+    "Sam",
+)
 
 #: The exports of the demonstration corpus: file, database, interface, date.
 EXPORTS: tuple[tuple[str, str, str, str], ...] = (
@@ -69,12 +155,18 @@ EXPORTS: tuple[tuple[str, str, str, str], ...] = (
     ("pubmed_2026-10-01.nbib", "PubMed", "PubMed", "2026-10-01"),
     ("psycinfo_ovid_2026-10-02.ris", "APA PsycInfo", "Ovid", "2026-10-02"),
     ("scopus_2026-10-02.csv", "Scopus", "Scopus", "2026-10-02"),
-    ("grey_literature_2026-10-05.csv", "Grey literature (hand-searched)", "Websites of "
-     "NHS England, Skills for Care, The King's Fund", "2026-10-05"),
+    (
+        "grey_literature_2026-10-05.csv",
+        "Grey literature (hand-searched)",
+        "Websites of NHS England, Skills for Care, The King's Fund",
+        "2026-10-05",
+    ),
 )
-SEARCH_STRING = ('("psychological safety" OR "just culture" OR compassion* OR burnout OR '
-                 '"joy in work" OR "learning from excellence") AND (staff OR workforce) AND '
-                 '(health* OR "social care" OR "care home*")')
+SEARCH_STRING = (
+    '("psychological safety" OR "just culture" OR compassion* OR burnout OR '
+    '"joy in work" OR "learning from excellence") AND (staff OR workforce) AND '
+    '(health* OR "social care" OR "care home*")'
+)
 
 
 def is_synthetic(title: str | None, notes: str | None) -> bool:
@@ -111,26 +203,33 @@ def _study(rng: random.Random, number: int) -> Study:
     outcome, outcome2 = rng.sample(OUTCOMES, 2)
     n = rng.randint(5, 900)
     title = f"{TITLE_PREFIX}{phrase.capitalize()} among {staff} in {setting}: a {design}"
-    abstract = " ".join([
-        f"Background: this synthetic record was generated to demonstrate the workbench; it "
-        f"describes no real study. It imagines {phrase} for {staff} in {setting}.",
-        f"Methods: {opener.format(n=n)}, looking at {phrase} and {outcome}.",
-        f"Results: teams reporting more {phrase} also reported better {outcome} and "
-        f"{outcome2}; links with {rng.choice(THEMES[second])} were explored.",
-        f"Conclusions: leaders and frontline staff in {setting} could try small changes "
-        f"that support {theme} and {second}.",
-    ])
+    abstract = " ".join(
+        [
+            f"Background: this synthetic record was generated to demonstrate the workbench; it "
+            f"describes no real study. It imagines {phrase} for {staff} in {setting}.",
+            f"Methods: {opener.format(n=n)}, looking at {phrase} and {outcome}.",
+            f"Results: teams reporting more {phrase} also reported better {outcome} and "
+            f"{outcome2}; links with {rng.choice(THEMES[second])} were explored.",
+            f"Conclusions: leaders and frontline staff in {setting} could try small changes "
+            f"that support {theme} and {second}.",
+        ]
+    )
     first = rng.randint(1, 900)
     return Study(
-        number=number, title=title, abstract=abstract,
-        authors=tuple((rng.choice(SURNAMES), rng.choice(GIVEN))
-                      for _ in range(rng.randint(1, 5))),
+        number=number,
+        title=title,
+        abstract=abstract,
+        authors=tuple((rng.choice(SURNAMES), rng.choice(GIVEN)) for _ in range(rng.randint(1, 5))),
         year=rng.randint(2008, 2025),
-        journal=f"Synthetic Demonstration Journal of {rng.choice(['Health', 'Care', 'Workforce', 'Safety'])} Studies",
-        volume=str(rng.randint(1, 40)), issue=str(rng.randint(1, 12)),
-        first_page=first, last_page=first + rng.randint(4, 20),
-        doi=f"10.5555/synthetic-demo.{number:04d}", pmid=str(90000000 + number),
-        keywords=(theme, second, setting, staff, design), design=design,
+        journal=f"Synthetic Demonstration Journal of {rng.choice(JOURNAL_WORDS)} Studies",
+        volume=str(rng.randint(1, 40)),
+        issue=str(rng.randint(1, 12)),
+        first_page=first,
+        last_page=first + rng.randint(4, 20),
+        doi=f"10.5555/synthetic-demo.{number:04d}",
+        pmid=str(90000000 + number),
+        keywords=(theme, second, setting, staff, design),
+        design=design,
     )
 
 
@@ -166,8 +265,11 @@ def _ris(studies: list[Study], *, ovid: bool) -> str:
         for kw in s.keywords:
             out.write(f"KW  - {kw}\n")
         out.write(f"N1  - {DEMO_MARK}\n")
-        out.write("DB  - CINAHL Complete\nDP  - EBSCOhost\n" if not ovid else
-                  f"UR  - https://ovidsp.example.invalid/ovidweb.cgi?D=psyc&AN={s.number}\n")
+        out.write(
+            "DB  - CINAHL Complete\nDP  - EBSCOhost\n"
+            if not ovid
+            else f"UR  - https://ovidsp.example.invalid/ovidweb.cgi?D=psyc&AN={s.number}\n"
+        )
         out.write("ER  - \n\n")
     return out.getvalue()
 
@@ -198,21 +300,59 @@ def _table(studies: list[Study], columns: tuple[str, ...], row) -> str:
 
 
 def _scopus(studies: list[Study]) -> str:
-    cols = ("Authors", "Title", "Year", "Source title", "Volume", "Issue", "Page start",
-            "Page end", "DOI", "Abstract", "Author Keywords", "Document Type", "Source", "EID")
-    return _table(studies, cols, lambda s: (
-        ", ".join(f"{f} {g[0]}." for f, g in s.authors), s.title, s.year, s.journal,
-        s.volume, s.issue, s.first_page, s.last_page, s.doi or "", s.abstract,
-        "; ".join(s.keywords), "Article", "Scopus", f"2-s2.0-synthetic{s.number:05d}"))
+    cols = (
+        "Authors",
+        "Title",
+        "Year",
+        "Source title",
+        "Volume",
+        "Issue",
+        "Page start",
+        "Page end",
+        "DOI",
+        "Abstract",
+        "Author Keywords",
+        "Document Type",
+        "Source",
+        "EID",
+    )
+    return _table(
+        studies,
+        cols,
+        lambda s: (
+            ", ".join(f"{f} {g[0]}." for f, g in s.authors),
+            s.title,
+            s.year,
+            s.journal,
+            s.volume,
+            s.issue,
+            s.first_page,
+            s.last_page,
+            s.doi or "",
+            s.abstract,
+            "; ".join(s.keywords),
+            "Article",
+            "Scopus",
+            f"2-s2.0-synthetic{s.number:05d}",
+        ),
+    )
 
 
 def _grey(studies: list[Study]) -> str:
     cols = ("Title", "Author", "Year", "Publisher", "URL", "Abstract", "Notes")
-    return _table(studies, cols, lambda s: (
-        s.title.replace(f": a {s.design}", ": a briefing"), "; ".join(
-            f"{f}, {g}" for f, g in s.authors), s.year,
-        "Synthetic Demonstration Improvement Network", f"https://example.invalid/{s.number}",
-        s.abstract, DEMO_MARK))
+    return _table(
+        studies,
+        cols,
+        lambda s: (
+            s.title.replace(f": a {s.design}", ": a briefing"),
+            "; ".join(f"{f}, {g}" for f, g in s.authors),
+            s.year,
+            "Synthetic Demonstration Improvement Network",
+            f"https://example.invalid/{s.number}",
+            s.abstract,
+            DEMO_MARK,
+        ),
+    )
 
 
 def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path:
@@ -240,20 +380,36 @@ def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path
         for position, home in enumerate(sorted(homes)):
             buckets[home].append(study if position == 0 else _variant(rng, study))
     buckets[-1] = [s for s in studies if rng.random() < 0.08]
-    writers = (lambda b: _ris(b, ovid=False), _medline, lambda b: _ris(b, ovid=True),
-               _scopus, _grey)
+    writers = (
+        lambda b: _ris(b, ovid=False),
+        _medline,
+        lambda b: _ris(b, ovid=True),
+        _scopus,
+        _grey,
+    )
     raw = Path(out) / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     log = []
-    for (name, database, interface, day), bucket, write in zip(EXPORTS, buckets, writers,
-                                                                strict=True):
+    for (name, database, interface, day), bucket, write in zip(
+        EXPORTS, buckets, writers, strict=True
+    ):
         (raw / name).write_text(write(bucket), encoding="utf-8", newline="\n")
-        log.append({"file": name, "database": database, "interface": interface,
-                    "date_searched": day, "search_string": SEARCH_STRING,
-                    "hits_reported": len(bucket)})
-    header = ("# SYNTHETIC DEMONSTRATION CORPUS: invented records for trying the workbench.\n"
-              "# Nothing here is evidence. Generated by `scoping demo`; do not edit.\n")
-    text = yaml.safe_dump({"synthetic": True, "searches": log}, sort_keys=False,
-                          allow_unicode=True, width=100)
+        log.append(
+            {
+                "file": name,
+                "database": database,
+                "interface": interface,
+                "date_searched": day,
+                "search_string": SEARCH_STRING,
+                "hits_reported": len(bucket),
+            }
+        )
+    header = (
+        "# SYNTHETIC DEMONSTRATION CORPUS: invented records for trying the workbench.\n"
+        "# Nothing here is evidence. Generated by `scoping demo`; do not edit.\n"
+    )
+    text = yaml.safe_dump(
+        {"synthetic": True, "searches": log}, sort_keys=False, allow_unicode=True, width=100
+    )
     (Path(out) / "searches.yml").write_text(header + text, encoding="utf-8")
     return raw

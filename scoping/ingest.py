@@ -26,20 +26,44 @@ from .io import ReadResult, read
 from .records import FIELDS, LIST_FIELDS
 
 #: File names that are never exports (notes, logs, OS clutter).
-IGNORED_NAMES = frozenset({"searches.yml", "searches.yaml", "README.md", "README.txt",
-                           "SOURCES.md", "Thumbs.db", "desktop.ini"})
+IGNORED_NAMES = frozenset(
+    {
+        "searches.yml",
+        "searches.yaml",
+        "README.md",
+        "README.txt",
+        "SOURCES.md",
+        "Thumbs.db",
+        "desktop.ini",
+    }
+)
 #: Keys every search log entry must have (PRISMA-S items).
-SEARCH_KEYS = ("file", "database", "interface", "date_searched", "search_string",
-               "hits_reported")
+SEARCH_KEYS = ("file", "database", "interface", "date_searched", "search_string", "hits_reported")
 #: Column types of ``records.parquet``.
 SCHEMA = pa.schema(
     [("record_id", pa.string())]
-    + [(n, pa.list_(pa.string()) if n in LIST_FIELDS else
-        pa.int32() if n == "year" else pa.string()) for n in FIELDS]
-    + [("source_file", pa.string()), ("source_sha256", pa.string()),
-       ("source_format", pa.string()), ("source_dialect", pa.string()),
-       ("source_encoding", pa.string()), ("database", pa.string()),
-       ("record_number", pa.int32()), ("line", pa.int32()), ("raw", pa.string())]
+    + [
+        (
+            n,
+            pa.list_(pa.string())
+            if n in LIST_FIELDS
+            else pa.int32()
+            if n == "year"
+            else pa.string(),
+        )
+        for n in FIELDS
+    ]
+    + [
+        ("source_file", pa.string()),
+        ("source_sha256", pa.string()),
+        ("source_format", pa.string()),
+        ("source_dialect", pa.string()),
+        ("source_encoding", pa.string()),
+        ("database", pa.string()),
+        ("record_number", pa.int32()),
+        ("line", pa.int32()),
+        ("raw", pa.string()),
+    ]
 )
 
 
@@ -67,8 +91,7 @@ class IngestResult:
     def report(self) -> dict[str, Any]:
         """The ingest report as plain data (no times: it must be reproducible)."""
         return {
-            "files": [f.summary() | {"synthetic_demo_records": _synthetic(f)}
-                      for f in self.files],
+            "files": [f.summary() | {"synthetic_demo_records": _synthetic(f)} for f in self.files],
             "unreadable_files": self.unreadable,
             "search_log": self.search_log,
             "totals": self.totals,
@@ -90,8 +113,10 @@ def find_inputs(paths: list[str | Path]) -> list[Path]:
         if path.is_dir():
             for item in path.rglob("*"):
                 rel = item.relative_to(path)
-                if item.is_file() and item.name not in IGNORED_NAMES and not any(
-                    part.startswith(".") for part in rel.parts
+                if (
+                    item.is_file()
+                    and item.name not in IGNORED_NAMES
+                    and not any(part.startswith(".") for part in rel.parts)
                 ):
                     found.add(item)
         elif path.is_file():
@@ -99,21 +124,31 @@ def find_inputs(paths: list[str | Path]) -> list[Path]:
         else:
             raise InputError(f"{given}: no such file or folder; check the path.")
     if not found:
-        raise InputError(f"no export files found in {', '.join(map(str, paths))}; put the "
-                         "exports (RIS, BibTeX, CSV, XML...) there and run again.")
+        raise InputError(
+            f"no export files found in {', '.join(map(str, paths))}; put the "
+            "exports (RIS, BibTeX, CSV, XML...) there and run again."
+        )
     return sorted(found, key=lambda p: p.as_posix())
 
 
-def read_all(files: list[Path], *, keep_going: bool = False, progress: bool = True
-             ) -> IngestResult:
-    """Read every file; a file that cannot be read at all stops the run unless
-    ``keep_going``, in which case it is listed as unreadable in the report."""
+def read_all(
+    files: list[Path],
+    *,
+    keep_going: bool = False,
+    progress: bool = True,
+    column_map: dict[str, str] | None = None,
+) -> IngestResult:
+    """Read every file, in the order given.
+
+    A file that cannot be read at all stops the run, unless ``keep_going``: then it is
+    listed as unreadable in the report.
+    """
     result = IngestResult(files=[])
     bar = tqdm(files, desc="ingest", unit="file", disable=None if progress else True)
     for path in bar:
         bar.set_postfix_str(path.name[:30])
         try:
-            result.files.append(read(path, name=path.as_posix()))
+            result.files.append(read(path, name=path.as_posix(), column_map=column_map))
         except ScopingError as exc:
             if not keep_going:
                 raise
@@ -127,23 +162,31 @@ def _load_log(path: Path) -> list[dict[str, Any]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); "
-                         "fix the search log.") from None
+        raise InputError(
+            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the search log."
+        ) from None
     searches = data.get("searches") if isinstance(data, dict) else None
     if not isinstance(searches, list):
-        raise InputError(f"{path}: expected a top-level 'searches:' list; see the README "
-                         "for the layout of the search log.")
+        raise InputError(
+            f"{path}: expected a top-level 'searches:' list; see the README "
+            "for the layout of the search log."
+        )
     for number, entry in enumerate(searches, start=1):
         missing = [k for k in SEARCH_KEYS if not isinstance(entry, dict) or k not in entry]
         if missing:
-            raise InputError(f"{path}: search {number} lacks {', '.join(missing)}; every "
-                             f"search needs {', '.join(SEARCH_KEYS)}.")
+            raise InputError(
+                f"{path}: search {number} lacks {', '.join(missing)}; every "
+                f"search needs {', '.join(SEARCH_KEYS)}."
+            )
     return searches
 
 
 def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
-    """Compare the search log with the files read: missing files, unlogged files,
-    and hit counts that differ from the records found."""
+    """Compare the search log with the files read.
+
+    Reports listed files that are missing, files that are not listed, and hit
+    counts that differ from the records found in the file.
+    """
     searches = _load_log(log_path)
     by_name = {Path(f.source).name: f for f in files}
     logged = {str(s["file"]) for s in searches}
@@ -152,19 +195,36 @@ def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
         name = str(entry["file"])
         found = by_name.get(name)
         if found is None:
-            issues.append({"file": name, "issue": "missing file", "detail":
-                           f"searches.yml lists {name} but it is not in the exports"})
+            issues.append(
+                {
+                    "file": name,
+                    "issue": "missing file",
+                    "detail": f"searches.yml lists {name} but it is not in the exports",
+                }
+            )
         elif int(entry["hits_reported"]) != found.records_in_file:
-            issues.append({"file": name, "issue": "count mismatch", "detail":
-                           f"database reported {entry['hits_reported']} hits; the file "
-                           f"holds {found.records_in_file} records"})
+            issues.append(
+                {
+                    "file": name,
+                    "issue": "count mismatch",
+                    "detail": f"database reported {entry['hits_reported']} hits; the file "
+                    f"holds {found.records_in_file} records",
+                }
+            )
     for name in sorted(set(by_name) - logged):
-        issues.append({"file": name, "issue": "not logged",
-                       "detail": f"{name} is not described in searches.yml"})
+        issues.append(
+            {
+                "file": name,
+                "issue": "not logged",
+                "detail": f"{name} is not described in searches.yml",
+            }
+        )
     return {
         "path": log_path.as_posix(),
-        "searches": [{k: (v.isoformat() if isinstance(v, date) else v)
-                      for k, v in s.items()} for s in searches],
+        "searches": [
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in s.items()}
+            for s in searches
+        ],
         "issues": issues,
     }
 
@@ -180,15 +240,21 @@ def write_records(files: list[ReadResult], path: Path) -> int:
 def default_search_log(paths: list[str | Path]) -> Path | None:
     """``corpus/searches.yml`` beside ``corpus/raw`` when one folder is ingested."""
     if len(paths) == 1 and Path(paths[0]).is_dir():
-        for candidate in (Path(paths[0]) / "searches.yml",
-                          Path(paths[0]).parent / "searches.yml"):
+        for candidate in (Path(paths[0]) / "searches.yml", Path(paths[0]).parent / "searches.yml"):
             if candidate.is_file():
                 return candidate
     return None
 
 
-def ingest(paths: list[str | Path], out: str | Path, *, searches: str | Path | None = None,
-           keep_going: bool = False, progress: bool = True) -> IngestResult:
+def ingest(
+    paths: list[str | Path],
+    out: str | Path,
+    *,
+    searches: str | Path | None = None,
+    keep_going: bool = False,
+    progress: bool = True,
+    column_map: dict[str, str] | None = None,
+) -> IngestResult:
     """Read exports into ``<out>/records.parquet`` and ``<out>/ingest_report.json``.
 
     Parameters
@@ -204,13 +270,15 @@ def ingest(paths: list[str | Path], out: str | Path, *, searches: str | Path | N
         List unreadable files in the report instead of stopping at the first.
     progress : bool
         Show a progress bar on a terminal.
+    column_map : dict, optional
+        For tables whose headers are not recognised: canonical field -> column header.
 
     Returns
     -------
     IngestResult
     """
     files = find_inputs(paths)
-    result = read_all(files, keep_going=keep_going, progress=progress)
+    result = read_all(files, keep_going=keep_going, progress=progress, column_map=column_map)
     log = Path(searches) if searches else default_search_log(paths)
     if log is not None:
         if not log.is_file():

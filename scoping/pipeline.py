@@ -22,8 +22,10 @@ PLANNED = ("dedupe", "tag/topics", "curation snapshot", "briefing packs", "audit
 def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
     """The raw folder and search log to use, and whether they are the synthetic demo."""
     raw = workspace / "corpus" / "raw"
-    if raw.is_dir() and any(p.is_file() and p.name not in IGNORED_NAMES
-                            and not p.name.startswith(".") for p in raw.rglob("*")):
+    if raw.is_dir() and any(
+        p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(".")
+        for p in raw.rglob("*")
+    ):
         log = workspace / "corpus" / "searches.yml"
         return raw, (log if log.is_file() else None), False
     demo = workspace / "corpus" / "demo"
@@ -41,12 +43,16 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
     marked = totals["synthetic_demo_records"]
     lines = []
     if synthetic:
-        lines.append(f"SYNTHETIC DEMONSTRATION CORPUS (no exports in {workspace / 'corpus/raw'}):"
-                     f" {marked} of {totals['records_read']} records are invented, not evidence.")
-    lines.append(f"ingest: {totals['files']} files, {totals['records_in_files']} records found, "
-                 f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
-                 f"{totals['problems']} problems -> {build / 'records.parquet'}, "
-                 f"{build / 'ingest_report.json'}")
+        lines.append(
+            f"SYNTHETIC DEMONSTRATION CORPUS (no exports in {workspace / 'corpus/raw'}):"
+            f" {marked} of {totals['records_read']} records are invented, not evidence."
+        )
+    lines.append(
+        f"ingest: {totals['files']} files, {totals['records_in_files']} records found, "
+        f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
+        f"{totals['problems']} problems -> {build / 'records.parquet'}, "
+        f"{build / 'ingest_report.json'}"
+    )
     for issue in result.search_log.get("issues", []):
         lines.append(f"  search log: {issue['file']}: {issue['issue']} ({issue['detail']})")
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")

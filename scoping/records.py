@@ -123,8 +123,9 @@ class Entry:
     database : str or None
         Database of origin when the record itself says so.
     author_order : str
-        ``"family_first"`` ("Smith, J" or "Smith J") or ``"given_first"``
-        ("John Smith"): how names are written in this format.
+        ``"family_first"`` ("Smith, J" or "Smith J"), ``"given_first"``
+        ("John Smith") or ``"as_is"`` (structured names): how names are written in
+        this format; see :func:`normalise_author`.
     """
 
     fields: dict[str, Any]
@@ -212,13 +213,32 @@ _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _DIGITS = re.compile(r"\d+")
 _PMC = re.compile(r"PMC\s*(\d+)", re.IGNORECASE)
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
-_PARTICLES = frozenset("van von der den de del della di da du dos le la ter ten".split())
+_LEADING_INITIAL = re.compile(r"^(?:[A-Z]\.?){1,2}$|^(?:[A-Z]\.)+$")
+_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "dos",
+        "le",
+        "la",
+        "ter",
+        "ten",
+    ]
+)
 
 
 def clean_text(value: Any) -> str | None:
     """Collapse white space and strip; empty becomes ``None``.
 
-    >>> clean_text("  Burnout in\\n   nurses ")
+    >>> clean_text("  Burnout in   nurses ")
     'Burnout in nurses'
     """
     if value is None:
@@ -354,9 +374,11 @@ def normalise_author(name: Any, order: str = "family_first") -> str | None:
     ----------
     name : str
         The name as the export spelt it.
-    order : {"family_first", "given_first"}
+    order : {"family_first", "given_first", "as_is"}
         Whether names without a comma put the family name first ("Liu R.",
-        PubMed and Scopus style) or last ("John Smith", OpenAlex style).
+        PubMed and Scopus style) or last ("John Smith", OpenAlex style); ``"as_is"``
+        for structured formats, where a name without a comma is a corporate author
+        or a single name and is kept whole.
 
     Returns
     -------
@@ -379,7 +401,7 @@ def normalise_author(name: Any, order: str = "family_first") -> str | None:
         family, given = family.strip(), clean_text(given.replace(",", " ")) or ""
         return f"{family}, {given}" if given else family
     tokens = text.split(" ")
-    if len(tokens) == 1:
+    if len(tokens) == 1 or order == "as_is":
         return text
     if order == "given_first":
         cut = len(tokens) - 1
@@ -387,8 +409,8 @@ def normalise_author(name: Any, order: str = "family_first") -> str | None:
             cut -= 1
         return f"{' '.join(tokens[cut:])}, {' '.join(tokens[:cut])}"
     family, given = _split_initials(tokens)
-    if not given and _INITIALS.match(tokens[0]):  # "E J Reimer": initials first
-        cut = next(i for i, t in enumerate(tokens) if not _INITIALS.match(t))
+    if not given and _LEADING_INITIAL.match(tokens[0]):  # "E J Reimer": initials first
+        cut = next(i for i, t in enumerate(tokens) if not _LEADING_INITIAL.match(t))
         family, given = tokens[cut:], tokens[:cut]
     return f"{' '.join(family)}, {' '.join(given)}" if given else text
 
@@ -425,9 +447,7 @@ def make_record_id(source_name: str, raw: str, occurrence: int = 1) -> str:
     or when other files are added; a record repeated word for word within one file
     gets ``~2``, ``~3`` on its later copies.
     """
-    digest = hashlib.blake2b(
-        f"{source_name}\x1f{raw}".encode(), digest_size=8
-    ).hexdigest()
+    digest = hashlib.blake2b(f"{source_name}\x1f{raw}".encode(), digest_size=8).hexdigest()
     return f"r{digest}" if occurrence == 1 else f"r{digest}~{occurrence}"
 
 
@@ -458,4 +478,3 @@ def normalise_entry(entry: Entry) -> dict[str, Any]:
     out["keywords"] = _unique(split_terms(as_list(f.get("keywords"))))
     out["subjects"] = _unique(split_terms(as_list(f.get("subjects"))))
     return out
-

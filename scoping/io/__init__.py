@@ -69,16 +69,27 @@ def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Re
     readers = [*READERS[:-1], TableReader(column_map)]
     hits = [(r, d) for r in readers if (d := r.sniff(source)) is not None]
     if not hits:
-        empty = not source.head.strip()
-        what = "is empty" if empty else "is not in a format this tool reads"
-        raise FormatError(f"{source.name}: {what}. Supported formats: {_format_list()}. "
-                          "Re-export the references in one of them.")
+        first = source.head.split("\n", 1)[0]
+        if not source.head.strip():
+            what = "is empty"
+        elif first.count(",") >= 1 or first.count("\t") >= 1:
+            raise FormatError(
+                f"{source.name}: looks like a table, but no column is "
+                f"recognised as the title (columns: {first[:120]}). Rename "
+                "the title column to 'Title', or give a column mapping "
+                "(--column-map title='Your column')."
+            )
+        else:
+            what = "is not in a format this tool reads"
+        raise FormatError(
+            f"{source.name}: {what}. Supported formats: {_format_list()}. "
+            "Re-export the references in one of them."
+        )
     suffix = PurePosixPath(source.name).suffix.lower()
     return next((h for h in hits if suffix in h[0].suffixes), hits[0])
 
 
-def _records(source: Source, reader: Reader, dialect: str
-             ) -> tuple[list[Record], list[Problem]]:
+def _records(source: Source, reader: Reader, dialect: str) -> tuple[list[Record], list[Problem]]:
     records: list[Record] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -94,8 +105,15 @@ def _records(source: Source, reader: Reader, dialect: str
             continue
         record = _record(item, source, reader, dialect, number, base_name, seen)
         if not record.title:
-            problems.append(Problem(source.name, item.line, "record has no title; it is "
-                                    "kept, but check the export.", "warning", number))
+            problems.append(
+                Problem(
+                    source.name,
+                    item.line,
+                    "record has no title; it is kept, but check the export.",
+                    "warning",
+                    number,
+                )
+            )
         records.append(record)
     return records, problems
 
@@ -106,70 +124,108 @@ def _guarded(items: Iterator, source: Source, reader: Reader) -> Iterator:
         yield from items
     except ScopingError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
-            RecursionError, UnicodeError) as exc:
-        raise FormatError(f"{source.name}: could not be read as {reader.label} "
-                          f"({type(exc).__name__}: {str(exc)[:200]}). Check that the file "
-                          "is a complete export, or re-export it.") from exc
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OSError,
+        RecursionError,
+        UnicodeError,
+    ) as exc:
+        raise FormatError(
+            f"{source.name}: could not be read as {reader.label} "
+            f"({type(exc).__name__}: {str(exc)[:200]}). Check that the file "
+            "is a complete export, or re-export it."
+        ) from exc
 
 
-def _record(entry: Entry, source: Source, reader: Reader, dialect: str, number: int,
-            base_name: str, seen: dict[str, int]) -> Record:
+def _record(
+    entry: Entry,
+    source: Source,
+    reader: Reader,
+    dialect: str,
+    number: int,
+    base_name: str,
+    seen: dict[str, int],
+) -> Record:
     raw = raw_json(entry.raw)
     key = f"{base_name}\x1f{raw}"
     seen[key] = seen.get(key, 0) + 1
     provenance = Provenance(
-        source_file=source.name, source_sha256=source.sha256, source_format=reader.name,
-        source_dialect=dialect, source_encoding=source.encoding_label,
-        database=entry.database, record_number=number, line=entry.line,
+        source_file=source.name,
+        source_sha256=source.sha256,
+        source_format=reader.name,
+        source_dialect=dialect,
+        source_encoding=source.encoding_label,
+        database=entry.database,
+        record_number=number,
+        line=entry.line,
     )
     values = normalise_entry(entry)
-    return Record(record_id=make_record_id(base_name, raw, seen[key]), provenance=provenance,
-                  raw=raw, **values)
+    return Record(
+        record_id=make_record_id(base_name, raw, seen[key]),
+        provenance=provenance,
+        raw=raw,
+        **values,
+    )
 
 
 def _members(source: Source) -> Iterator[Source]:
     with zipfile.ZipFile(source.open_bytes()) as archive:
-        infos = sorted((i for i in archive.infolist() if not i.is_dir()),
-                       key=lambda i: i.filename)
+        infos = sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename)
         for info in infos:
             if info.file_size > MAX_MEMBER_BYTES:
-                raise FormatError(f"{source.name}!{info.filename}: member is larger than "
-                                  f"{MAX_MEMBER_BYTES} bytes unpacked; unpack it by hand.")
+                raise FormatError(
+                    f"{source.name}!{info.filename}: member is larger than "
+                    f"{MAX_MEMBER_BYTES} bytes unpacked; unpack it by hand."
+                )
             data = archive.read(info)
             yield inspect(f"{source.name}!{info.filename}", data=data)
 
 
-def _read_source(source: Source, fmt: str | None, column_map: dict[str, str] | None
-                 ) -> ReadResult:
+def _read_source(source: Source, fmt: str | None, column_map: dict[str, str] | None) -> ReadResult:
     if fmt:
         reader = reader_for(fmt, column_map)
         dialect = reader.sniff(source) or "as given"
     else:
         reader, dialect = detect(source, column_map)
     records, problems = _records(source, reader, dialect)
-    return ReadResult(source.name, source.sha256, reader.name, dialect,
-                      source.encoding_label, records, problems)
+    return ReadResult(
+        source.name, source.sha256, reader.name, dialect, source.encoding_label, records, problems
+    )
 
 
-def _read_archive(source: Source, fmt: str | None, column_map: dict[str, str] | None
-                  ) -> ReadResult:
+def _read_archive(source: Source, fmt: str | None, column_map: dict[str, str] | None) -> ReadResult:
     try:
         parts = [_read_source(m, fmt, column_map) for m in _members(source)]
     except zipfile.BadZipFile as exc:
-        raise FormatError(f"{source.name}: damaged zip archive ({exc}); download it again.")
+        raise FormatError(
+            f"{source.name}: damaged zip archive ({exc}); download it again."
+        ) from None
     if not parts:
         raise FormatError(f"{source.name}: the zip archive holds no files.")
     kinds = sorted({p.format for p in parts})
-    return ReadResult(source.name, source.sha256, "+".join(kinds),
-                      "+".join(sorted({p.dialect for p in parts})),
-                      "+".join(sorted({p.encoding for p in parts})),
-                      [r for p in parts for r in p.records],
-                      [q for p in parts for q in p.problems])
+    return ReadResult(
+        source.name,
+        source.sha256,
+        "+".join(kinds),
+        "+".join(sorted({p.dialect for p in parts})),
+        "+".join(sorted({p.encoding for p in parts})),
+        [r for p in parts for r in p.records],
+        [q for p in parts for q in p.problems],
+    )
 
 
-def read(path: str | Path, *, format: str | None = None, strict: bool = False,
-         column_map: dict[str, str] | None = None, name: str | None = None) -> ReadResult:
+def read(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    column_map: dict[str, str] | None = None,
+    name: str | None = None,
+) -> ReadResult:
     """Read one export file (or zip archive of exports) into canonical records.
 
     Parameters
@@ -207,6 +263,8 @@ def read(path: str | Path, *, format: str | None = None, strict: bool = False,
         result = _read_source(source, format, column_map)
     if strict and result.problems:
         first = result.problems[0].message()
-        raise StrictModeError(f"{first} ({len(result.problems)} problem(s) in all; "
-                              "read without strict=True to keep the readable records).")
+        raise StrictModeError(
+            f"{first} ({len(result.problems)} problem(s) in all; "
+            "read without strict=True to keep the readable records)."
+        )
     return result

@@ -82,9 +82,16 @@ class Source:
     @property
     def encoding_label(self) -> str:
         """The encoding as reported to users (BOMs named)."""
-        labels = {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "utf-16": "UTF-16",
-                  "utf-16-le": "UTF-16LE (no BOM)", "utf-16-be": "UTF-16BE (no BOM)",
-                  "utf-32": "UTF-32", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
+        labels = {
+            "utf-8-sig": "UTF-8 with BOM",
+            "utf-8": "UTF-8",
+            "utf-16": "UTF-16",
+            "utf-16-le": "UTF-16LE (no BOM)",
+            "utf-16-be": "UTF-16BE (no BOM)",
+            "utf-32": "UTF-32",
+            "cp1252": "Windows-1252",
+            "latin-1": "Latin-1",
+        }
         return labels.get(self.encoding or "", self.encoding or "binary")
 
     def open_bytes(self) -> io.BufferedIOBase:
@@ -92,7 +99,7 @@ class Source:
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
-        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(self.path, "rb")
 
     def open_text(self) -> io.TextIOBase:
         """A text file object with universal newlines, in the detected encoding."""
@@ -127,7 +134,7 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _scan(handle: io.BufferedIOBase) -> tuple[str, int, bytes, bool, bool]:
-    """One pass over the bytes: checksum, size, head, valid UTF-8?, cp1252 holes?"""
+    """Read the bytes once: checksum, size, head, UTF-8 validity, cp1252 holes."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     head = b""
@@ -165,20 +172,23 @@ def inspect(name: str, path: Path | None = None, data: bytes | None = None) -> S
     handle = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115
     with handle:
         sha, size, head, utf8_ok, holes = _scan(handle)
-    src = Source(name=name, path=path, sha256=sha, size=size, encoding=None,
-                 kind="text", data=data)
+    src = Source(name=name, path=path, sha256=sha, size=size, encoding=None, kind="text", data=data)
     if head.startswith(b"PK\x03\x04"):
         src.kind = "xlsx" if b"xl/" in head or b"[Content_Types].xml" in head else "zip"
         return src
     if what := _binary_kind(head):
-        raise FormatError(f"{name}: this is {what}, not a bibliographic export. "
-                          "Export the references as RIS, BibTeX, CSV or XML and try again.")
+        raise FormatError(
+            f"{name}: this is {what}, not a bibliographic export. "
+            "Export the references as RIS, BibTeX, CSV or XML and try again."
+        )
     encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
     encoding = encoding or _utf16_without_bom(head)
     if encoding is None:
         if b"\x00" in head:
-            raise FormatError(f"{name}: contains NUL bytes, so it is a binary file, not a "
-                              "text export. Export the references as RIS, BibTeX or CSV.")
+            raise FormatError(
+                f"{name}: contains NUL bytes, so it is a binary file, not a "
+                "text export. Export the references as RIS, BibTeX or CSV."
+            )
         encoding = "utf-8" if utf8_ok else ("latin-1" if holes else "cp1252")
     src.encoding = encoding
     src.head = head.decode(encoding, errors="ignore")

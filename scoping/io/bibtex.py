@@ -97,8 +97,11 @@ class BibtexReader(Reader):
         """BibTeX when an ``@type{`` or ``@type(`` entry start appears at a line start."""
         if not re.search(r"^\s*@[A-Za-z]+\s*[{(]", source.head, re.MULTILINE):
             return None
-        return "biblatex" if re.search(r"^\s*(journaltitle|date)\s*=", source.head,
-                                       re.MULTILINE | re.IGNORECASE) else "bibtex"
+        return (
+            "biblatex"
+            if re.search(r"^\s*(journaltitle|date)\s*=", source.head, re.MULTILINE | re.IGNORECASE)
+            else "bibtex"
+        )
 
     def entries(self, source: Source, dialect: str) -> Iterator[Entry | Rejection | FileNote]:
         """Entries in file order, failed blocks as rejections at their line."""
@@ -115,8 +118,12 @@ class BibtexReader(Reader):
         for _line, block, _ in items:
             entry = getattr(block, "ignore_error_block", None) or block
             if isinstance(entry, bibtexparser.model.Entry):
-                raw_of[id(entry)] = [("ENTRYTYPE", entry.entry_type), ("ID", entry.key),
-                                     *((f.key, str(f.value)) for f in entry.fields)]
+                raw_of[id(entry)] = [
+                    ("ENTRYTYPE", entry.entry_type),
+                    ("ID", entry.key),
+                    *((f.key, str(f.value)) for f in entry.fields),
+                ]
+                entry.key = f"{len(entries)}"  # unique while decoding; raw keeps the key
                 entries.append(entry)
         decoded = _transform(bibtexparser.Library([*parsed.strings, *entries]))
         by_position = dict(zip((id(e) for e in entries), decoded.entries, strict=True))
@@ -135,8 +142,9 @@ def _failure(block: object) -> str | None:
     return f"malformed entry ({reason}); check its braces and commas."
 
 
-def _emit(line: int, block: object, problem: str | None, raw_of: dict, decoded: dict
-          ) -> Iterator[Entry | Rejection | FileNote]:
+def _emit(
+    line: int, block: object, problem: str | None, raw_of: dict, decoded: dict
+) -> Iterator[Entry | Rejection | FileNote]:
     entry = getattr(block, "ignore_error_block", None) or block
     if id(entry) not in raw_of:
         yield Rejection(line, problem or "block could not be read")
@@ -147,4 +155,4 @@ def _emit(line: int, block: object, problem: str | None, raw_of: dict, decoded: 
     values = {f.key.lower(): f.value for f in done.fields}
     fields = _fields(values)
     fields.setdefault("doc_type", done.entry_type)
-    yield Entry(fields=fields, raw=raw_of[id(entry)], line=line)
+    yield Entry(fields=fields, raw=raw_of[id(entry)], line=line, author_order="as_is")

@@ -56,8 +56,12 @@ def _list(value: Any) -> list[str]:
 
 def fields_of(item: dict[str, Any]) -> dict:
     """Canonical fields of one CSL-JSON item."""
-    fields = {n: item[k] for n, keys in FIELD_KEYS.items() for k in reversed(keys)
-              if item.get(k) not in (None, "", [])}
+    fields = {
+        n: item[k]
+        for n, keys in FIELD_KEYS.items()
+        for k in reversed(keys)
+        if item.get(k) not in (None, "", [])
+    }
     authors = item.get("author") or []
     fields["authors"] = [_person(a) for a in authors if isinstance(a, dict)]
     fields["year"] = _year(item)
@@ -90,4 +94,4 @@ class CslJsonReader(Reader):
                 yield item
                 continue
             line, obj = item
-            yield Entry(fields=fields_of(obj), raw=raw_pairs(obj), line=line)
+            yield Entry(fields=fields_of(obj), raw=raw_pairs(obj), line=line, author_order="as_is")

@@ -19,8 +19,13 @@ FIELD_PATHS: dict[str, tuple[str, ...]] = {
     "abstract": ("abstract",),
     "authors": ("contributors/authors/author",),
     "year": ("dates/year", "dates/pub-dates/date"),
-    "journal": ("periodical/full-title", "titles/secondary-title", "alt-periodical/full-title",
-                "titles/alt-title", "periodical/abbr-1"),
+    "journal": (
+        "periodical/full-title",
+        "titles/secondary-title",
+        "alt-periodical/full-title",
+        "titles/alt-title",
+        "periodical/abbr-1",
+    ),
     "volume": ("volume",),
     "issue": ("number", "issue"),
     "pages": ("pages",),
@@ -47,8 +52,9 @@ def _fields(raw: list[tuple[str, str]]) -> dict:
             fields[name] = values
         elif values:
             fields[name] = values[0]
-    database = " ".join(by_path.get("remote-database-provider", []) +
-                        by_path.get("remote-database-name", []))
+    database = " ".join(
+        by_path.get("remote-database-provider", []) + by_path.get("remote-database-name", [])
+    )
     if re.search(r"pubmed|nlm|medline", database, re.IGNORECASE):
         fields["pmid"] = (by_path.get("accession-num") or [None])[0]
     return fields
@@ -82,4 +88,6 @@ class EndnoteXmlReader(Reader):
             raw = flatten(element)
             names = dict(raw)
             database = names.get("remote-database-name") or names.get("remote-database-provider")
-            yield Entry(fields=_fields(raw), raw=raw, line=line, database=database)
+            yield Entry(
+                fields=_fields(raw), raw=raw, line=line, database=database, author_order="as_is"
+            )

@@ -18,8 +18,9 @@ _DECODER = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
 
 
-def iter_items(source: Source, container_keys: tuple[str, ...] = ("results", "items")
-               ) -> Iterator[tuple[int, dict[str, Any]] | Rejection | FileNote]:
+def iter_items(
+    source: Source, container_keys: tuple[str, ...] = ("results", "items")
+) -> Iterator[tuple[int, dict[str, Any]] | Rejection | FileNote]:
     """Yield ``(line, item)`` for each object of a top-level array.
 
     A top-level object is one record, unless it holds the array under one of
@@ -53,8 +54,11 @@ def _array(text: str, pos: int) -> Iterator[tuple[int, dict[str, Any]] | Rejecti
         try:
             item, end = _DECODER.raw_decode(text, start)
         except json.JSONDecodeError as exc:
-            yield Rejection(exc.lineno, f"the JSON is malformed ({exc.msg}); the records "
-                            "after this point could not be read. Fix or re-export the file.")
+            yield Rejection(
+                exc.lineno,
+                f"the JSON is malformed ({exc.msg}); the records "
+                "after this point could not be read. Fix or re-export the file.",
+            )
             return
         if isinstance(item, dict):
             yield line, item
@@ -66,12 +70,16 @@ def _array(text: str, pos: int) -> Iterator[tuple[int, dict[str, Any]] | Rejecti
         if text.startswith(",", pos):
             pos += 1
         elif not text.startswith("]", pos):
-            yield Rejection(line, "the JSON array is not closed properly (expected ',' or "
-                            "']'); the records after this point could not be read.")
+            yield Rejection(
+                line,
+                "the JSON array is not closed properly (expected ',' or "
+                "']'); the records after this point could not be read.",
+            )
             return
 
 
 def raw_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
     """Top-level keys as (key, JSON text) pairs, in the item's own order."""
-    return [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-            for k, v in item.items()]
+    return [
+        (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in item.items()
+    ]

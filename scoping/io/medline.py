@@ -65,8 +65,10 @@ class MedlineReader(TaggedReader):
         return "PubMed"
 
     def fix_fields(self, fields: dict, raw: list[tuple[str, str]]) -> dict:
-        """DOI from ``LID``/``AID`` values marked ``[doi]``; short ``AU`` names when
-        ``FAU`` is absent."""
+        """Take the DOI from ``LID``/``AID`` values marked ``[doi]``.
+
+        Short ``AU`` names stand in when the record has no ``FAU``.
+        """
         doi = next((v for t, v in raw if t in ("LID", "AID") and v.endswith("[doi]")), None)
         if doi:
             fields["doi"] = doi

@@ -43,8 +43,9 @@ def fields_of(work: dict[str, Any]) -> dict:
     venue = work.get("host_venue") or {}
     biblio = work.get("biblio") or {}
     issn = source.get("issn") or venue.get("issn") or []
-    keywords = [k.get("display_name") if isinstance(k, dict) else k
-                for k in work.get("keywords") or []]
+    keywords = [
+        k.get("display_name") if isinstance(k, dict) else k for k in work.get("keywords") or []
+    ]
     return {
         "title": work.get("title") or work.get("display_name"),
         "abstract": rebuild_abstract(work.get("abstract_inverted_index")),
@@ -93,5 +94,10 @@ class OpenAlexReader(Reader):
                 yield item
                 continue
             line, work = item
-            yield Entry(fields=fields_of(work), raw=raw_pairs(work), line=line,
-                        database="OpenAlex", author_order="given_first")
+            yield Entry(
+                fields=fields_of(work),
+                raw=raw_pairs(work),
+                line=line,
+                database="OpenAlex",
+                author_order="given_first",
+            )

@@ -17,11 +17,18 @@ from .xmlutil import flatten, iter_records, text_of
 _ART = "MedlineCitation/Article/"
 #: Canonical field <- record paths (attributes that qualify a path in brackets).
 FIELD_PATHS: dict[str, tuple[str, ...]] = {
-    "title": (_ART + "ArticleTitle", _ART + "VernacularTitle", "BookDocument/ArticleTitle",
-              "BookDocument/Book/BookTitle"),
-    "year": (_ART + "Journal/JournalIssue/PubDate/Year",
-             _ART + "Journal/JournalIssue/PubDate/MedlineDate", _ART + "ArticleDate/Year",
-             "BookDocument/Book/PubDate/Year"),
+    "title": (
+        _ART + "ArticleTitle",
+        _ART + "VernacularTitle",
+        "BookDocument/ArticleTitle",
+        "BookDocument/Book/BookTitle",
+    ),
+    "year": (
+        _ART + "Journal/JournalIssue/PubDate/Year",
+        _ART + "Journal/JournalIssue/PubDate/MedlineDate",
+        _ART + "ArticleDate/Year",
+        "BookDocument/Book/PubDate/Year",
+    ),
     "journal": (_ART + "Journal/Title", _ART + "Journal/ISOAbbreviation"),
     "volume": (_ART + "Journal/JournalIssue/Volume",),
     "issue": (_ART + "Journal/JournalIssue/Issue",),
@@ -104,4 +111,10 @@ class PubmedXmlReader(Reader):
                 continue
             line, element = item
             raw = flatten(element, QUALIFIERS)
-            yield Entry(fields=_fields(element, raw), raw=raw, line=line, database="PubMed")
+            yield Entry(
+                fields=_fields(element, raw),
+                raw=raw,
+                line=line,
+                database="PubMed",
+                author_order="as_is",
+            )

@@ -1,5 +1,7 @@
-"""RIS, in its vendor dialects (Ovid, EBSCO/CINAHL, Scopus, Web of Science, ProQuest,
-Embase, PubMed, Lens, Dimensions) and as written by Zotero, EndNote and Mendeley.
+"""RIS exports, in every vendor's and reference manager's dialect.
+
+Vendors: Ovid, EBSCO/CINAHL, Scopus, Web of Science, ProQuest, Embase, PubMed, Lens,
+Dimensions; reference managers: Zotero, EndNote, Mendeley.
 
 The line grammar and the tag names come from rispy (``RisParser.parse_line`` and
 ``rispy.TAG_KEY_MAPPING``). The record loop is our own, because rispy's loop merges
@@ -151,7 +153,7 @@ class RisReader(TaggedReader):
         return self.sniff_dialect(source.head)
 
     def split_line(self, line: str) -> tuple[str | None, str]:
-        """rispy's split, also accepting a bare ``ER  -`` with no trailing space."""
+        """Rispy's split, also accepting a bare ``ER  -`` with no trailing space."""
         if len(line) == 5 and line[2:5] == "  -":
             return line[:2], ""
         return _LINES.parse_line(line)
@@ -164,6 +166,7 @@ class RisReader(TaggedReader):
         if dialect == "ovid":
             for _, value in raw:
                 if code := _OVID_CODE.search(value):
-                    return next((n for p, n in OVID_DATABASES.items()
-                                 if code.group(1).startswith(p)), None)
+                    return next(
+                        (n for p, n in OVID_DATABASES.items() if code.group(1).startswith(p)), None
+                    )
         return DIALECT_DATABASE.get(dialect)

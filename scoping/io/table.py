@@ -1,5 +1,6 @@
-"""Tables: Scopus CSV, Embase CSV, Zotero CSV, and any CSV/TSV/Excel sheet (grey
-literature typed by hand) through a column mapping.
+"""Tables: Scopus, Embase and Zotero CSV, and any CSV/TSV/Excel sheet.
+
+Hand-typed sheets (grey literature) are read through a column mapping.
 
 A dialect is a table of canonical field -> column names, plus the columns that
 identify it. Generic tables match headers to canonical fields through
@@ -39,12 +40,23 @@ SCOPUS = TableDialect(
     "scopus",
     identify=frozenset({"Authors", "Title", "Source title", "EID"}),
     columns={
-        "title": ("Title",), "abstract": ("Abstract",), "authors": ("Authors",),
-        "year": ("Year",), "journal": ("Source title",), "volume": ("Volume",),
-        "issue": ("Issue",), "pages": ("Page start", "Art. No."), "end_page": ("Page end",),
-        "doi": ("DOI",), "pmid": ("PubMed ID",), "issn": ("ISSN",), "isbn": ("ISBN",),
-        "keywords": ("Author Keywords", "Index Keywords"), "doc_type": ("Document Type",),
-        "language": ("Language of Original Document",), "url": ("Link",),
+        "title": ("Title",),
+        "abstract": ("Abstract",),
+        "authors": ("Authors",),
+        "year": ("Year",),
+        "journal": ("Source title",),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "pages": ("Page start", "Art. No."),
+        "end_page": ("Page end",),
+        "doi": ("DOI",),
+        "pmid": ("PubMed ID",),
+        "issn": ("ISSN",),
+        "isbn": ("ISBN",),
+        "keywords": ("Author Keywords", "Index Keywords"),
+        "doc_type": ("Document Type",),
+        "language": ("Language of Original Document",),
+        "url": ("Link",),
         "publisher": ("Publisher",),
     },
     database="Scopus",
@@ -55,15 +67,24 @@ EMBASE = TableDialect(
     "embase",
     identify=frozenset({"Title", "Author Names", "Emtree Medical Index Terms"}),
     columns={
-        "title": ("Title",), "abstract": ("Abstract",), "authors": ("Author Names",),
-        "year": ("Publication Year", "Source"), "journal": ("Source title", "Source"),
-        "volume": ("Volume",), "issue": ("Issue",), "pages": ("First Page",),
-        "end_page": ("Last Page",), "doi": ("DOI", "Full Text Link"),
-        "pmid": ("Medline PMID", "PUI"), "issn": ("ISSN",),
+        "title": ("Title",),
+        "abstract": ("Abstract",),
+        "authors": ("Author Names",),
+        "year": ("Publication Year", "Source"),
+        "journal": ("Source title", "Source"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "pages": ("First Page",),
+        "end_page": ("Last Page",),
+        "doi": ("DOI", "Full Text Link"),
+        "pmid": ("Medline PMID", "PUI"),
+        "issn": ("ISSN",),
         "keywords": ("keywords", "Author Keywords"),
         "subjects": ("Emtree Medical Index Terms", "Emtree Drug Index Terms"),
-        "doc_type": ("Publication Type",), "language": ("Article Language",),
-        "url": ("Embase Link", "Open URL Link"), "publisher": ("Publisher",),
+        "doc_type": ("Publication Type",),
+        "language": ("Article Language",),
+        "url": ("Embase Link", "Open URL Link"),
+        "publisher": ("Publisher",),
     },
     database="Embase",
     author_sep=",",
@@ -72,12 +93,23 @@ ZOTERO = TableDialect(
     "zotero",
     identify=frozenset({"Item Type", "Publication Year", "Author", "Abstract Note"}),
     columns={
-        "title": ("Title",), "abstract": ("Abstract Note",), "authors": ("Author",),
-        "year": ("Publication Year", "Date"), "journal": ("Publication Title",),
-        "volume": ("Volume",), "issue": ("Issue",), "pages": ("Pages",), "doi": ("DOI",),
-        "issn": ("ISSN",), "isbn": ("ISBN",), "keywords": ("Manual Tags", "Automatic Tags"),
-        "doc_type": ("Item Type",), "language": ("Language",), "url": ("Url",),
-        "publisher": ("Publisher",), "notes": ("Notes", "Extra"),
+        "title": ("Title",),
+        "abstract": ("Abstract Note",),
+        "authors": ("Author",),
+        "year": ("Publication Year", "Date"),
+        "journal": ("Publication Title",),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "pages": ("Pages",),
+        "doi": ("DOI",),
+        "issn": ("ISSN",),
+        "isbn": ("ISBN",),
+        "keywords": ("Manual Tags", "Automatic Tags"),
+        "doc_type": ("Item Type",),
+        "language": ("Language",),
+        "url": ("Url",),
+        "publisher": ("Publisher",),
+        "notes": ("Notes", "Extra"),
     },
 )
 #: Known layouts, tried in order.
@@ -89,8 +121,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "abstract": ("abstract", "abstractnote", "ab", "summary", "description"),
     "authors": ("authors", "author", "authornames", "au", "creators", "creator"),
     "year": ("year", "publicationyear", "py", "pubyear", "date", "publicationdate"),
-    "journal": ("journal", "sourcetitle", "publicationtitle", "journaltitle", "source",
-                "secondarytitle", "containertitle", "so", "t2", "venue"),
+    "journal": (
+        "journal",
+        "sourcetitle",
+        "publicationtitle",
+        "journaltitle",
+        "source",
+        "secondarytitle",
+        "containertitle",
+        "so",
+        "t2",
+        "venue",
+    ),
     "volume": ("volume", "vol", "vl"),
     "issue": ("issue", "number", "no", "is"),
     "pages": ("pages", "page", "pagestart", "startpage", "pg", "sp"),
@@ -137,16 +179,19 @@ def split_people(value: str, sep: str | None) -> list[str]:
     return [value]
 
 
-def _choose(headers: list[str], column_map: dict[str, str] | None
-            ) -> tuple[TableDialect | None, dict[str, tuple[str, ...]]]:
+def _choose(
+    headers: list[str], column_map: dict[str, str] | None
+) -> tuple[TableDialect | None, dict[str, tuple[str, ...]]]:
     present = set(headers)
     dialect = next((d for d in DIALECTS if d.identify <= present), None)
     columns = dict(dialect.columns) if dialect else generic_columns(headers)
     for name, header in (column_map or {}).items():
         if header not in present:
-            raise FormatError(f"column_map names column {header!r} for {name!r}, but the "
-                              f"table has no such column; its columns are: "
-                              f"{', '.join(h for h in headers if h)}.")
+            raise FormatError(
+                f"column_map names column {header!r} for {name!r}, but the "
+                f"table has no such column; its columns are: "
+                f"{', '.join(h for h in headers if h)}."
+            )
         columns[name] = (header,)
     return dialect, columns
 
@@ -206,8 +251,11 @@ class TableReader(Reader):
         headers = [h.strip() for h in headers]
         known, columns = _choose(headers, self.column_map)
         if not columns.get("title"):
-            yield FileNote(1, "no column is recognised as the title; pass a column "
-                           "mapping (column_map={'title': 'Your column'}).")
+            yield FileNote(
+                1,
+                "no column is recognised as the title; pass a column "
+                "mapping (column_map={'title': 'Your column'}).",
+            )
         sep = known.author_sep if known else None
         ragged = headers.index(known.ragged) if known and known.ragged in headers else None
         realigned = 0
@@ -217,18 +265,28 @@ class TableReader(Reader):
             if ragged is not None and len(cells) > len(headers):
                 cells = realign(cells, len(headers), ragged)
                 realigned += 1
-            if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
-                yield Rejection(line, f"row has {len(cells)} cells but the header has "
-                                f"{len(headers)}; check for an unquoted separator.")
+            if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+                yield Rejection(
+                    line,
+                    f"row has {len(cells)} cells but the header has "
+                    f"{len(headers)}; check for an unquoted separator.",
+                )
                 continue
             row = dict(zip(headers, cells, strict=False))
             raw = [(h, c) for h, c in zip(headers, cells, strict=False) if h and c.strip()]
-            yield Entry(fields=_fields(row, columns, sep), raw=raw, line=line,
-                        database=known.database if known else None)
+            yield Entry(
+                fields=_fields(row, columns, sep),
+                raw=raw,
+                line=line,
+                database=known.database if known else None,
+            )
         if realigned:
-            yield FileNote(None, f"{realigned} row(s) had more {known.ragged!r} cells than "
-                           "the header names (a known export quirk); the extra cells were "
-                           "joined into that column and the columns after it aligned.")
+            yield FileNote(
+                None,
+                f"{realigned} row(s) had more {known.ragged!r} cells than "
+                "the header names (a known export quirk); the extra cells were "
+                "joined into that column and the columns after it aligned.",
+            )
 
 
 def realign(cells: list[str], width: int, ragged: int) -> list[str]:

@@ -90,8 +90,13 @@ class TaggedReader(Reader):
         raw = [(t, v.strip("\n")) for t, v in raw]
         table = {**self.field_tags, **self.dialect_fields.get(dialect, {})}
         fields = self.fix_fields(to_fields(raw, table, self.list_tags), raw)
-        return Entry(fields=fields, raw=raw, line=line, database=self.database(raw, dialect),
-                     author_order=self.author_order)
+        return Entry(
+            fields=fields,
+            raw=raw,
+            line=line,
+            database=self.database(raw, dialect),
+            author_order=self.author_order,
+        )
 
     def entries(self, source: Source, dialect: str) -> Iterator[Entry | Rejection | FileNote]:
         """Stream the file and yield one entry per record, with notes on the rest.
@@ -113,8 +118,11 @@ class TaggedReader(Reader):
                         closed = None
                     if raw is not None:
                         if end is not None:
-                            yield FileNote(start, f"record has no end tag ({end}) before the "
-                                           f"next {tag} at line {number}; read it up to there.")
+                            yield FileNote(
+                                start,
+                                f"record has no end tag ({end}) before the "
+                                f"next {tag} at line {number}; read it up to there.",
+                            )
                         yield self.make_entry(raw, start, dialect)
                     raw, start = [(tag, value)], number
                 elif raw is None:
@@ -123,8 +131,9 @@ class TaggedReader(Reader):
                     if closed is not None:
                         closed[0].append((tag or "trailer", value))
                         continue
-                    yield FileNote(number, "text outside any record was ignored: "
-                                   f"{line.strip()[:60]!r}")
+                    yield FileNote(
+                        number, f"text outside any record was ignored: {line.strip()[:60]!r}"
+                    )
                 elif tag is not None and tag == end:
                     closed, raw = (raw, start), None
                 elif tag is None:
@@ -137,6 +146,9 @@ class TaggedReader(Reader):
             yield self.make_entry(*closed, dialect)
         if raw is not None:
             if end is not None:
-                yield FileNote(start, f"record has no end tag ({end}) at the end of the "
-                               f"file (line {number}); the file may be cut short. Read it.")
+                yield FileNote(
+                    start,
+                    f"record has no end tag ({end}) at the end of the "
+                    f"file (line {number}); the file may be cut short. Read it.",
+                )
             yield self.make_entry(raw, start, dialect)

@@ -88,7 +88,7 @@ _PLAIN = WosReader()
 
 
 class WosTabReader(Reader):
-    """Reads Web of Science tab-delimited exports (a ``PT\\tAU\\t...`` header)."""
+    """Reads Web of Science tab-delimited exports (a header row of WoS tags)."""
 
     name = "wos_tab"
     label = "Web of Science tab-delimited"
@@ -112,10 +112,13 @@ class WosTabReader(Reader):
                 line = rows.line_num
                 if not any(cell.strip() for cell in row):
                     continue
-                cells = row[: len(header)] if not any(row[len(header):]) else row
+                cells = row[: len(header)] if not any(row[len(header) :]) else row
                 if len(cells) != len(header):
-                    yield Rejection(line, f"row has {len(row)} cells but the header has "
-                                    f"{len(header)}; re-export the file as tab-delimited.")
+                    yield Rejection(
+                        line,
+                        f"row has {len(row)} cells but the header has "
+                        f"{len(header)}; re-export the file as tab-delimited.",
+                    )
                     continue
                 raw = [(t, v) for t, v in zip(header, cells, strict=True) if v.strip()]
                 yield self._entry(raw, line)

@@ -15,7 +15,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from .base import FileNote, Rejection, Source
+from .base import Rejection, Source
 
 _SPACE = re.compile(r"\s+")
 
@@ -27,7 +27,9 @@ def text_of(element: Element | None) -> str:
     return _SPACE.sub(" ", "".join(element.itertext())).strip()
 
 
-def flatten(element: Element, keys: tuple[str, ...] = (), prefix: str = "") -> list[tuple[str, str]]:
+def flatten(
+    element: Element, keys: tuple[str, ...] = (), prefix: str = ""
+) -> list[tuple[str, str]]:
     """Leaf elements as ``(path, text)`` pairs in document order.
 
     An element whose children are only inline markup (``style``, ``i``, ``b``, ``sup``,
@@ -67,16 +69,20 @@ def record_lines(source: Source, tag: str) -> list[int]:
     return lines
 
 
-def iter_records(source: Source, tags: tuple[str, ...]
-                 ) -> Iterator[tuple[int | None, Element] | Rejection | FileNote]:
+def iter_records(
+    source: Source, tags: tuple[str, ...]
+) -> Iterator[tuple[int | None, Element] | Rejection]:
     """Yield ``(line, element)`` for each record element, then clear it.
 
-    A syntax error stops the parse: the records before it are kept and the error is
-    reported as a rejection at its line (the rest of the file cannot be counted).
+    A syntax error or refused construct stops the parse. The records before it are
+    kept; every record start the byte scan finds after it becomes a rejection, so
+    records read + rejected still equals the records in the file.
     """
-    lines = [n for t in tags for n in record_lines(source, t)] if source.encoding in (
-        "utf-8", "utf-8-sig", "cp1252", "latin-1") else []
-    lines.sort()
+    lines = (
+        sorted(n for t in tags for n in record_lines(source, t))
+        if source.encoding in ("utf-8", "utf-8-sig", "cp1252", "latin-1")
+        else []
+    )
     index = 0
     try:
         with source.open_bytes() as handle:
@@ -87,10 +93,15 @@ def iter_records(source: Source, tags: tuple[str, ...]
                     yield line, element
                     element.clear()
     except ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
-        yield Rejection(line, f"the XML is malformed ({exc}); records after this point "
-                        "could not be read. Re-export the file.")
+        where = exc.position[0] if getattr(exc, "position", None) else None
+        reason = f"the XML is malformed at line {where} ({exc}); re-export the file."
     except DefusedXmlException as exc:
-        yield FileNote(None, f"unsafe XML refused ({type(exc).__name__}: entity or external "
-                       "reference declarations are not allowed in exports); nothing after "
-                       "it was read.")
+        reason = (
+            f"unsafe XML refused ({type(exc).__name__}: entity declarations and "
+            "external references are not allowed in exports); re-export the file."
+        )
+    else:
+        return
+    rest = lines[index:] or [None]
+    for line in rest:
+        yield Rejection(line, f"record not read: {reason}")

@@ -1,0 +1,67 @@
+import zipfile
+
+import pytest
+
+from scoping.errors import FormatError, StrictModeError
+from scoping.io import formats, read
+
+
+def test_empty_file(data):
+    with pytest.raises(FormatError, match=r"empty\.ris: is empty\. Supported formats: .*ris"):
+        read(data / "empty.ris")
+
+
+def test_binary_file_given_by_mistake(data):
+    with pytest.raises(FormatError, match=r"this is a PDF document, not a bibliographic export"):
+        read(data / "not_an_export.pdf")
+
+
+def test_unknown_text_format_lists_supported(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Shopping list\nmilk\neggs\n")
+    with pytest.raises(FormatError, match=r"not in a format this tool reads.*bibtex \(BibTeX\)"):
+        read(path)
+
+
+def test_unknown_format_name_lists_valid_ones(data):
+    with pytest.raises(FormatError, match=r"unknown format 'riss'; the supported formats are"):
+        read(data / "bom_crlf.ris", format="riss")
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(FormatError, match=r"does not exist"):
+        read(tmp_path / "nope.ris")
+    with pytest.raises(FormatError, match=r"is a folder"):
+        read(tmp_path)
+
+
+def test_strict_mode(data):
+    with pytest.raises(StrictModeError, match=r"line 1: record has no end tag.*2 problem"):
+        read(data / "missing_end_tag.ris", strict=True)
+    assert read(data / "bom_crlf.ris", strict=True).records
+
+
+def test_forced_format(data):
+    assert read(data / "bom_crlf.ris", format="ris").format == "ris"
+
+
+def test_damaged_zip(tmp_path):
+    path = tmp_path / "bad.zip"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    with pytest.raises(FormatError, match=r"damaged zip archive"):
+        read(path)
+
+
+def test_zip_of_exports(tmp_path, data):
+    path = tmp_path / "batch.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(data / "bom_crlf.ris", "b.ris")
+        archive.write(data / "multiline_abstract.ris", "a.ris")
+    result = read(path)
+    assert [r.provenance.source_file.rsplit("!", 1)[1] for r in result.records] == ["a.ris", "b.ris"]
+    assert result.records[0].provenance.source_sha256 != result.sha256
+
+
+def test_formats_cover_the_issue():
+    assert {"ris", "bibtex", "medline", "pubmed_xml", "wos", "wos_tab", "table", "endnote_xml",
+            "csl_json", "openalex"} <= set(formats())

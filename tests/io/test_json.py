@@ -1,0 +1,33 @@
+from scoping.io import read
+from scoping.io.openalex import rebuild_abstract
+
+
+def test_csl_json(shared):
+    result = read(shared / "format_samples/csl_json_zotero/bibliography.json")
+    assert (result.format, len(result.records)) == ("csl_json", 571)
+    assert sum(1 for r in result.records if r.doi) == 492
+    assert sum(1 for r in result.records if r.abstract) == 310
+    first = result.records[0]
+    assert first.provenance.line == 2
+
+
+def test_malformed_json_keeps_what_came_before(data):
+    result = read(data / "malformed.json")
+    assert [r.title for r in result.records] == ["Burnout in paramedics"]
+    assert result.problems[0].line == 4 and result.problems[0].severity == "error"
+
+
+def test_openalex_zip_rebuilds_abstracts(shared):
+    result = read(shared / "synergy_screening/Sep_2021/works_1.zip")
+    assert (result.format, len(result.records)) == ("openalex", 271)
+    assert sum(1 for r in result.records if r.abstract) == 270
+    assert all(r.provenance.source_file.startswith(str(shared)) and "!" in
+               r.provenance.source_file for r in result.records)
+    names = [a for r in result.records for a in r.authors]
+    assert all("," in a for a in names if " " in a)  # given-first names were turned round
+    assert "Fanselow" in names  # a one-word name stays as it is
+
+
+def test_rebuild_abstract_orders_by_position():
+    assert rebuild_abstract({"b": [1, 3], "a": [0], "c": [2]}) == "a b c b"
+    assert rebuild_abstract(None) is None

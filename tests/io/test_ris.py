@@ -1,0 +1,105 @@
+import json
+
+import pytest
+
+from scoping.io import read
+
+
+def test_bom_and_crlf(data):
+    result = read(data / "bom_crlf.ris")
+    assert result.encoding == "UTF-8 with BOM"
+    (record,) = result.records
+    assert record.title == "Psychological safety in ward teams"
+    assert record.doi == "10.2307/2666999"
+    assert record.authors == ("Edmondson, Amy C.",)
+    assert record.provenance.line == 1
+    assert result.problems == []
+
+
+def test_multiline_values(data):
+    (record,) = read(data / "multiline_abstract.ris").records
+    assert record.title == "Burnout among care home staff: a longitudinal study"
+    assert record.abstract.startswith("First paragraph of the abstract continues on this line.")
+    assert record.abstract.endswith("Second paragraph.")
+    assert record.keywords == ("burnout", "care homes", "social care")
+    assert record.pages == "466-475"
+    raw = dict(json.loads(record.raw))
+    assert raw["AB"] == "First paragraph of the abstract\ncontinues on this line.\nSecond paragraph."
+
+
+def test_unknown_tags_are_kept_raw(data):
+    (record,) = read(data / "unknown_tag.ris").records
+    tags = [tag for tag, _ in json.loads(record.raw)]
+    assert tags == ["TY", "TI", "ZZ", "X9", "PY"]
+
+
+def test_missing_end_tags_are_reported_and_nothing_lost(data):
+    result = read(data / "missing_end_tag.ris")
+    assert [r.title for r in result.records] == [
+        "First record, whose ER line was lost", "Second record", "Third record, file cut short"]
+    assert [(p.line, p.severity) for p in result.problems] == [(1, "warning"), (8, "warning")]
+    assert "no end tag (ER)" in result.problems[0].reason
+    assert result.records_in_file == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "title"),
+    [
+        pytest.param("cp1252.ris", "Windows-1252",
+                     "Compassion in care: a réview of “kindness” in practice", id="cp1252"),
+        pytest.param("latin1.ris", "Latin-1", "Café conversations \x81 and care", id="latin1"),
+    ],
+)
+def test_legacy_encodings(data, name, encoding, title):
+    result = read(data / name)
+    assert result.encoding == encoding
+    assert result.records[0].title == title
+
+
+@pytest.mark.parametrize(
+    ("path", "dialect", "database"),
+    [
+        pytest.param("format_samples/asreview/ovid_psycinfo.ris", "ovid", "APA PsycInfo (Ovid)",
+                     id="ovid"),
+        pytest.param("citesource_multisource/gambling_harms_by_source/"
+                     "20221207_gambling-harms_psycinfo_124.ris", "ebsco", "APA PsycInfo", id="ebsco"),
+        pytest.param("citesource_multisource/gambling_harms_by_source/"
+                     "20221207_gambling-harms_crimjust_41.ris", "ebsco",
+                     "Criminal Justice Abstracts", id="ebsco-code"),
+        pytest.param("format_samples/asreview/scopus.ris", "scopus", "Scopus", id="scopus"),
+        pytest.param("asysd_testdata/wos_test.ris", "wos", "Web of Science", id="wos"),
+        pytest.param("format_samples/asreview/proquest.ris", "proquest", "PTSDpubs", id="proquest"),
+        pytest.param("format_samples/asreview/embase.ris", "embase", "Embase", id="embase"),
+        pytest.param("format_samples/asreview/pubmed_endnote.txt", "pubmed", "NLM", id="pubmed"),
+        pytest.param("citesource_multisource/wildfire_impacts_by_stage/Dimensions_246.ris",
+                     "dimensions", "Dimensions", id="dimensions"),
+    ],
+)
+def test_vendor_dialects(shared, path, dialect, database):
+    result = read(shared / path)
+    assert result.format == "ris"
+    assert result.dialect == dialect
+    assert result.records[0].provenance.database == database
+
+
+def test_ovid_trailing_lines_stay_with_their_record(shared):
+    result = read(shared / "format_samples/asreview/ovid_psycinfo.ris")
+    assert result.problems == []
+    raw = json.loads(result.records[0].raw)
+    assert ["NL", "Clin Psychol Psychother"] in raw
+    assert any(tag == "trailer" and "Ovid Full Text" in value for tag, value in raw)
+
+
+def test_scopus_ris_pmid_from_c2_and_pubmed_pmcid(shared):
+    scopus = read(shared / "asysd_testdata/scopus.ris").records
+    with_c2 = [(r, dict(json.loads(r.raw))["C2"]) for r in scopus if '"C2"' in r.raw]
+    assert len(with_c2) == 5
+    assert all(r.pmid == c2 for r, c2 in with_c2)
+    pubmed = read(shared / "format_samples/asreview/pubmed_endnote.txt").records
+    assert all(r.pmid and r.pmid.isdigit() for r in pubmed)
+
+
+def test_ovid_doi_prefix_is_stripped(shared):
+    (first, *_) = read(shared / "format_samples/synthesisr/Ovid_ris_example.ris").records
+    assert first.doi == "10.4236/ojf.2020.101008"
+    assert first.authors[0] == "Holmstrom, E."

@@ -1,0 +1,79 @@
+import pytest
+
+from scoping.records import (
+    make_record_id,
+    normalise_author,
+    normalise_doi,
+    normalise_issn,
+    normalise_pages,
+    normalise_pmcid,
+    normalise_pmid,
+    normalise_year,
+    strip_markup,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("https://doi.org/10.1002/CPP.2398.", "10.1002/cpp.2398", id="resolver-case-dot"),
+        pytest.param("http://dx.doi.org/10.4236/ojf.2020.101008", "10.4236/ojf.2020.101008", id="dx"),
+        pytest.param("doi:10.1000/XYZ123;", "10.1000/xyz123", id="label-semicolon"),
+        pytest.param("10.1016/j.gene.2015.10.064 [doi]", "10.1016/j.gene.2015.10.064", id="medline"),
+        pytest.param("https://doi.org/10.4103%2F2303-9027.138783", "10.4103/2303-9027.138783",
+                     id="url-escaped"),
+        pytest.param("S0378-1119(15)01297-4 [pii]", None, id="pii-not-doi"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="none"),
+    ],
+)
+def test_normalise_doi(raw, expected):
+    assert normalise_doi(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "order", "expected"),
+    [
+        pytest.param("Liu R.", "family_first", "Liu, R.", id="embase"),
+        pytest.param("Adler D.G.", "family_first", "Adler, D.G.", id="scopus"),
+        pytest.param("Edmondson,  Amy C.", "family_first", "Edmondson, Amy C.", id="comma"),
+        pytest.param("E J Reimer", "family_first", "Reimer, E J", id="initials-first"),
+        pytest.param("World Health Organization", "family_first", "World Health Organization",
+                     id="corporate"),
+        pytest.param("NHS England", "as_is", "NHS England", id="corporate-structured"),
+        pytest.param("Rens van de Schoot", "given_first", "van de Schoot, Rens", id="particle"),
+        pytest.param("Amy Edmondson", "given_first", "Edmondson, Amy", id="openalex"),
+        pytest.param("  ", "family_first", None, id="blank"),
+    ],
+)
+def test_normalise_author(raw, order, expected):
+    assert normalise_author(raw, order) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [("466-75", None, "466-475"), ("206", "217", "206-217"), ("e1234", None, "e1234"),
+     ("1535–41", None, "1535-1541"), ("12", "12", "12"), (None, None, None)],
+)
+def test_normalise_pages(first, last, expected):
+    assert normalise_pages(first, last) == expected
+
+
+def test_small_normalisers():
+    assert normalise_year("2016/09//") == 2016
+    assert normalise_year("1999.0") == 1999
+    assert normalise_year("no date") is None
+    assert normalise_year(3021) is None
+    assert normalise_issn("01678809") == "0167-8809"
+    assert normalise_issn("1879-0038 (Electronic)") == "1879-0038"
+    assert normalise_pmid("https://pubmed.ncbi.nlm.nih.gov/12345678") == "12345678"
+    assert normalise_pmid("WOS:000070998500012") is None
+    assert normalise_pmcid("pmc 998877") == "PMC998877"
+    assert strip_markup("Effects of <i>IL-6</i> &amp; stress") == "Effects of IL-6 & stress"
+
+
+def test_record_id_is_stable_and_distinguishes_repeats():
+    first = make_record_id("a.ris", '[["TI","x"]]')
+    assert first == make_record_id("a.ris", '[["TI","x"]]')
+    assert first != make_record_id("b.ris", '[["TI","x"]]')
+    assert make_record_id("a.ris", '[["TI","x"]]', 2) == f"{first}~2"
