@@ -156,3 +156,7 @@ def run(workspace: Path, seed: int) -> None:
 
     outcome = run_all(workspace, seed=seed)
     click.echo(outcome)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,12 +16,21 @@ from scoping.records import (
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        pytest.param("https://doi.org/10.1002/CPP.2398.", "10.1002/cpp.2398", id="resolver-case-dot"),
-        pytest.param("http://dx.doi.org/10.4236/ojf.2020.101008", "10.4236/ojf.2020.101008", id="dx"),
+        pytest.param(
+            "https://doi.org/10.1002/CPP.2398.", "10.1002/cpp.2398", id="resolver-case-dot"
+        ),
+        pytest.param(
+            "http://dx.doi.org/10.4236/ojf.2020.101008", "10.4236/ojf.2020.101008", id="dx"
+        ),
         pytest.param("doi:10.1000/XYZ123;", "10.1000/xyz123", id="label-semicolon"),
-        pytest.param("10.1016/j.gene.2015.10.064 [doi]", "10.1016/j.gene.2015.10.064", id="medline"),
-        pytest.param("https://doi.org/10.4103%2F2303-9027.138783", "10.4103/2303-9027.138783",
-                     id="url-escaped"),
+        pytest.param(
+            "10.1016/j.gene.2015.10.064 [doi]", "10.1016/j.gene.2015.10.064", id="medline"
+        ),
+        pytest.param(
+            "https://doi.org/10.4103%2F2303-9027.138783",
+            "10.4103/2303-9027.138783",
+            id="url-escaped",
+        ),
         pytest.param("S0378-1119(15)01297-4 [pii]", None, id="pii-not-doi"),
         pytest.param("", None, id="empty"),
         pytest.param(None, None, id="none"),
@@ -38,8 +47,9 @@ def test_normalise_doi(raw, expected):
         pytest.param("Adler D.G.", "family_first", "Adler, D.G.", id="scopus"),
         pytest.param("Edmondson,  Amy C.", "family_first", "Edmondson, Amy C.", id="comma"),
         pytest.param("E J Reimer", "family_first", "Reimer, E J", id="initials-first"),
-        pytest.param("World Health Organization", "family_first", "World Health Organization",
-                     id="corporate"),
+        pytest.param(
+            "World Health Organization", "family_first", "World Health Organization", id="corporate"
+        ),
         pytest.param("NHS England", "as_is", "NHS England", id="corporate-structured"),
         pytest.param("Rens van de Schoot", "given_first", "van de Schoot, Rens", id="particle"),
         pytest.param("Amy Edmondson", "given_first", "Edmondson, Amy", id="openalex"),
@@ -52,8 +62,14 @@ def test_normalise_author(raw, order, expected):
 
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
-    [("466-75", None, "466-475"), ("206", "217", "206-217"), ("e1234", None, "e1234"),
-     ("1535–41", None, "1535-1541"), ("12", "12", "12"), (None, None, None)],
+    [
+        ("466-75", None, "466-475"),
+        ("206", "217", "206-217"),
+        ("e1234", None, "e1234"),
+        ("1535–41", None, "1535-1541"),
+        ("12", "12", "12"),
+        (None, None, None),
+    ],
 )
 def test_normalise_pages(first, last, expected):
     assert normalise_pages(first, last) == expected

@@ -11,6 +11,7 @@ them into a :class:`~scoping.errors.StrictModeError`.
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -70,20 +71,16 @@ def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Re
     hits = [(r, d) for r in readers if (d := r.sniff(source)) is not None]
     if not hits:
         first = source.head.split("\n", 1)[0]
-        if not source.head.strip():
-            what = "is empty"
-        elif first.count(",") >= 1 or first.count("\t") >= 1:
+        if first.count(",") >= 1 or first.count("\t") >= 1:
             raise FormatError(
                 f"{source.name}: looks like a table, but no column is "
                 f"recognised as the title (columns: {first[:120]}). Rename "
                 "the title column to 'Title', or give a column mapping "
                 "(--column-map title='Your column')."
             )
-        else:
-            what = "is not in a format this tool reads"
         raise FormatError(
-            f"{source.name}: {what}. Supported formats: {_format_list()}. "
-            "Re-export the references in one of them."
+            f"{source.name}: is not in a format this tool reads. Supported formats: "
+            f"{_format_list()}. Re-export the references in one of them."
         )
     suffix = PurePosixPath(source.name).suffix.lower()
     return next((h for h in hits if suffix in h[0].suffixes), hits[0])
@@ -133,6 +130,8 @@ def _guarded(items: Iterator, source: Source, reader: Reader) -> Iterator:
         OSError,
         RecursionError,
         UnicodeError,
+        csv.Error,
+        zipfile.BadZipFile,
     ) as exc:
         raise FormatError(
             f"{source.name}: could not be read as {reader.label} "
@@ -186,6 +185,11 @@ def _members(source: Source) -> Iterator[Source]:
 
 
 def _read_source(source: Source, fmt: str | None, column_map: dict[str, str] | None) -> ReadResult:
+    if source.kind == "text" and not source.head.strip():
+        raise FormatError(
+            f"{source.name}: is empty (no records). Export the search results "
+            "again, or remove the file."
+        )
     if fmt:
         reader = reader_for(fmt, column_map)
         dialect = reader.sniff(source) or "as given"

@@ -191,9 +191,8 @@ def inspect(name: str, path: Path | None = None, data: bytes | None = None) -> S
             )
         encoding = "utf-8" if utf8_ok else ("latin-1" if holes else "cp1252")
     src.encoding = encoding
-    src.head = head.decode(encoding, errors="ignore")
-    if src.head.startswith("\ufeff"):
-        src.head = src.head[1:]
+    text = head.decode(encoding, errors="ignore").removeprefix("\ufeff")
+    src.head = text.replace("\r\n", "\n").replace("\r", "\n")
     return src
 
 

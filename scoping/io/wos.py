@@ -105,7 +105,7 @@ class WosTabReader(Reader):
         csv.field_size_limit(sys.maxsize)
         with source.open_text() as handle:
             rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            header = [h.strip() for h in next(rows)]
+            header = [h.strip() for h in next(rows, [])]
             while header and not header[-1]:
                 header.pop()
             for row in rows:

@@ -19,7 +19,9 @@ def test_duplicate_keys_keep_both_entries(data):
 def test_malformed_entry_is_rejected_and_the_rest_reads(data):
     result = read(data / "malformed_entry.bib")
     assert [r.title for r in result.records] == [
-        "Psychological safety and speaking up", "Compassionate leadership"]
+        "Psychological safety and speaking up",
+        "Compassionate leadership",
+    ]
     (problem,) = result.problems
     assert (problem.line, problem.severity, problem.record_number) == (6, "error", 2)
     assert result.records_in_file == 3

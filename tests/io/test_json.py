@@ -21,8 +21,10 @@ def test_openalex_zip_rebuilds_abstracts(shared):
     result = read(shared / "synergy_screening/Sep_2021/works_1.zip")
     assert (result.format, len(result.records)) == ("openalex", 271)
     assert sum(1 for r in result.records if r.abstract) == 270
-    assert all(r.provenance.source_file.startswith(str(shared)) and "!" in
-               r.provenance.source_file for r in result.records)
+    assert all(
+        r.provenance.source_file.startswith(str(shared)) and "!" in r.provenance.source_file
+        for r in result.records
+    )
     names = [a for r in result.records for a in r.authors]
     assert all("," in a for a in names if " " in a)  # given-first names were turned round
     assert "Fanselow" in names  # a one-word name stays as it is

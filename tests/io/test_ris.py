@@ -24,7 +24,9 @@ def test_multiline_values(data):
     assert record.keywords == ("burnout", "care homes", "social care")
     assert record.pages == "466-475"
     raw = dict(json.loads(record.raw))
-    assert raw["AB"] == "First paragraph of the abstract\ncontinues on this line.\nSecond paragraph."
+    assert (
+        raw["AB"] == "First paragraph of the abstract\ncontinues on this line.\nSecond paragraph."
+    )
 
 
 def test_unknown_tags_are_kept_raw(data):
@@ -36,7 +38,10 @@ def test_unknown_tags_are_kept_raw(data):
 def test_missing_end_tags_are_reported_and_nothing_lost(data):
     result = read(data / "missing_end_tag.ris")
     assert [r.title for r in result.records] == [
-        "First record, whose ER line was lost", "Second record", "Third record, file cut short"]
+        "First record, whose ER line was lost",
+        "Second record",
+        "Third record, file cut short",
+    ]
     assert [(p.line, p.severity) for p in result.problems] == [(1, "warning"), (8, "warning")]
     assert "no end tag (ER)" in result.problems[0].reason
     assert result.records_in_file == 3
@@ -45,8 +50,12 @@ def test_missing_end_tags_are_reported_and_nothing_lost(data):
 @pytest.mark.parametrize(
     ("name", "encoding", "title"),
     [
-        pytest.param("cp1252.ris", "Windows-1252",
-                     "Compassion in care: a réview of “kindness” in practice", id="cp1252"),
+        pytest.param(
+            "cp1252.ris",
+            "Windows-1252",
+            "Compassion in care: a réview of “kindness” in practice",
+            id="cp1252",
+        ),
         pytest.param("latin1.ris", "Latin-1", "Café conversations \x81 and care", id="latin1"),
     ],
 )
@@ -59,20 +68,34 @@ def test_legacy_encodings(data, name, encoding, title):
 @pytest.mark.parametrize(
     ("path", "dialect", "database"),
     [
-        pytest.param("format_samples/asreview/ovid_psycinfo.ris", "ovid", "APA PsycInfo (Ovid)",
-                     id="ovid"),
-        pytest.param("citesource_multisource/gambling_harms_by_source/"
-                     "20221207_gambling-harms_psycinfo_124.ris", "ebsco", "APA PsycInfo", id="ebsco"),
-        pytest.param("citesource_multisource/gambling_harms_by_source/"
-                     "20221207_gambling-harms_crimjust_41.ris", "ebsco",
-                     "Criminal Justice Abstracts", id="ebsco-code"),
+        pytest.param(
+            "format_samples/asreview/ovid_psycinfo.ris", "ovid", "APA PsycInfo (Ovid)", id="ovid"
+        ),
+        pytest.param(
+            "citesource_multisource/gambling_harms_by_source/"
+            "20221207_gambling-harms_psycinfo_124.ris",
+            "ebsco",
+            "APA PsycInfo",
+            id="ebsco",
+        ),
+        pytest.param(
+            "citesource_multisource/gambling_harms_by_source/"
+            "20221207_gambling-harms_crimjust_41.ris",
+            "ebsco",
+            "Criminal Justice Abstracts",
+            id="ebsco-code",
+        ),
         pytest.param("format_samples/asreview/scopus.ris", "scopus", "Scopus", id="scopus"),
         pytest.param("asysd_testdata/wos_test.ris", "wos", "Web of Science", id="wos"),
         pytest.param("format_samples/asreview/proquest.ris", "proquest", "PTSDpubs", id="proquest"),
         pytest.param("format_samples/asreview/embase.ris", "embase", "Embase", id="embase"),
         pytest.param("format_samples/asreview/pubmed_endnote.txt", "pubmed", "NLM", id="pubmed"),
-        pytest.param("citesource_multisource/wildfire_impacts_by_stage/Dimensions_246.ris",
-                     "dimensions", "Dimensions", id="dimensions"),
+        pytest.param(
+            "citesource_multisource/wildfire_impacts_by_stage/Dimensions_246.ris",
+            "dimensions",
+            "Dimensions",
+            id="dimensions",
+        ),
     ],
 )
 def test_vendor_dialects(shared, path, dialect, database):

@@ -26,11 +26,14 @@ def test_unrecognised_table_asks_for_a_column_map(data):
 
 
 def test_column_map(data):
-    result = read(data / "grey_literature.csv",
-                  column_map={"title": "Report name", "abstract": "Summary",
-                              "publisher": "Organisation"})
+    result = read(
+        data / "grey_literature.csv",
+        column_map={"title": "Report name", "abstract": "Summary", "publisher": "Organisation"},
+    )
     assert [r.title for r in result.records] == [
-        "Freedom to speak up: annual report", "Compassionate and inclusive leadership"]
+        "Freedom to speak up: annual report",
+        "Compassionate and inclusive leadership",
+    ]
     assert result.records[0].publisher == "National Guardian's Office"
     assert [r.provenance.line for r in result.records] == [2, 3]
 
@@ -51,7 +54,9 @@ def test_excel_sheet(tmp_path):
     book.save(path)
     result = read(path)
     assert (result.format, result.dialect) == ("table", "excel")
-    assert [r.title for r in result.records] == ["Joy in work framework",
-                                                 "Learning from excellence toolkit"]
+    assert [r.title for r in result.records] == [
+        "Joy in work framework",
+        "Learning from excellence toolkit",
+    ]
     assert result.records[0].authors == ("Perlo, J", "Balik, B")
     assert result.records[1].provenance.line == 4

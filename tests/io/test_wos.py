@@ -5,8 +5,10 @@ def test_plain_text_core_collection(shared):
     result = read(shared / "format_samples/metaknowledge/wos_plaintext.txt")
     assert (result.format, result.dialect) == ("wos", "core collection")
     first = result.records[0]
-    assert first.title == ("EXPERIMENTS IN PHENOMENOLOGICAL ELECTRODYNAMICS AND THE "
-                           "ELECTROMAGNETIC ENERGY-MOMENTUM TENSOR")
+    assert first.title == (
+        "EXPERIMENTS IN PHENOMENOLOGICAL ELECTRODYNAMICS AND THE "
+        "ELECTROMAGNETIC ENERGY-MOMENTUM TENSOR"
+    )
     assert first.authors == ("BREVIK, I",)
     assert first.provenance.database == "Web of Science"
 

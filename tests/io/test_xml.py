@@ -15,18 +15,22 @@ def test_external_entity_is_refused(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("do not leak")
     xml = tmp_path / "xxe.xml"
-    xml.write_text(f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY s SYSTEM "file://{secret}">]>'
-                   "<xml><records><record><titles><title>&s;</title></titles></record>"
-                   "</records></xml>")
+    xml.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY s SYSTEM "file://{secret}">]>'
+        "<xml><records><record><titles><title>&s;</title></titles></record>"
+        "</records></xml>"
+    )
     result = read(xml)
     assert result.records == [] and result.rejected == 1
 
 
 def test_truncated_xml_keeps_records_before_the_break(tmp_path):
     xml = tmp_path / "cut.xml"
-    xml.write_text("<xml><records>\n<record><titles><title>One</title></titles></record>\n"
-                   "<record><titles><title>Two</title></titles></record>\n"
-                   "<record><titles><title>Thr")
+    xml.write_text(
+        "<xml><records>\n<record><titles><title>One</title></titles></record>\n"
+        "<record><titles><title>Two</title></titles></record>\n"
+        "<record><titles><title>Thr"
+    )
     result = read(xml)
     assert [r.title for r in result.records] == ["One", "Two"]
     assert result.rejected == 1 and result.problems[0].line == 4
@@ -35,8 +39,12 @@ def test_truncated_xml_keeps_records_before_the_break(tmp_path):
 @pytest.mark.parametrize(
     ("path", "dialect", "count"),
     [
-        pytest.param("bib_dedupe_benchmark/respiratory/Respiratory_endnote.xml", "endnote", 1988,
-                     id="endnote"),
+        pytest.param(
+            "bib_dedupe_benchmark/respiratory/Respiratory_endnote.xml",
+            "endnote",
+            1988,
+            id="endnote",
+        ),
         pytest.param("asysd_testdata/zotero_export.xml", "zotero", 1233, id="zotero"),
         pytest.param("asysd_testdata/mendeley_export.xml", "mendeley", 1233, id="mendeley"),
     ],

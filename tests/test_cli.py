@@ -1,0 +1,91 @@
+"""The command line, run as a user runs it: a separate process, exit codes, no tracebacks."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+def scoping(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "scoping.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["ingest", "nowhere", "--out", "o"], "nowhere: no such file or folder", id="missing"
+        ),
+        pytest.param(
+            ["ingest", "DATA/not_an_export.pdf", "--out", "o"],
+            "this is a PDF document",
+            id="binary",
+        ),
+        pytest.param(
+            ["ingest", "DATA/empty.ris", "--out", "o"], "is empty (no records)", id="empty"
+        ),
+        pytest.param(
+            ["ingest", "DATA/grey_literature.csv", "--out", "o", "--column-map", "title=Nope"],
+            "no such column",
+            id="column-map",
+        ),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path, data, args, message):
+    result = scoping(*[a.replace("DATA", str(data)) for a in args], cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_ingest_with_column_map(tmp_path, data):
+    result = scoping(
+        "ingest",
+        data / "grey_literature.csv",
+        "--out",
+        "out",
+        "--quiet",
+        "--column-map",
+        "title=Report name",
+        "--column-map",
+        "abstract=Summary",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 files: 2 records found, 2 read, 0 rejected" in result.stdout
+
+
+def test_run_on_empty_workspace_uses_marked_demo(tmp_path):
+    result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("SYNTHETIC DEMONSTRATION CORPUS")
+    report = json.loads((tmp_path / "build" / "ingest_report.json").read_text())
+    totals = report["totals"]
+    assert totals["synthetic_demo_records"] == totals["records_read"] > 300
+    assert report["search_log"]["issues"] == []
+    assert "not yet built in this version" in result.stdout
+
+
+def test_run_prefers_the_users_exports(tmp_path, data):
+    raw = tmp_path / "corpus" / "raw"
+    raw.mkdir(parents=True)
+    shutil.copy(data / "multiline_abstract.ris", raw)
+    result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "SYNTHETIC" not in result.stdout
+    assert not (tmp_path / "corpus" / "demo").exists()
+    assert "1 files, 1 records found, 1 read" in result.stdout
+
+
+def test_formats_command(tmp_path):
+    result = scoping("formats", cwd=tmp_path)
+    assert result.returncode == 0 and "openalex" in result.stdout

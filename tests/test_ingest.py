@@ -1,0 +1,115 @@
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from scoping.errors import FormatError, InputError
+from scoping.ingest import find_inputs, ingest
+
+
+@pytest.fixture
+def raw(tmp_path, data):
+    folder = tmp_path / "corpus" / "raw"
+    folder.mkdir(parents=True)
+    for name in (
+        "multiline_abstract.ris",
+        "duplicate_keys.bib",
+        "wos_tab_utf16.txt",
+        "missing_end_tag.ris",
+    ):
+        shutil.copy(data / name, folder / name)
+    (folder / ".DS_Store").write_bytes(b"\x00\x01")
+    (folder / "README.md").write_text("notes")
+    return folder
+
+
+def test_ingest_writes_records_and_report(raw, tmp_path):
+    result = ingest([raw], tmp_path / "out", progress=False)
+    frame = pd.read_parquet(tmp_path / "out" / "records.parquet")
+    report = json.loads((tmp_path / "out" / "ingest_report.json").read_text())
+    assert [f["path"].rsplit("/", 1)[1] for f in report["files"]] == [
+        "duplicate_keys.bib",
+        "missing_end_tag.ris",
+        "multiline_abstract.ris",
+        "wos_tab_utf16.txt",
+    ]
+    assert len(frame) == report["totals"]["records_read"] == 8
+    assert report["totals"]["records_in_files"] == 8
+    for block in report["files"]:
+        assert block["records_in_file"] == block["records_read"] + block["records_rejected"]
+        assert len(block["sha256"]) == 64
+    assert frame["record_number"].tolist() == [1, 2, 1, 2, 3, 1, 1, 2]
+    assert frame["authors"].iloc[0].tolist() == ["Smith, Jo", "NHS England"]
+    assert set(frame["source_format"]) == {"bibtex", "ris", "wos_tab"}
+    assert result.totals["problems"] == 3
+
+
+def test_ingest_is_byte_identical_on_rerun(raw, tmp_path):
+    ingest([raw], tmp_path / "a", progress=False)
+    ingest([raw], tmp_path / "b", progress=False)
+    for name in ("records.parquet", "ingest_report.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_record_ids_survive_adding_an_export(raw, tmp_path, data):
+    ingest([raw], tmp_path / "a", progress=False)
+    before = pd.read_parquet(tmp_path / "a" / "records.parquet")
+    shutil.copy(data / "bom_crlf.ris", raw / "aaa_new_search.ris")
+    ingest([raw], tmp_path / "b", progress=False)
+    after = pd.read_parquet(tmp_path / "b" / "records.parquet")
+    assert set(before["record_id"]) < set(after["record_id"])
+    assert len(after) == len(before) + 1
+
+
+def test_search_log_is_checked(raw, tmp_path):
+    (raw.parent / "searches.yml").write_text(
+        "searches:\n"
+        "  - {file: multiline_abstract.ris, database: CINAHL, interface: EBSCOhost,\n"
+        "     date_searched: 2026-10-01, search_string: burnout, hits_reported: 1}\n"
+        "  - {file: duplicate_keys.bib, database: Zotero, interface: Zotero,\n"
+        "     date_searched: 2026-10-01, search_string: culture, hits_reported: 5}\n"
+        "  - {file: gone.ris, database: PubMed, interface: PubMed,\n"
+        "     date_searched: 2026-10-01, search_string: x, hits_reported: 3}\n"
+    )
+    result = ingest([raw], tmp_path / "out", progress=False)
+    issues = {(i["file"], i["issue"]) for i in result.search_log["issues"]}
+    assert issues == {
+        ("duplicate_keys.bib", "count mismatch"),
+        ("gone.ris", "missing file"),
+        ("missing_end_tag.ris", "not logged"),
+        ("wos_tab_utf16.txt", "not logged"),
+    }
+    assert result.search_log["searches"][0]["date_searched"] == "2026-10-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        pytest.param("searches: [\n", r"searches\.yml line \d+: not valid YAML", id="yaml"),
+        pytest.param("files: []\n", r"expected a top-level 'searches:' list", id="shape"),
+        pytest.param(
+            "searches:\n  - {file: a.ris}\n", r"search 1 lacks database, interface", id="keys"
+        ),
+    ],
+)
+def test_bad_search_log(raw, tmp_path, text, match):
+    (raw.parent / "searches.yml").write_text(text)
+    with pytest.raises(InputError, match=match):
+        ingest([raw], tmp_path / "out", progress=False)
+
+
+def test_unreadable_file_stops_or_is_listed(raw, tmp_path, data):
+    shutil.copy(data / "not_an_export.pdf", raw / "paper.pdf")
+    with pytest.raises(FormatError, match=r"paper\.pdf: this is a PDF document"):
+        ingest([raw], tmp_path / "out", progress=False)
+    result = ingest([raw], tmp_path / "out", progress=False, keep_going=True)
+    assert [u["path"].rsplit("/", 1)[1] for u in result.unreadable] == ["paper.pdf"]
+    assert result.totals["files_unreadable"] == 1
+
+
+def test_find_inputs_errors(tmp_path):
+    with pytest.raises(InputError, match=r"no such file or folder"):
+        find_inputs([tmp_path / "missing"])
+    with pytest.raises(InputError, match=r"no export files found"):
+        find_inputs([tmp_path])
