@@ -23,7 +23,7 @@ from tqdm import tqdm
 from .demo import is_synthetic
 from .errors import InputError, ScopingError
 from .io import ReadResult, read
-from .records import FIELDS, LIST_FIELDS
+from .records import FIELDS, LIST_FIELDS, Record
 
 #: File names that are never exports (notes, logs, OS clutter).
 IGNORED_NAMES = frozenset(
@@ -74,6 +74,7 @@ class IngestResult:
     files: list[ReadResult]
     search_log: dict[str, Any] = field(default_factory=dict)
     unreadable: list[dict[str, str]] = field(default_factory=list)
+    synthetic: dict[str, int] = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -82,24 +83,23 @@ class IngestResult:
             "files": len(self.files),
             "files_unreadable": len(self.unreadable),
             "records_in_files": sum(f.records_in_file for f in self.files),
-            "records_read": sum(len(f.records) for f in self.files),
+            "records_read": sum(f.records_read for f in self.files),
             "records_rejected": sum(f.rejected for f in self.files),
             "problems": sum(len(f.problems) for f in self.files),
-            "synthetic_demo_records": sum(_synthetic(f) for f in self.files),
+            "synthetic_demo_records": sum(self.synthetic.values()),
         }
 
     def report(self) -> dict[str, Any]:
         """The ingest report as plain data (no times: it must be reproducible)."""
         return {
-            "files": [f.summary() | {"synthetic_demo_records": _synthetic(f)} for f in self.files],
+            "files": [
+                f.summary() | {"synthetic_demo_records": self.synthetic.get(f.source, 0)}
+                for f in self.files
+            ],
             "unreadable_files": self.unreadable,
             "search_log": self.search_log,
             "totals": self.totals,
         }
-
-
-def _synthetic(result: ReadResult) -> int:
-    return sum(1 for r in result.records if is_synthetic(r.title, r.notes))
 
 
 def find_inputs(paths: list[str | Path]) -> list[Path]:
@@ -131,14 +131,45 @@ def find_inputs(paths: list[str | Path]) -> list[Path]:
     return sorted(found, key=lambda p: p.as_posix())
 
 
+class RecordSink:
+    """Writes records to Parquet in batches as they are read, so memory stays flat."""
+
+    def __init__(self, path: Path, batch_size: int = 10_000) -> None:
+        self.writer = pq.ParquetWriter(path, SCHEMA, compression="zstd", write_statistics=False)
+        self.batch: list[dict[str, Any]] = []
+        self.batch_size = batch_size
+        self.synthetic: dict[str, int] = {}
+
+    def __call__(self, record: Record) -> None:
+        """Take one record."""
+        self.batch.append(record.to_row())
+        if is_synthetic(record.title, record.notes):
+            name = record.provenance.source_file.split("!", 1)[0]
+            self.synthetic[name] = self.synthetic.get(name, 0) + 1
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the records held so far."""
+        if self.batch:
+            self.writer.write_table(pa.Table.from_pylist(self.batch, schema=SCHEMA))
+            self.batch = []
+
+    def close(self) -> None:
+        """Write what is left and close the file."""
+        self.flush()
+        self.writer.close()
+
+
 def read_all(
     files: list[Path],
+    sink: RecordSink,
     *,
     keep_going: bool = False,
     progress: bool = True,
     column_map: dict[str, str] | None = None,
 ) -> IngestResult:
-    """Read every file, in the order given.
+    """Read every file, in the order given, handing each record to ``sink``.
 
     A file that cannot be read at all stops the run, unless ``keep_going``: then it is
     listed as unreadable in the report.
@@ -148,11 +179,14 @@ def read_all(
     for path in bar:
         bar.set_postfix_str(path.name[:30])
         try:
-            result.files.append(read(path, name=path.as_posix(), column_map=column_map))
+            result.files.append(
+                read(path, name=path.as_posix(), column_map=column_map, on_record=sink)
+            )
         except ScopingError as exc:
             if not keep_going:
                 raise
             result.unreadable.append({"path": path.as_posix(), "reason": str(exc)})
+    result.synthetic = sink.synthetic
     return result
 
 
@@ -229,14 +263,6 @@ def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
     }
 
 
-def write_records(files: list[ReadResult], path: Path) -> int:
-    """Write all records, in input order, to a Parquet file; return how many."""
-    rows = [r.to_row() for f in files for r in f.records]
-    table = pa.Table.from_pylist(rows, schema=SCHEMA)
-    pq.write_table(table, path, compression="zstd", write_statistics=False)
-    return len(rows)
-
-
 def default_search_log(paths: list[str | Path]) -> Path | None:
     """``corpus/searches.yml`` beside ``corpus/raw`` when one folder is ingested."""
     if len(paths) == 1 and Path(paths[0]).is_dir():
@@ -278,15 +304,20 @@ def ingest(
     IngestResult
     """
     files = find_inputs(paths)
-    result = read_all(files, keep_going=keep_going, progress=progress, column_map=column_map)
     log = Path(searches) if searches else default_search_log(paths)
-    if log is not None:
-        if not log.is_file():
-            raise InputError(f"{log}: search log not found; give an existing file or omit it.")
-        result.search_log = check_search_log(log, result.files)
+    if log is not None and not log.is_file():
+        raise InputError(f"{log}: search log not found; give an existing file or omit it.")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_records(result.files, out_dir / "records.parquet")
+    sink = RecordSink(out_dir / "records.parquet")
+    try:
+        result = read_all(
+            files, sink, keep_going=keep_going, progress=progress, column_map=column_map
+        )
+    finally:
+        sink.close()
+    if log is not None:
+        result.search_log = check_search_log(log, result.files)
     text = json.dumps(result.report(), indent=2, ensure_ascii=False, sort_keys=True)
     (out_dir / "ingest_report.json").write_text(text + "\n", encoding="utf-8")
     return result

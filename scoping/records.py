@@ -122,6 +122,9 @@ class Entry:
         1-based line where the record starts.
     database : str or None
         Database of origin when the record itself says so.
+    raw_text : str or None
+        For line formats, the record's text exactly as it stands in the file; it is
+        then kept as the record's raw form instead of the JSON of ``raw``.
     author_order : str
         ``"family_first"`` ("Smith, J" or "Smith J"), ``"given_first"``
         ("John Smith") or ``"as_is"`` (structured names): how names are written in
@@ -133,6 +136,7 @@ class Entry:
     line: int | None = None
     database: str | None = None
     author_order: str = "family_first"
+    raw_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,8 @@ class Record:
     """One bibliographic record in canonical form, with its provenance.
 
     Text fields are ``None`` when absent; list fields are tuples (possibly empty).
-    ``raw`` is the JSON text of the fields exactly as read.
+    ``raw`` is the record exactly as read: its verbatim text for line formats (RIS,
+    MEDLINE, Web of Science), else the JSON of its (field, value) pairs in file order.
     """
 
     record_id: str
@@ -205,7 +210,6 @@ class Record:
 # --------------------------------------------------------------------------- #
 # Normalisers: one rule each, shared by every reader.
 # --------------------------------------------------------------------------- #
-_SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^<>]{1,200}>")
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAIL = ".,;:)]}>'\""
@@ -245,13 +249,12 @@ def clean_text(value: Any) -> str | None:
         return None
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value if v is not None)
-    text = _SPACE.sub(" ", str(value)).strip()
-    return text or None
+    return " ".join(str(value).split()) or None
 
 
 def strip_markup(value: str | None) -> str | None:
     """Remove HTML/XML tags and decode entities (``<i>``, ``&amp;``) from text."""
-    if not value:
+    if not value or ("<" not in value and "&" not in value):
         return value
     if "<" in value:
         value = _TAG.sub("", value)
@@ -419,24 +422,28 @@ def as_list(value: Any) -> list[str]:
     """Return ``value`` as a list of non-empty cleaned strings."""
     if value is None:
         return []
-    items = value if isinstance(value, (list, tuple)) else [value]
-    out = []
-    for item in items:
-        text = clean_text(item)
-        if text:
-            out.append(text)
-    return out
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    return [t for t in (clean_text(v) for v in items) if t]
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def split_terms(values: list[str], separators: str = ";") -> list[str]:
-    """Split keyword strings such as ``"a; b; c"`` into single terms."""
+def split_terms(values: Any, separators: str = ";") -> list[str]:
+    """Split keyword strings such as ``"a; b; c"`` into single, cleaned terms."""
+    if values is None:
+        return []
     out: list[str] = []
-    for value in values:
-        out.extend(p.strip() for p in re.split(f"[{separators}]", value) if p.strip())
+    for value in values if isinstance(values, (list, tuple)) else (values,):
+        if value is None:
+            continue
+        text = str(value)
+        parts = [text]
+        for sep in separators:
+            if sep in text:
+                parts = [p for part in parts for p in part.split(sep)]
+        out.extend(t for t in (" ".join(p.split()) for p in parts) if t)
     return out
 
 
@@ -456,25 +463,29 @@ def raw_json(raw: list[tuple[str, str]]) -> str:
     return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
 
 
+_MARKUP_FIELDS = ("title", "abstract", "journal", "publisher", "notes")
+_PLAIN_FIELDS = ("volume", "issue", "doc_type", "language", "url")
+
+
 def normalise_entry(entry: Entry) -> dict[str, Any]:
     """Turn an entry's as-spelt fields into canonical, normalised values."""
-    f = entry.fields
-    out: dict[str, Any] = {}
-    for name in ("title", "abstract", "journal", "publisher", "notes"):
-        out[name] = strip_markup(clean_text(f.get(name)))
-    for name in ("volume", "issue", "doc_type", "language", "url"):
-        out[name] = clean_text(f.get(name))
-    out["pages"] = normalise_pages(f.get("pages"), f.get("end_page"))
-    out["year"] = normalise_year(f.get("year"))
-    out["doi"] = normalise_doi(f.get("doi"))
-    out["pmid"] = normalise_pmid(f.get("pmid"))
-    out["pmcid"] = normalise_pmcid(f.get("pmcid"))
-    authors = (normalise_author(a, entry.author_order) for a in as_list(f.get("authors")))
+    get = entry.fields.get
+    out: dict[str, Any] = {name: strip_markup(clean_text(get(name))) for name in _MARKUP_FIELDS}
+    for name in _PLAIN_FIELDS:
+        out[name] = clean_text(get(name))
+    out["pages"] = normalise_pages(get("pages"), get("end_page"))
+    out["year"] = normalise_year(get("year"))
+    out["doi"] = normalise_doi(get("doi"))
+    out["pmid"] = normalise_pmid(get("pmid"))
+    out["pmcid"] = normalise_pmcid(get("pmcid"))
+    names = get("authors") or ()
+    order = entry.author_order
+    authors = (normalise_author(a, order) for a in ((names,) if isinstance(names, str) else names))
     out["authors"] = _unique([a for a in authors if a])
-    issn = (normalise_issn(v) for v in split_terms(as_list(f.get("issn")), ";,"))
+    issn = (normalise_issn(v) for v in split_terms(get("issn"), ";,"))
     out["issn"] = _unique([v for v in issn if v])
-    isbn = (normalise_isbn(v) for v in split_terms(as_list(f.get("isbn")), ";,"))
+    isbn = (normalise_isbn(v) for v in split_terms(get("isbn"), ";,"))
     out["isbn"] = _unique([v for v in isbn if v])
-    out["keywords"] = _unique(split_terms(as_list(f.get("keywords"))))
-    out["subjects"] = _unique(split_terms(as_list(f.get("subjects"))))
+    out["keywords"] = _unique(split_terms(get("keywords")))
+    out["subjects"] = _unique(split_terms(get("subjects")))
     return out

@@ -1,3 +1,5 @@
+import pandas as pd
+
 from scoping.demo import DEMO_MARK, TITLE_PREFIX, generate
 from scoping.ingest import ingest
 
@@ -19,25 +21,22 @@ def test_demo_is_deterministic(tmp_path):
 def test_every_demo_record_is_marked_and_logged(tmp_path):
     raw = generate(tmp_path / "demo")
     result = ingest([raw], tmp_path / "build", progress=False)
-    records = [r for f in result.files for r in f.records]
+    records = pd.read_parquet(tmp_path / "build" / "records.parquet")
+    assert len(records) > 300
     assert {f.format for f in result.files} == {"ris", "medline", "table"}
-    assert all(r.title.startswith(TITLE_PREFIX) for r in records)
-    assert all(
-        r.journal is None or r.journal.startswith("Synthetic Demonstration") for r in records
-    )
-    assert sum(1 for r in records if r.notes and DEMO_MARK in r.notes) > 0.75 * len(records)
-    assert all(r.doi is None or r.doi.startswith("10.5555/") for r in records)
+    assert records["title"].str.startswith(TITLE_PREFIX).all()
+    assert records["journal"].dropna().str.startswith("Synthetic Demonstration").all()
+    assert records["notes"].fillna("").str.contains(DEMO_MARK).mean() > 0.75
+    assert records["doi"].dropna().str.startswith("10.5555/").all()
+    assert result.totals["synthetic_demo_records"] == len(records)
     assert result.search_log["issues"] == []
     assert "SYNTHETIC" in (tmp_path / "demo" / "searches.yml").read_text()
 
 
 def test_demo_plants_duplicates_across_databases(tmp_path):
     raw = generate(tmp_path / "demo")
-    result = ingest([raw], tmp_path / "build", progress=False)
-    titles = [
-        r.title.removeprefix(TITLE_PREFIX).lower().rstrip(".")
-        for f in result.files
-        for r in f.records
-    ]
+    ingest([raw], tmp_path / "build", progress=False)
+    frame = pd.read_parquet(tmp_path / "build" / "records.parquet")
+    titles = [t.removeprefix(TITLE_PREFIX).lower().rstrip(".") for t in frame["title"]]
     repeated = len(titles) - len(set(titles))
     assert repeated > 50

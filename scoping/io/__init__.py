@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from ..errors import FormatError, ScopingError, StrictModeError
@@ -86,8 +86,12 @@ def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Re
     return next((h for h in hits if suffix in h[0].suffixes), hits[0])
 
 
-def _records(source: Source, reader: Reader, dialect: str) -> tuple[list[Record], list[Problem]]:
+def _records(
+    source: Source, reader: Reader, dialect: str, on_record: Callable[[Record], None] | None
+) -> tuple[list[Record], int, list[Problem]]:
+    """Records (kept, or handed to ``on_record``), how many, and the problems."""
     records: list[Record] = []
+    keep = on_record or records.append
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     number = 0
@@ -111,8 +115,8 @@ def _records(source: Source, reader: Reader, dialect: str) -> tuple[list[Record]
                     number,
                 )
             )
-        records.append(record)
-    return records, problems
+        keep(record)
+    return records, number - sum(1 for p in problems if p.rejects_record), problems
 
 
 def _guarded(items: Iterator, source: Source, reader: Reader) -> Iterator:
@@ -149,7 +153,7 @@ def _record(
     base_name: str,
     seen: dict[str, int],
 ) -> Record:
-    raw = raw_json(entry.raw)
+    raw = entry.raw_text if entry.raw_text is not None else raw_json(entry.raw)
     key = f"{base_name}\x1f{raw}"
     seen[key] = seen.get(key, 0) + 1
     provenance = Provenance(
@@ -184,7 +188,12 @@ def _members(source: Source) -> Iterator[Source]:
             yield inspect(f"{source.name}!{info.filename}", data=data)
 
 
-def _read_source(source: Source, fmt: str | None, column_map: dict[str, str] | None) -> ReadResult:
+def _read_source(
+    source: Source,
+    fmt: str | None,
+    column_map: dict[str, str] | None,
+    on_record: Callable[[Record], None] | None,
+) -> ReadResult:
     if source.kind == "text" and not source.head.strip():
         raise FormatError(
             f"{source.name}: is empty (no records). Export the search results "
@@ -195,30 +204,42 @@ def _read_source(source: Source, fmt: str | None, column_map: dict[str, str] | N
         dialect = reader.sniff(source) or "as given"
     else:
         reader, dialect = detect(source, column_map)
-    records, problems = _records(source, reader, dialect)
+    records, count, problems = _records(source, reader, dialect, on_record)
     return ReadResult(
-        source.name, source.sha256, reader.name, dialect, source.encoding_label, records, problems
+        source.name,
+        source.sha256,
+        reader.name,
+        dialect,
+        source.encoding_label,
+        records,
+        problems,
+        count,
     )
 
 
-def _read_archive(source: Source, fmt: str | None, column_map: dict[str, str] | None) -> ReadResult:
+def _read_archive(
+    source: Source,
+    fmt: str | None,
+    column_map: dict[str, str] | None,
+    on_record: Callable[[Record], None] | None,
+) -> ReadResult:
     try:
-        parts = [_read_source(m, fmt, column_map) for m in _members(source)]
+        parts = [_read_source(m, fmt, column_map, on_record) for m in _members(source)]
     except zipfile.BadZipFile as exc:
         raise FormatError(
             f"{source.name}: damaged zip archive ({exc}); download it again."
         ) from None
     if not parts:
         raise FormatError(f"{source.name}: the zip archive holds no files.")
-    kinds = sorted({p.format for p in parts})
     return ReadResult(
         source.name,
         source.sha256,
-        "+".join(kinds),
+        "+".join(sorted({p.format for p in parts})),
         "+".join(sorted({p.dialect for p in parts})),
         "+".join(sorted({p.encoding for p in parts})),
         [r for p in parts for r in p.records],
         [q for p in parts for q in p.problems],
+        sum(p.records_read for p in parts),
     )
 
 
@@ -229,6 +250,7 @@ def read(
     strict: bool = False,
     column_map: dict[str, str] | None = None,
     name: str | None = None,
+    on_record: Callable[[Record], None] | None = None,
 ) -> ReadResult:
     """Read one export file (or zip archive of exports) into canonical records.
 
@@ -244,6 +266,10 @@ def read(
         For tables: canonical field -> column header, overriding detection.
     name : str, optional
         How the file is named in provenance and messages (default: ``path`` as given).
+    on_record : callable, optional
+        For large inputs: each record is passed to it as it is read, in file order,
+        instead of being kept; ``result.records`` is then empty and
+        ``result.records_read`` still counts them.
 
     Returns
     -------
@@ -261,10 +287,8 @@ def read(
         what = "is a folder; give the files in it" if path.is_dir() else "does not exist"
         raise FormatError(f"{label}: {what}.")
     source = inspect(label, path=path)
-    if source.kind == "zip":
-        result = _read_archive(source, format, column_map)
-    else:
-        result = _read_source(source, format, column_map)
+    reader = _read_archive if source.kind == "zip" else _read_source
+    result = reader(source, format, column_map, on_record)
     if strict and result.problems:
         first = result.problems[0].message()
         raise StrictModeError(

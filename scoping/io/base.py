@@ -238,7 +238,8 @@ class Reader:
 class ReadResult:
     """What reading one input gives: records, problems and what was detected.
 
-    ``records_in_file`` always equals ``len(records) + rejected``.
+    ``records_in_file`` always equals ``records_read + rejected``. ``records`` is
+    empty when the records were handed to an ``on_record`` callback instead.
     """
 
     source: str
@@ -248,6 +249,11 @@ class ReadResult:
     encoding: str
     records: list[Record]
     problems: list[Problem]
+    records_read: int = -1
+
+    def __post_init__(self) -> None:
+        if self.records_read < 0:
+            self.records_read = len(self.records)
 
     @property
     def rejected(self) -> int:
@@ -257,7 +263,7 @@ class ReadResult:
     @property
     def records_in_file(self) -> int:
         """Records found in the file: read plus rejected."""
-        return len(self.records) + self.rejected
+        return self.records_read + self.rejected
 
     def summary(self) -> dict:
         """The per-file block of the ingest report."""
@@ -268,7 +274,7 @@ class ReadResult:
             "dialect": self.dialect,
             "encoding": self.encoding,
             "records_in_file": self.records_in_file,
-            "records_read": len(self.records),
+            "records_read": self.records_read,
             "records_rejected": self.rejected,
             "problems": [p.to_dict() for p in self.problems],
         }

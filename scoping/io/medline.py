@@ -35,7 +35,6 @@ FIELD_TAGS: dict[str, tuple[str, ...]] = {
 }
 #: Tags that repeat, one value each.
 LIST_TAGS = frozenset({"FAU", "AU", "OT", "MH", "IS", "PT", "ISBN"})
-_TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3}) {0,3}- ?(.*)$")
 
 
 class MedlineReader(TaggedReader):
@@ -45,6 +44,7 @@ class MedlineReader(TaggedReader):
     label = "PubMed MEDLINE/.nbib"
     suffixes = (".nbib", ".txt", ".medline")
     marker = "PMID-"
+    tag_line = re.compile(r"\n([A-Z][A-Z0-9]{0,3}) {0,3}- ?", re.MULTILINE)
     start_tag = "PMID"
     list_tags = LIST_TAGS
     field_tags = FIELD_TAGS
@@ -52,13 +52,6 @@ class MedlineReader(TaggedReader):
     def sniff(self, source: Source) -> str | None:
         """MEDLINE when a line starts with ``PMID-``."""
         return "pubmed" if re.search(r"^PMID- ?\d", source.head, re.MULTILINE) else None
-
-    def split_line(self, line: str) -> tuple[str | None, str]:
-        """``TAG - value``, or a continuation line (indented)."""
-        if line[:1] == " " or not line:
-            return None, line.strip()
-        match = _TAG.match(line)
-        return (match.group(1), match.group(2).strip()) if match else (None, line.strip())
 
     def database(self, raw: list[tuple[str, str]], dialect: str) -> str | None:
         """Every MEDLINE-format record comes from PubMed."""

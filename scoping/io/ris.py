@@ -124,13 +124,6 @@ EBSCO_DATABASES: dict[str, str] = {
 }
 
 
-class _Lines(rispy.RisParser):
-    """rispy's RIS line grammar: ``XX  - value`` is a tag line."""
-
-
-_LINES = _Lines()
-
-
 class RisReader(TaggedReader):
     """Reads RIS exports; every ``TY`` line starts one record and ``ER`` ends it."""
 
@@ -138,6 +131,9 @@ class RisReader(TaggedReader):
     label = "RIS"
     suffixes = (".ris", ".txt")
     marker = "TY  -"
+    #: rispy's tag-line grammar (``RisParser.parse_line``): two characters, the first a
+    #: capital letter, then ``"  -"``.
+    tag_line = re.compile(r"\n([A-Z][A-Z0-9])  -(?: |$)", re.MULTILINE)
     start_tag = "TY"
     end_tag = "ER"
     list_tags = LIST_TAGS
@@ -151,12 +147,6 @@ class RisReader(TaggedReader):
         if not re.search(r"^TY  -", source.head, re.MULTILINE):
             return None
         return self.sniff_dialect(source.head)
-
-    def split_line(self, line: str) -> tuple[str | None, str]:
-        """Rispy's split, also accepting a bare ``ER  -`` with no trailing space."""
-        if len(line) == 5 and line[2:5] == "  -":
-            return line[:2], ""
-        return _LINES.parse_line(line)
 
     def database(self, raw: list[tuple[str, str]], dialect: str) -> str | None:
         """The ``DB``/``DP`` tag (EBSCO codes spelt out), else the dialect's database."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from ..records import Entry
 from .base import FileNote, Reader, Rejection, Source
-from .tagged import TaggedReader, to_fields
+from .tagged import FieldPlan, TaggedReader
 
 #: Canonical field <- WoS tags, in priority order.
 FIELD_TAGS: dict[str, tuple[str, ...]] = {
@@ -48,6 +48,7 @@ class WosReader(TaggedReader):
     label = "Web of Science plain text"
     suffixes = (".txt", ".ciw", ".isi")
     marker = "ER"
+    tag_line = re.compile(r"\n([A-Z][A-Z0-9])(?: |$)", re.MULTILINE)
     start_tag = "PT"
     end_tag = "ER"
     header_tags = frozenset({"FN", "VR", "EF"})
@@ -63,14 +64,6 @@ class WosReader(TaggedReader):
             return "zoological record" if "Zoological Record" in head else "core collection"
         return None
 
-    def split_line(self, line: str) -> tuple[str | None, str]:
-        """Two-letter tag and a space, or a continuation line indented by spaces."""
-        if line[:2] == "  " or not line.strip():
-            return None, line.strip()
-        if line == "ER" or line == "EF":
-            return line, ""
-        return line[:2], line[3:].strip()
-
     def database(self, raw: list[tuple[str, str]], dialect: str) -> str | None:
         """Web of Science, or Zoological Record for ZR accession numbers."""
         ut = next((v for t, v in raw if t == "UT"), "")
@@ -85,6 +78,7 @@ class WosReader(TaggedReader):
 
 
 _PLAIN = WosReader()
+_TAB_PLAN = FieldPlan(FIELD_TAGS, LIST_TAGS)
 
 
 class WosTabReader(Reader):
@@ -125,5 +119,5 @@ class WosTabReader(Reader):
 
     def _entry(self, raw: list[tuple[str, str]], line: int) -> Entry:
         split = [(t, v.replace("; ", "\n")) if t in LIST_TAGS else (t, v) for t, v in raw]
-        fields = _PLAIN.fix_fields(to_fields(split, FIELD_TAGS, LIST_TAGS), split)
+        fields = _PLAIN.fix_fields(_TAB_PLAN.apply(split), split)
         return Entry(fields=fields, raw=raw, line=line, database=_PLAIN.database(raw, ""))
