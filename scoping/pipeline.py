@@ -13,8 +13,6 @@ from pathlib import Path
 from .demo import generate
 from .ingest import IGNORED_NAMES, ingest
 
-#: Stages of the design that this version runs, in order.
-STAGES = ("ingest",)
 #: Stages of the design not built yet; `run` says so rather than pretending.
 PLANNED = ("dedupe", "tag/topics", "curation snapshot", "briefing packs", "audit")
 

@@ -418,14 +418,6 @@ def normalise_author(name: Any, order: str = "family_first") -> str | None:
     return f"{' '.join(family)}, {' '.join(given)}" if given else text
 
 
-def as_list(value: Any) -> list[str]:
-    """Return ``value`` as a list of non-empty cleaned strings."""
-    if value is None:
-        return []
-    items = value if isinstance(value, (list, tuple)) else (value,)
-    return [t for t in (clean_text(v) for v in items) if t]
-
-
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 

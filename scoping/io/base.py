@@ -222,8 +222,6 @@ class Reader:
     name: ClassVar[str]
     label: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]] = ()
-    #: What marks one record in the raw file (for reports and counting).
-    marker: ClassVar[str] = ""
 
     def sniff(self, source: Source) -> str | None:
         """Return the dialect name if ``source`` is in this format, else ``None``."""

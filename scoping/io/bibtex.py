@@ -91,7 +91,6 @@ class BibtexReader(Reader):
     name = "bibtex"
     label = "BibTeX"
     suffixes = (".bib", ".bibtex")
-    marker = "@type{"
 
     def sniff(self, source: Source) -> str | None:
         """BibTeX when an ``@type{`` or ``@type(`` entry start appears at a line start."""

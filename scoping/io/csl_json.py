@@ -77,7 +77,6 @@ class CslJsonReader(Reader):
     name = "csl_json"
     label = "CSL-JSON"
     suffixes = (".json",)
-    marker = "array item"
 
     def sniff(self, source: Source) -> str | None:
         """A JSON array or object with CSL variables."""

@@ -66,7 +66,6 @@ class EndnoteXmlReader(Reader):
     name = "endnote_xml"
     label = "EndNote XML"
     suffixes = (".xml",)
-    marker = "<record>"
 
     def sniff(self, source: Source) -> str | None:
         """EndNote XML: ``<xml><records>``; the dialect is the writing program."""

@@ -43,7 +43,6 @@ class MedlineReader(TaggedReader):
     name = "medline"
     label = "PubMed MEDLINE/.nbib"
     suffixes = (".nbib", ".txt", ".medline")
-    marker = "PMID-"
     tag_line = re.compile(r"\n([A-Z][A-Z0-9]{0,3}) {0,3}- ?", re.MULTILINE)
     start_tag = "PMID"
     list_tags = LIST_TAGS

@@ -76,7 +76,6 @@ class OpenAlexReader(Reader):
     name = "openalex"
     label = "OpenAlex JSON"
     suffixes = (".json",)
-    marker = "array item"
 
     def sniff(self, source: Source) -> str | None:
         """OpenAlex when the head has Work ids or an inverted-index abstract."""

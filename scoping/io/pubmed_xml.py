@@ -96,7 +96,6 @@ class PubmedXmlReader(Reader):
     name = "pubmed_xml"
     label = "PubMed XML"
     suffixes = (".xml",)
-    marker = "<PubmedArticle>"
 
     def sniff(self, source: Source) -> str | None:
         """PubMed XML when the head names a PubmedArticleSet or PubmedArticle."""

@@ -3,11 +3,12 @@
 Vendors: Ovid, EBSCO/CINAHL, Scopus, Web of Science, ProQuest, Embase, PubMed, Lens,
 Dimensions; reference managers: Zotero, EndNote, Mendeley.
 
-The line grammar and the tag names come from rispy (``RisParser.parse_line`` and
-``rispy.TAG_KEY_MAPPING``). The record loop is our own, because rispy's loop merges
-a record that lacks its ``ER`` line into the next one without saying so, and keeps no
-line numbers; here each record keeps its first line, its raw tags in order, and a
-missing ``ER`` is reported.
+The tag-line grammar is rispy's (``RisParser.parse_line``) and the list tags are
+``rispy.LIST_TYPE_TAGS``. The record loop is the shared one in :mod:`.tagged`, not
+rispy's: rispy merges a record that lacks its ``ER`` line into the next one without
+saying so and keeps no line numbers, and a Python loop per line is too slow for the
+ingest target. ``tests/io/test_ris_parity.py`` checks that both agree, record for
+record, on every real RIS export.
 
 Dialects differ in a few tags only, so a dialect is a small override of the field
 table (:data:`DIALECT_FIELDS`), never a branch in the loop.
@@ -130,7 +131,6 @@ class RisReader(TaggedReader):
     name = "ris"
     label = "RIS"
     suffixes = (".ris", ".txt")
-    marker = "TY  -"
     #: rispy's tag-line grammar (``RisParser.parse_line``): two characters, the first a
     #: capital letter, then ``"  -"``.
     tag_line = re.compile(r"\n([A-Z][A-Z0-9])  -(?: |$)", re.MULTILINE)

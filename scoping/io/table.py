@@ -215,7 +215,6 @@ class TableReader(Reader):
     name = "table"
     label = "CSV/TSV/Excel table"
     suffixes = (".csv", ".tsv", ".tab", ".xlsx")
-    marker = "data row"
 
     def __init__(self, column_map: dict[str, str] | None = None) -> None:
         self.column_map = column_map

@@ -122,12 +122,12 @@ class TaggedReader(Reader):
             raw_text=text,
         )
 
-    def _starts(self, text: str, begin: int = 0) -> list[int]:
+    def _starts(self, text: str) -> list[int]:
         """Offsets of the record-start lines in ``text`` (``str.find``, in C)."""
         needle = "\n" + self.start_tag
         width = len(needle)
-        found = [0] if begin == 0 and self._is_start(text, 0) else []
-        at = text.find(needle, begin)
+        found = [0] if self._is_start(text, 0) else []
+        at = text.find(needle)
         while at != -1:
             if self._is_start(text, at + 1):
                 found.append(at + 1)
@@ -135,8 +135,9 @@ class TaggedReader(Reader):
         return found
 
     def _is_start(self, text: str, at: int) -> bool:
-        end = at + len(self.start_tag)
-        return text.startswith(self.start_tag, at) and text[end : end + 1] in (" ", "-", "\n", "")
+        """Whether a tag line with the start tag begins at ``at`` (same grammar as tags)."""
+        match = self.tag_line.match("\n" + text[at : at + 16])
+        return match is not None and match.group(1) == self.start_tag
 
     def _chunks(self, source: Source) -> Iterator[tuple[str, int]]:
         """(text, line of its first character), cut just before a record start."""

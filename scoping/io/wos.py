@@ -47,7 +47,6 @@ class WosReader(TaggedReader):
     name = "wos"
     label = "Web of Science plain text"
     suffixes = (".txt", ".ciw", ".isi")
-    marker = "ER"
     tag_line = re.compile(r"\n([A-Z][A-Z0-9])(?: |$)", re.MULTILINE)
     start_tag = "PT"
     end_tag = "ER"
@@ -87,7 +86,6 @@ class WosTabReader(Reader):
     name = "wos_tab"
     label = "Web of Science tab-delimited"
     suffixes = (".txt", ".tsv")
-    marker = "data row"
 
     def sniff(self, source: Source) -> str | None:
         """A header row whose first columns are WoS tags."""

@@ -16,6 +16,11 @@ def test_bom_and_crlf(data):
     assert result.problems == []
 
 
+def test_continuation_lines_that_look_like_tags(data):
+    (record,) = read(data / "tag_like_continuation.ris").records
+    assert record.abstract == "Staff with TY 2 diabetes and PMID-like text stay in the abstract."
+
+
 def test_multiline_values(data):
     (record,) = read(data / "multiline_abstract.ris").records
     assert record.title == "Burnout among care home staff: a longitudinal study"
