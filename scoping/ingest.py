@@ -134,14 +134,16 @@ def find_inputs(paths: list[str | Path]) -> list[Path]:
 class RecordSink:
     """Writes records to Parquet in batches as they are read, so memory stays flat."""
 
-    def __init__(self, path: Path, batch_size: int = 10_000) -> None:
+    def __init__(self, path: Path, batch_size: int = 10_000, progress: bool = True) -> None:
         self.writer = pq.ParquetWriter(path, SCHEMA, compression="zstd", write_statistics=False)
         self.batch: list[dict[str, Any]] = []
         self.batch_size = batch_size
         self.synthetic: dict[str, int] = {}
+        self.bar = tqdm(desc="ingest", unit=" records", disable=None if progress else True)
 
     def __call__(self, record: Record) -> None:
         """Take one record."""
+        self.bar.update()
         self.batch.append(record.to_row())
         if is_synthetic(record.title, record.notes):
             name = record.provenance.source_file.split("!", 1)[0]
@@ -159,6 +161,7 @@ class RecordSink:
         """Write what is left and close the file."""
         self.flush()
         self.writer.close()
+        self.bar.close()
 
 
 def read_all(
@@ -166,7 +169,6 @@ def read_all(
     sink: RecordSink,
     *,
     keep_going: bool = False,
-    progress: bool = True,
     column_map: dict[str, str] | None = None,
 ) -> IngestResult:
     """Read every file, in the order given, handing each record to ``sink``.
@@ -175,9 +177,8 @@ def read_all(
     listed as unreadable in the report.
     """
     result = IngestResult(files=[])
-    bar = tqdm(files, desc="ingest", unit="file", disable=None if progress else True)
-    for path in bar:
-        bar.set_postfix_str(path.name[:30])
+    for number, path in enumerate(files, start=1):
+        sink.bar.set_description(f"ingest {number}/{len(files)} {path.name[:30]}")
         try:
             result.files.append(
                 read(path, name=path.as_posix(), column_map=column_map, on_record=sink)
@@ -309,11 +310,9 @@ def ingest(
         raise InputError(f"{log}: search log not found; give an existing file or omit it.")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sink = RecordSink(out_dir / "records.parquet")
+    sink = RecordSink(out_dir / "records.parquet", progress=progress)
     try:
-        result = read_all(
-            files, sink, keep_going=keep_going, progress=progress, column_map=column_map
-        )
+        result = read_all(files, sink, keep_going=keep_going, column_map=column_map)
     finally:
         sink.close()
     if log is not None:

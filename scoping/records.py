@@ -395,24 +395,35 @@ def normalise_author(name: Any, order: str = "family_first") -> str | None:
     >>> normalise_author("Rens van de Schoot", order="given_first")
     'van de Schoot, Rens'
     """
-    text = clean_text(name)
-    if not text:
+    if not name:
         return None
-    text = text.strip(" ;,")
-    if "," in text:
-        family, _, given = text.partition(",")
-        family, given = family.strip(), clean_text(given.replace(",", " ")) or ""
-        return f"{family}, {given}" if given else family
+    text = " ".join(str(name).split()).strip(" ;,")
+    family, comma, given = text.partition(",")
+    if comma:
+        given = given.strip()
+        if "," in given:
+            given = " ".join(given.replace(",", " ").split())
+        return f"{family.rstrip()}, {given}" if given else family.rstrip()
     tokens = text.split(" ")
     if len(tokens) == 1 or order == "as_is":
-        return text
+        return text or None
     if order == "given_first":
-        cut = len(tokens) - 1
-        while cut > 1 and tokens[cut - 1].lower() in _PARTICLES:
-            cut -= 1
-        return f"{' '.join(tokens[cut:])}, {' '.join(tokens[:cut])}"
+        return _given_first(tokens)
+    return _family_first(tokens, text)
+
+
+def _given_first(tokens: list[str]) -> str:
+    """Turn "Rens van de Schoot" into "van de Schoot, Rens" (particles stay with it)."""
+    cut = len(tokens) - 1
+    while cut > 1 and tokens[cut - 1].lower() in _PARTICLES:
+        cut -= 1
+    return f"{' '.join(tokens[cut:])}, {' '.join(tokens[:cut])}"
+
+
+def _family_first(tokens: list[str], text: str) -> str:
+    """Turn "Adler D.G." into "Adler, D.G." and "E J Reimer" into "Reimer, E J"."""
     family, given = _split_initials(tokens)
-    if not given and _LEADING_INITIAL.match(tokens[0]):  # "E J Reimer": initials first
+    if not given and _LEADING_INITIAL.match(tokens[0]):  # initials written first
         cut = next(i for i, t in enumerate(tokens) if not _LEADING_INITIAL.match(t))
         family, given = tokens[cut:], tokens[:cut]
     return f"{' '.join(family)}, {' '.join(given)}" if given else text

@@ -54,18 +54,24 @@ def flatten(
     return out
 
 
-def record_lines(source: Source, tag: str) -> list[int]:
-    """1-based line of every ``<tag>`` / ``<tag ...>`` start, from one byte scan."""
-    pattern = re.compile(rb"<" + tag.encode() + rb"[\s>]|\n")
+def record_lines(source: Source, tag: str, chunk: int = 8 * 1024 * 1024) -> list[int]:
+    """1-based line of every ``<tag>`` / ``<tag ...>`` start, from one streaming scan.
+
+    The last few bytes of each chunk are carried into the next, so a start tag cut
+    by a chunk boundary is still found, and found once.
+    """
+    pattern = re.compile(rb"<" + tag.encode() + rb"[\s>]")
+    keep = len(tag) + 1  # shorter than a whole match, so no match lies inside it
     lines: list[int] = []
-    line = 1
+    carry = b""
+    newlines = 0  # newlines before the start of ``carry``
     with source.open_bytes() as handle:
-        data = handle.read()
-    for match in pattern.finditer(data):
-        if match.group(0) == b"\n":
-            line += 1
-        else:
-            lines.append(line)
+        while block := handle.read(chunk):
+            buffer = carry + block
+            for match in pattern.finditer(buffer):
+                lines.append(1 + newlines + buffer.count(b"\n", 0, match.start()))
+            carry = buffer[-keep:]
+            newlines += buffer.count(b"\n") - carry.count(b"\n")
     return lines
 
 

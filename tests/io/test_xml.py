@@ -1,6 +1,8 @@
 import pytest
 
 from scoping.io import read
+from scoping.io.base import inspect
+from scoping.io.xmlutil import record_lines
 
 
 def test_entity_expansion_is_refused_and_counted(data):
@@ -74,3 +76,19 @@ def test_pubmed_xml(shared):
     assert all(r.provenance.line for r in result.records)
     lines = [r.provenance.line for r in result.records]
     assert lines == sorted(lines) and len(set(lines)) == 93
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 8 * 1024 * 1024])
+def test_record_lines_stream_across_chunk_boundaries(tmp_path, chunk):
+    text = (
+        "<xml><records>\n"
+        + "".join(
+            f'<record n="{i}">\n<titles><title>T{i}</title></titles>\n</record>\n'
+            for i in range(50)
+        )
+        + "<recordsx/></records></xml>\n"
+    )
+    path = tmp_path / "lines.xml"
+    path.write_text(text)
+    lines = record_lines(inspect("lines.xml", path=path), "record", chunk)
+    assert lines == [2 + 3 * i for i in range(50)]
