@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,13 @@ SCHEMA = pa.schema(
         ("raw", pa.string()),
     ]
 )
+
+
+#: How each column of :data:`SCHEMA` is taken from a Record.
+_COLUMN_GETTERS = {
+    name: attrgetter(name if name in ("record_id", "raw", *FIELDS) else f"provenance.{name}")
+    for name in SCHEMA.names
+}
 
 
 @dataclass
@@ -136,7 +144,8 @@ class RecordSink:
 
     def __init__(self, path: Path, batch_size: int = 10_000, progress: bool = True) -> None:
         self.writer = pq.ParquetWriter(path, SCHEMA, compression="zstd", write_statistics=False)
-        self.batch: list[dict[str, Any]] = []
+        self.columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+        self.size = 0
         self.batch_size = batch_size
         self.synthetic: dict[str, int] = {}
         self.bar = tqdm(desc="ingest", unit=" records", disable=None if progress else True)
@@ -144,18 +153,21 @@ class RecordSink:
     def __call__(self, record: Record) -> None:
         """Take one record."""
         self.bar.update()
-        self.batch.append(record.to_row())
+        for name, column in self.columns.items():
+            column.append(_COLUMN_GETTERS[name](record))
+        self.size += 1
         if is_synthetic(record.title, record.notes):
             name = record.provenance.source_file.split("!", 1)[0]
             self.synthetic[name] = self.synthetic.get(name, 0) + 1
-        if len(self.batch) >= self.batch_size:
+        if self.size >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
         """Write the records held so far."""
-        if self.batch:
-            self.writer.write_table(pa.Table.from_pylist(self.batch, schema=SCHEMA))
-            self.batch = []
+        if self.size:
+            self.writer.write_table(pa.Table.from_pydict(self.columns, schema=SCHEMA))
+            self.columns = {name: [] for name in SCHEMA.names}
+            self.size = 0
 
     def close(self) -> None:
         """Write what is left and close the file."""

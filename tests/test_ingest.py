@@ -113,3 +113,16 @@ def test_find_inputs_errors(tmp_path):
         find_inputs([tmp_path / "missing"])
     with pytest.raises(InputError, match=r"no export files found"):
         find_inputs([tmp_path])
+
+
+def test_parquet_columns_match_the_record_row(raw, tmp_path, data):
+    ingest([raw], tmp_path / "out", progress=False)
+    frame = pd.read_parquet(tmp_path / "out" / "records.parquet")
+    from scoping.io import read
+
+    first = read(raw / "duplicate_keys.bib", name=(raw / "duplicate_keys.bib").as_posix())
+    row = first.records[0].to_row()
+    assert list(frame.columns) == list(row)
+    stored = frame.iloc[0].to_dict()
+    assert stored["record_id"] == row["record_id"] and stored["raw"] == row["raw"]
+    assert list(stored["authors"]) == row["authors"] and stored["line"] == row["line"]
