@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,18 +26,31 @@ SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "da
 
 #: Real exports repeated to build each benchmark file.
 SOURCES = {
-    "ris": ["citesource_multisource/gambling_harms_by_source/*.ris",
-            "citesource_multisource/wildfire_impacts_by_stage/*.ris",
-            "asysd_testdata/zotero_export.ris", "format_samples/asreview/*.ris"],
-    "medline": ["format_samples/metaknowledge/pubmed_medline.txt",
-                "format_samples/synthesisr/PubMed_example.txt"],
-    "wos": ["format_samples/metaknowledge/wos_plaintext.txt",
-            "format_samples/synthesisr/zoorec_wos_woodpecker.txt"],
+    "ris": [
+        "citesource_multisource/gambling_harms_by_source/*.ris",
+        "citesource_multisource/wildfire_impacts_by_stage/*.ris",
+        "asysd_testdata/zotero_export.ris",
+        "format_samples/asreview/*.ris",
+    ],
+    "medline": [
+        "format_samples/metaknowledge/pubmed_medline.txt",
+        "format_samples/synthesisr/PubMed_example.txt",
+    ],
+    "wos": [
+        "format_samples/metaknowledge/wos_plaintext.txt",
+        "format_samples/synthesisr/zoorec_wos_woodpecker.txt",
+    ],
     "bibtex": ["asysd_testdata/zotero_export.bib"],
     "endnote_xml": ["bib_dedupe_benchmark/respiratory/Respiratory_endnote.xml"],
     "table": ["bib_dedupe_benchmark/digital_work/records_pre_merged.csv"],
 }
-MARKERS = {"ris": "TY  -", "medline": "PMID-", "wos": "PT ", "bibtex": "@", "endnote_xml": "<record>"}
+MARKERS = {
+    "ris": "TY  -",
+    "medline": "PMID-",
+    "wos": "PT ",
+    "bibtex": "@",
+    "endnote_xml": "<record>",
+}
 
 
 def _texts(fmt: str) -> list[str]:
@@ -54,13 +65,17 @@ def _texts(fmt: str) -> list[str]:
 def build(fmt: str, records: int, folder: Path) -> tuple[Path, int]:
     """Repeat the real exports of ``fmt`` until the file holds at least ``records``."""
     texts = _texts(fmt)
-    path = folder / f"bench_{fmt}.{ 'csv' if fmt == 'table' else 'xml' if 'xml' in fmt else 'txt'}"
+    path = folder / f"bench_{fmt}.{'csv' if fmt == 'table' else 'xml' if 'xml' in fmt else 'txt'}"
     if fmt == "endnote_xml":
         body = texts[0].split("<records>", 1)[1].rsplit("</records>", 1)[0]
         per = body.count("<record>")
         copies = -(-records // per)
-        path.write_text('<?xml version="1.0" encoding="UTF-8" ?><xml><records>' + body * copies
-                        + "</records></xml>", encoding="utf-8")
+        path.write_text(
+            '<?xml version="1.0" encoding="UTF-8" ?><xml><records>'
+            + body * copies
+            + "</records></xml>",
+            encoding="utf-8",
+        )
         return path, per * copies
     if fmt == "table":
         header, rows = texts[0].split("\n", 1)
@@ -85,25 +100,38 @@ def build(fmt: str, records: int, folder: Path) -> tuple[Path, int]:
 
 RAW = {
     "ris": "import rispy; n = len(rispy.load(PATH, encoding='utf-8'))",
-    "wos": "import rispy; n = len(rispy.load(PATH, encoding='utf-8', implementation=rispy.WokParser))",
+    # rispy's WokParser raises KeyError('UK') on unknown tags in real WoS files unless
+    # they are skipped.
+    "wos": (
+        "import rispy; n = len(rispy.load(PATH, encoding='utf-8', "
+        "implementation=rispy.WokParser, skip_unknown_tags=True))"
+    ),
     "bibtex": "import bibtexparser; n = len(bibtexparser.parse_file(str(PATH)).entries)",
     "medline": "import nbib; n = len(nbib.read_file(str(PATH)))",
 }
 OURS = {
     "read": "from scoping.io import read; n = len(read(PATH).records)",
-    "ingest": ("from scoping.ingest import ingest; import tempfile; "
-               "n = ingest([PATH], tempfile.mkdtemp(), progress=False).totals['records_read']"),
+    "ingest": (
+        "from scoping.ingest import ingest; import tempfile; "
+        "n = ingest([PATH], tempfile.mkdtemp(), progress=False).totals['records_read']"
+    ),
 }
 
 
 def measure(code: str, path: Path) -> dict:
     """Run ``code`` in a fresh process; return seconds, records and peak RSS (MB)."""
-    script = (f"import time, resource; from pathlib import Path; PATH = Path({str(path)!r})\n"
-              f"t = time.perf_counter()\n{code}\nt = time.perf_counter() - t\n"
-              "import json; print(json.dumps({'s': t, 'n': n, 'rss': "
-              "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    script = (
+        f"import time, resource; from pathlib import Path; PATH = Path({str(path)!r})\n"
+        f"t = time.perf_counter()\n{code}\nt = time.perf_counter() - t\n"
+        "import json; print(json.dumps({'s': t, 'n': n, 'rss': "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     if out.returncode:
         return {"error": out.stderr.strip().splitlines()[-1]}
     return json.loads(out.stdout)
@@ -117,8 +145,10 @@ def main() -> None:
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"needs the real exports at {SHARED} (set SCOPING_SHARED_DATA)")
-    print(f"| format | records | MB | raw parser s | read s | ingest s | read rec/s | "
-          f"ingest rec/s | ingest MB/s | ingest / raw | peak RSS MB (raw / ingest) |")
+    print(
+        "| format | records | MB | raw parser s | read s | ingest s | read rec/s | "
+        "ingest rec/s | ingest MB/s | ingest / raw | peak RSS MB (raw / ingest) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in args.formats.split(","):
@@ -137,9 +167,12 @@ def main() -> None:
             raw_s = f"{raw['s']:.2f}" if "s" in raw else raw.get("error", "n/a")
             ratio = f"{ing['s'] / raw['s']:.2f}" if "s" in raw else "n/a"
             raw_rss = f"{raw['rss']:.0f}" if "rss" in raw else "n/a"
-            print(f"| {fmt} | {n:,} | {mb:.1f} | {raw_s} | {read_['s']:.2f} | {ing['s']:.2f} | "
-                  f"{n / read_['s']:,.0f} | {n / ing['s']:,.0f} | {mb / ing['s']:.1f} | {ratio} | "
-                  f"{raw_rss} / {ing['rss']:.0f} |", flush=True)
+            print(
+                f"| {fmt} | {n:,} | {mb:.1f} | {raw_s} | {read_['s']:.2f} | {ing['s']:.2f} | "
+                f"{n / read_['s']:,.0f} | {n / ing['s']:,.0f} | {mb / ing['s']:.1f} | {ratio} | "
+                f"{raw_rss} / {ing['rss']:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,11 @@ def record_lines(source: Source, tag: str, chunk: int = 8 * 1024 * 1024) -> list
     with source.open_bytes() as handle:
         while block := handle.read(chunk):
             buffer = carry + block
+            line, counted = 1 + newlines, 0
             for match in pattern.finditer(buffer):
-                lines.append(1 + newlines + buffer.count(b"\n", 0, match.start()))
+                line += buffer.count(b"\n", counted, match.start())
+                counted = match.start()
+                lines.append(line)
             carry = buffer[-keep:]
             newlines += buffer.count(b"\n") - carry.count(b"\n")
     return lines
