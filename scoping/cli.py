@@ -124,6 +124,46 @@ def _summary(result, out: Path) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def dedupe(folder: Path) -> None:
+    """Group duplicates in FOLDER/records.parquet (nothing is deleted)."""
+    from .dedupe import run as run_dedupe
+
+    result = run_dedupe(folder)
+    groups = len(set(result.group_of.values()))
+    click.echo(
+        f"{len(result.group_of)} records -> {groups} unique works; "
+        f"{len(result.group_of) - groups} duplicates grouped, {len(result.review)} pairs to "
+        f"review -> {folder / 'duplicates.csv'}, {folder / 'unique.parquet'}, "
+        f"{folder / 'dedupe_review.csv'}"
+    )
+
+
+@main.command("dedupe-eval")
+@click.argument("records", type=click.Path(path_type=Path))
+@click.argument("gold", type=click.Path(path_type=Path))
+@click.option("--id-column", default=None, help="Column of RECORDS holding the ids GOLD uses.")
+@click.option("--examples", default=3, show_default=True, help="Examples of each error kind.")
+def dedupe_eval(records: Path, gold: Path, id_column: str | None, examples: int) -> None:
+    """Score deduplication of RECORDS against GOLD duplicate groups (merged_ids CSV)."""
+    from .dedupe import evaluate_files
+
+    score, result, ids = evaluate_files(records, gold, id_column=id_column)
+    click.echo(
+        f"pairwise precision {score.precision:.4f}  recall {score.recall:.4f}  "
+        f"F1 {score.f1:.4f}  ({score.correct_pairs} of {score.predicted_pairs} predicted "
+        f"pairs correct; {score.true_pairs} true pairs)"
+    )
+    click.echo(f"false merges: {len(score.false_merges)}  missed duplicates: {len(score.missed)}")
+    title = dict(zip(ids.values, result.records.loc[ids.index, "title"], strict=True))
+    for label, pairs in (("false merge", score.false_merges), ("missed", score.missed)):
+        for a, b in pairs[:examples]:
+            click.echo(
+                f"  {label}: {a} {str(title.get(a))[:60]!r} ~ {b} {str(title.get(b))[:60]!r}"
+            )
+
+
+@main.command()
 @click.option(
     "--out",
     default=Path("corpus/demo"),

@@ -1,0 +1,641 @@
+"""Deduplication: group records that describe the same work, never delete any.
+
+1. Keys: each record gets matching keys (folded title, first author's family name,
+   year, first page, volume, journal, DOI, PMID, PMCID) and its kind (erratum,
+   comment, reply, retraction, conference abstract, preprint) from title and type.
+2. Candidates: records that share an identifier or a blocking key (title prefix,
+   title suffix, author+year+first page, journal+volume+first page) are compared;
+   nothing else is, so time grows with the number of records, not its square.
+3. Comparison: an explainable score from the fields that agree and disagree. A
+   shared DOI, PMID or PMCID is decisive; conflicting DOIs veto a title match; an
+   erratum, comment, reply or retraction is never merged with the paper it concerns;
+   a preprint and its published version are linked as *related*, not merged.
+4. Decisions: pairs at or above ``same`` are merged, pairs in ``[maybe, same)`` are
+   listed for a person to review. A person's decision ("same" / "not the same")
+   overrides the algorithm.
+5. Groups: connected merged pairs form a group; its primary record is the richest
+   (abstract, DOI, most fields), ties broken by ``record_id``, so the result does not
+   depend on input order. The merged record takes each field from the primary, or
+   else from the richest member that has it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class DedupeParams:
+    """Thresholds and limits of deduplication (the documented defaults).
+
+    Parameters
+    ----------
+    same : float
+        Pair score at or above which two records are merged.
+    maybe : float
+        Pair score at or above which (and below ``same``) a pair goes to review.
+    title_floor : float
+        Title similarity (0-1) below which a pair is never merged on other fields,
+        not even on a shared identifier (that is reported as a maybe instead).
+    max_block : int
+        Largest blocking group compared pair by pair; larger groups (a very common
+        title such as "Editorial") are compared only on the stricter keys.
+    prefix : int
+        Characters of the folded title used as the prefix and suffix blocking keys.
+    """
+
+    same: float = 0.90
+    maybe: float = 0.75
+    title_floor: float = 0.60
+    max_block: int = 60
+    prefix: int = 32
+
+
+#: Kinds of record that must not be merged with a record of another kind, by
+#: pattern over the title and document type (lower case, folded).
+KIND_PATTERNS: dict[str, str] = {
+    "erratum": r"\b(erratum|errata|corrigendum|correction to|correction:|publisher correction|"
+    r"author correction)\b",
+    "retraction": r"\b(retraction|retracted|withdrawn|expression of concern)\b",
+    "comment": r"\b(comment on|commentary on|response to|reply to|in reply|letter to the "
+    r"editor|re:)",
+    "conference abstract": r"\b(conference abstract|meeting abstract|poster abstract)\b",
+    "preprint": r"\b(preprint|medrxiv|biorxiv|psyarxiv|ssrn|research square|posted content)\b",
+}
+_KIND_RES = {kind: re.compile(rx) for kind, rx in KIND_PATTERNS.items()}
+_TAGS = re.compile(r"<[^<>]{1,40}>")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DIGITS = re.compile(r"\d+")
+_BRACKETED = re.compile(r"^\[(.*)\]\.?$")
+
+
+def fold(text: Any) -> str:
+    """Lower-case ASCII letters and digits only, words separated by one space.
+
+    >>> fold("Burnout in <i>Nurses</i>: a Café-based Study")
+    'burnout in nurses a cafe based study'
+    """
+    if not isinstance(text, str) or not text:
+        return ""
+    text = html.unescape(_TAGS.sub(" ", text))
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_ALNUM.sub(" ", ascii_text).strip()
+
+
+def _title(text: Any) -> str:
+    if isinstance(text, str):
+        match = _BRACKETED.match(text.strip())  # "[Translated title]." in MEDLINE
+        text = match.group(1) if match else text
+    return fold(text)
+
+
+def _first_family(authors: Any) -> str:
+    if authors is None or len(authors) == 0:
+        return ""
+    family = str(authors[0]).split(",", 1)[0]
+    words = fold(family).split()
+    return words[-1] if words else ""
+
+
+def _families(authors: Any) -> frozenset[str]:
+    if authors is None:
+        return frozenset()
+    out = set()
+    for name in authors:
+        words = fold(str(name).split(",", 1)[0]).split()
+        if words:
+            out.add(words[-1])
+    return frozenset(out)
+
+
+def _first_number(value: Any) -> str:
+    match = _DIGITS.search(str(value)) if isinstance(value, str) else None
+    return match.group(0).lstrip("0") if match else ""
+
+
+def _kind(title: str, doc_type: Any) -> str:
+    text = f"{title} {fold(doc_type)}"
+    return next((kind for kind, rx in _KIND_RES.items() if rx.search(text)), "")
+
+
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    """Matching keys of each record, indexed like ``records``, sorted by record_id."""
+    frame = records.sort_values("record_id", kind="stable").reset_index(drop=True)
+    keys = pd.DataFrame({"record_id": frame["record_id"]})
+    keys["title"] = [_title(t) for t in frame["title"]]
+    keys["compact"] = keys["title"].str.replace(" ", "", regex=False)
+    keys["author"] = [_first_family(a) for a in frame["authors"]]
+    keys["families"] = [_families(a) for a in frame["authors"]]
+    keys["year"] = frame["year"].astype("Int64")
+    keys["page"] = [_first_number(p) for p in frame["pages"]]
+    keys["volume"] = [_first_number(v) for v in frame["volume"]]
+    keys["journal"] = [fold(j) for j in frame["journal"]]
+    for name in ("doi", "pmid", "pmcid"):
+        keys[name] = frame[name].fillna("").astype(str)
+    keys["kind"] = [_kind(t, d) for t, d in zip(keys["title"], frame["doc_type"], strict=True)]
+    keys["has_abstract"] = frame["abstract"].fillna("").str.len() > 0
+    return keys
+
+
+def _blocks(keys: pd.DataFrame, params: DedupeParams) -> Iterator[tuple[str, pd.Series]]:
+    """(rule, key per record) for every blocking rule; empty keys never block."""
+    yield "doi", keys["doi"]
+    yield "pmid", keys["pmid"]
+    yield "pmcid", keys["pmcid"]
+    long_title = keys["compact"].str.len() >= 12
+    yield "title prefix", keys["compact"].str[: params.prefix].where(long_title, "")
+    yield "title suffix", keys["compact"].str[-params.prefix :].where(long_title, "")
+    has = (keys["author"] != "") & (keys["page"] != "") & keys["year"].notna()
+    yield (
+        "author+year+page",
+        (keys["author"] + "|" + keys["year"].astype(str) + "|" + keys["page"]).where(has, ""),
+    )
+    has = (keys["journal"] != "") & (keys["volume"] != "") & (keys["page"] != "")
+    yield (
+        "journal+volume+page",
+        (keys["journal"] + "|" + keys["volume"] + "|" + keys["page"]).where(has, ""),
+    )
+
+
+def candidate_pairs(keys: pd.DataFrame, params: DedupeParams) -> dict[tuple[int, int], str]:
+    """Pairs of row positions (i < j) that share a blocking key, with the first rule."""
+    pairs: dict[tuple[int, int], str] = {}
+    for rule, key in _blocks(keys, params):
+        exact = rule in ("doi", "pmid", "pmcid")
+        keyed = key[key != ""]
+        for positions in keyed.groupby(keyed, sort=True).indices.values():
+            if len(positions) < 2 or (len(positions) > params.max_block and not exact):
+                continue
+            rows = sorted(int(i) for i in keyed.index[positions])  # positions in ``keys``
+            for a_pos, a in enumerate(rows):
+                for b in rows[a_pos + 1 :]:
+                    pairs.setdefault((a, b), rule)
+    return pairs
+
+
+@dataclass
+class PairResult:
+    """How two records compared: the decision, its score, and the evidence."""
+
+    a: str
+    b: str
+    decision: str  # "same", "maybe", "different", "related"
+    score: float
+    rule: str
+    agreed: list[str] = field(default_factory=list)
+    disagreed: list[str] = field(default_factory=list)
+
+
+def _identifier_match(x: pd.Series, y: pd.Series) -> str | None:
+    return next((n for n in ("doi", "pmid", "pmcid") if x[n] and x[n] == y[n]), None)
+
+
+def _evidence(x: pd.Series, y: pd.Series, title_sim: float) -> tuple[float, list[str], list[str]]:
+    """Score from the fields: title carries most weight, the rest confirm or refute."""
+    agreed, disagreed = [], []
+    score = 0.70 * title_sim
+    checks = (
+        (
+            "author",
+            bool(x["families"] & y["families"]) or (x["author"] and x["author"] == y["author"]),
+            bool(x["families"]) and bool(y["families"]),
+            0.12,
+        ),
+        (
+            "year",
+            pd.notna(x["year"]) and pd.notna(y["year"]) and abs(x["year"] - y["year"]) <= 1,
+            pd.notna(x["year"]) and pd.notna(y["year"]),
+            0.08,
+        ),
+        ("page", x["page"] == y["page"], bool(x["page"]) and bool(y["page"]), 0.06),
+        ("volume", x["volume"] == y["volume"], bool(x["volume"]) and bool(y["volume"]), 0.04),
+    )
+    for name, same, both, weight in checks:
+        if not both:
+            score += weight / 2  # unknown: neither for nor against
+        elif same:
+            score += weight
+            agreed.append(name)
+        else:
+            disagreed.append(name)
+    if title_sim >= 0.95:
+        agreed.insert(0, "title")
+    elif title_sim < 0.85:
+        disagreed.insert(0, "title")
+    return score, agreed, disagreed
+
+
+def compare(x: pd.Series, y: pd.Series, rule: str, params: DedupeParams) -> PairResult:
+    """Compare two prepared records (rows of :func:`prepare`)."""
+    title_sim = fuzz.ratio(x["title"], y["title"]) / 100 if x["title"] and y["title"] else 0.0
+    score, agreed, disagreed = _evidence(x, y, title_sim)
+    ident = _identifier_match(x, y)
+    decision = "same" if score >= params.same else "maybe" if score >= params.maybe else "different"
+    why = rule
+    if ident:
+        agreed.insert(0, ident)
+        decision, why = "same", ident
+        if title_sim < params.title_floor and x["title"] and y["title"]:
+            decision, why = "maybe", f"{ident} shared but titles differ"
+    elif x["doi"] and y["doi"] and x["doi"] != y["doi"]:
+        disagreed.insert(0, "doi")
+        if decision == "same":
+            decision, why = "maybe", "conflicting DOIs"
+    if x["kind"] != y["kind"] and decision in ("same", "maybe"):
+        kinds = {x["kind"] or "paper", y["kind"] or "paper"}
+        disagreed.append("kind")
+        decision = "related" if kinds == {"preprint", "paper"} else "different"
+        why = f"{' vs '.join(sorted(kinds))} not merged"
+    return PairResult(
+        x["record_id"], y["record_id"], decision, round(score, 4), why, agreed, disagreed
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Grouping
+# --------------------------------------------------------------------------- #
+class _Groups:
+    """Union-find over record ids; the smallest id is a group's root (deterministic)."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.parent = {i: i for i in ids}
+
+    def find(self, item: str) -> str:
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def load_decisions(path: Path) -> dict[frozenset[str], str]:
+    """A person's pair decisions (``a,b,decision[,reviewer,note]``), latest line wins."""
+    if not path.is_file():
+        return {}
+    frame = pd.read_csv(path, dtype=str).fillna("")
+    missing = {"a", "b", "decision"} - set(frame.columns)
+    if missing:
+        raise InputError(
+            f"{path}: needs columns a, b, decision; missing {', '.join(sorted(missing))}."
+        )
+    out: dict[frozenset[str], str] = {}
+    for line, row in enumerate(frame.itertuples(index=False), start=2):
+        if row.decision not in ("same", "different"):
+            raise InputError(
+                f"{path} line {line}: decision must be 'same' or 'different', not {row.decision!r}."
+            )
+        out[frozenset((row.a, row.b))] = row.decision
+    return out
+
+
+def _richness(row: pd.Series) -> tuple:
+    filled = sum(
+        1
+        for v in row.values
+        if v is not None
+        and not (isinstance(v, float) and pd.isna(v))
+        and not (hasattr(v, "__len__") and len(v) == 0)
+    )
+    return (bool(row.get("abstract")), bool(row.get("doi")), filled)
+
+
+@dataclass
+class DedupeResult:
+    """Groups, pair decisions and the evidence, ready to write."""
+
+    records: pd.DataFrame
+    group_of: dict[str, str]
+    primary_of: dict[str, str]
+    pairs: list[PairResult]
+    params: DedupeParams
+
+    @property
+    def review(self) -> list[PairResult]:
+        """Pairs a person should look at (maybe, related)."""
+        return [p for p in self.pairs if p.decision in ("maybe", "related")]
+
+
+def deduplicate(
+    records: pd.DataFrame,
+    params: DedupeParams | None = None,
+    decisions: dict[frozenset[str], str] | None = None,
+) -> DedupeResult:
+    """Group duplicate records (see the module docstring for the method).
+
+    Parameters
+    ----------
+    records : DataFrame
+        Records as written by ingest (``records.parquet``).
+    params : DedupeParams, optional
+        Thresholds; the documented defaults if omitted.
+    decisions : dict, optional
+        A person's decisions, {frozenset({id_a, id_b}): "same" | "different"}; they
+        override the algorithm.
+
+    Returns
+    -------
+    DedupeResult
+    """
+    params = params or DedupeParams()
+    decisions = decisions or {}
+    keys = prepare(records)
+    rows = [row for _, row in keys.iterrows()]
+    pairs = [
+        compare(rows[a], rows[b], rule, params)
+        for (a, b), rule in sorted(candidate_pairs(keys, params).items())
+    ]
+    known = {frozenset((p.a, p.b)) for p in pairs}
+    for pair, decision in sorted(decisions.items(), key=lambda kv: sorted(kv[0])):
+        if pair not in known and len(pair) == 2 and pair <= set(keys["record_id"]):
+            a, b = sorted(pair)
+            pairs.append(PairResult(a, b, decision, 1.0, "person"))
+    groups = _Groups(keys["record_id"])
+    for pair in pairs:
+        manual = decisions.get(frozenset((pair.a, pair.b)))
+        if manual:
+            pair.decision, pair.rule = manual, f"person: {manual}"
+        if pair.decision == "same":
+            groups.union(pair.a, pair.b)
+    ordered = records.sort_values("record_id", kind="stable").set_index("record_id", drop=False)
+    group_of = {rid: groups.find(rid) for rid in ordered.index}
+    members: dict[str, list[str]] = {}
+    for rid, root in group_of.items():
+        members.setdefault(root, []).append(rid)
+    primary_of = {}
+    for ids in members.values():
+        best = max(sorted(ids), key=lambda i: _richness(ordered.loc[i]))  # ties: smallest id
+        for rid in ids:
+            primary_of[rid] = best
+    return DedupeResult(ordered, group_of, primary_of, pairs, params)
+
+
+# --------------------------------------------------------------------------- #
+# Outputs
+# --------------------------------------------------------------------------- #
+_LIST_UNION = ("keywords", "subjects", "issn", "isbn")
+_FILL = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "pmcid",
+    "doc_type",
+    "language",
+    "url",
+    "publisher",
+)
+
+
+def _placement(result: DedupeResult) -> dict[str, PairResult]:
+    """For each merged record, the strongest 'same' pair that placed it in its group."""
+    best: dict[str, PairResult] = {}
+    for pair in result.pairs:
+        if pair.decision != "same":
+            continue
+        for rid in (pair.a, pair.b):
+            if rid not in best or pair.score > best[rid].score:
+                best[rid] = pair
+    return best
+
+
+def duplicates_table(result: DedupeResult) -> pd.DataFrame:
+    """One row per record: its group, whether primary, and why it is there."""
+    placed = _placement(result)
+    rows = []
+    for rid in result.records.index:
+        group, primary = result.group_of[rid], result.primary_of[rid]
+        pair = placed.get(rid)
+        size = sum(1 for g in result.group_of.values() if g == group) if pair else 1
+        rows.append(
+            {
+                "record_id": rid,
+                "group_id": f"g{group[1:]}",
+                "is_primary": rid == primary,
+                "group_size": size,
+                "rule": pair.rule if pair else "unique",
+                "score": pair.score if pair else None,
+                "matched_with": (pair.b if pair.a == rid else pair.a) if pair else "",
+                "agreed": ";".join(pair.agreed) if pair else "",
+                "disagreed": ";".join(pair.disagreed) if pair else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def review_table(result: DedupeResult) -> pd.DataFrame:
+    """Pairs for a person to decide: 'maybe' and 'related' (preprint/published)."""
+    cols = ["a", "b", "decision", "score", "rule", "agreed", "disagreed", "title_a", "title_b"]
+    titles = result.records["title"]
+    rows = [
+        {
+            "a": p.a,
+            "b": p.b,
+            "decision": p.decision,
+            "score": p.score,
+            "rule": p.rule,
+            "agreed": ";".join(p.agreed),
+            "disagreed": ";".join(p.disagreed),
+            "title_a": titles[p.a],
+            "title_b": titles[p.b],
+        }
+        for p in result.review
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return pd.isna(value)
+    return hasattr(value, "__len__") and len(value) == 0
+
+
+def unique_table(result: DedupeResult) -> pd.DataFrame:
+    """One merged record per group: the primary, gaps filled from the richest member."""
+    frame = result.records
+    by_group: dict[str, list[str]] = {}
+    for rid in frame.index:
+        by_group.setdefault(result.group_of[rid], []).append(rid)
+    merged = []
+    for group, ids in sorted(by_group.items()):
+        primary = result.primary_of[ids[0]]
+        others = sorted(
+            (i for i in ids if i != primary),
+            key=lambda i: (_richness(frame.loc[i]), i),
+            reverse=True,
+        )
+        row = frame.loc[primary].to_dict()
+        for name in _FILL:
+            if _empty(row[name]):
+                row[name] = next(
+                    (frame.at[i, name] for i in others if not _empty(frame.at[i, name])), row[name]
+                )
+        for name in _LIST_UNION:
+            values = [
+                v
+                for i in [primary, *others]
+                for v in (frame.at[i, name] if not _empty(frame.at[i, name]) else [])
+            ]
+            row[name] = list(dict.fromkeys(values))
+        row["group_id"] = f"g{group[1:]}"
+        row["member_ids"] = sorted(ids)
+        row["sources"] = sorted({frame.at[i, "source_file"] for i in ids})
+        row["databases"] = sorted(
+            {frame.at[i, "database"] for i in ids if not _empty(frame.at[i, "database"])}
+        )
+        merged.append(row)
+    return pd.DataFrame(merged).reset_index(drop=True)
+
+
+def run(folder: str | Path, params: DedupeParams | None = None) -> DedupeResult:
+    """``scoping dedupe DIR``: read ``DIR/records.parquet``, write the dedup outputs.
+
+    Writes ``duplicates.csv`` (one row per record), ``unique.parquet`` (one merged
+    record per group) and ``dedupe_review.csv`` (pairs for a person). A person's
+    decisions are read from ``dedupe_decisions.csv`` (columns a, b, decision) if it
+    exists, and override the algorithm.
+    """
+    folder = Path(folder)
+    source = folder / "records.parquet"
+    if not source.is_file():
+        raise InputError(f"{source}: not found; run `scoping ingest ... --out {folder}` first.")
+    records = pd.read_parquet(source)
+    result = deduplicate(records, params, load_decisions(folder / "dedupe_decisions.csv"))
+    duplicates_table(result).to_csv(folder / "duplicates.csv", index=False)
+    review_table(result).to_csv(folder / "dedupe_review.csv", index=False)
+    unique_table(result).to_parquet(folder / "unique.parquet", index=False, compression="zstd")
+    return result
+
+
+# --------------------------------------------------------------------------- #
+# Evaluation against gold groups
+# --------------------------------------------------------------------------- #
+def _pairs_of(groups: Iterable[Iterable[str]]) -> set[frozenset[str]]:
+    out = set()
+    for group in groups:
+        ids = sorted(set(group))
+        out.update(frozenset((a, b)) for n, a in enumerate(ids) for b in ids[n + 1 :])
+    return out
+
+
+@dataclass
+class Evaluation:
+    """Pairwise precision, recall and F1 of predicted groups against gold groups."""
+
+    true_pairs: int
+    predicted_pairs: int
+    correct_pairs: int
+    false_merges: list[tuple[str, str]]
+    missed: list[tuple[str, str]]
+
+    @property
+    def precision(self) -> float:
+        """Share of predicted duplicate pairs that are true."""
+        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Share of true duplicate pairs that were found."""
+        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def evaluate(predicted: Iterable[Iterable[str]], gold: Iterable[Iterable[str]]) -> Evaluation:
+    """Score predicted duplicate groups against gold groups, pair by pair.
+
+    >>> e = evaluate([["a", "b", "c"]], [["a", "b"], ["c", "d"]])
+    >>> (e.correct_pairs, e.predicted_pairs, e.true_pairs)
+    (1, 3, 2)
+    """
+    pred, true = _pairs_of(predicted), _pairs_of(gold)
+    return Evaluation(
+        len(true),
+        len(pred),
+        len(pred & true),
+        sorted(tuple(sorted(p)) for p in pred - true),
+        sorted(tuple(sorted(p)) for p in true - pred),
+    )
+
+
+def _norm_id(value: str) -> str:
+    """``id_0000699`` and ``699`` name the same record in the benchmark files."""
+    text = str(value).strip().removeprefix("id_")
+    return text.lstrip("0") or "0" if text.isdigit() else text
+
+
+def load_gold(path: str | Path) -> list[list[str]]:
+    """Gold duplicate groups: a CSV with a ``merged_ids`` column of ``id;id;...``."""
+    frame = pd.read_csv(path, dtype=str)
+    if "merged_ids" not in frame.columns:
+        raise InputError(
+            f"{path}: expected a 'merged_ids' column holding 'id;id;...' per duplicate group."
+        )
+    return [[_norm_id(i) for i in ids.split(";") if i.strip()] for ids in frame["merged_ids"]]
+
+
+def source_ids(records: pd.DataFrame, id_column: str | None = None) -> pd.Series:
+    """Each record's id in its source file (from the raw fields), by record_id."""
+    import json
+
+    candidates = [id_column] if id_column else ["ID", "id", "record_id", "Key"]
+    out = {}
+    for rid, raw in zip(records["record_id"], records["raw"], strict=True):
+        fields = dict(json.loads(raw)) if raw.startswith("[") else {}
+        found = next((fields[c] for c in candidates if c in fields), None)
+        if found is None:
+            raise InputError(
+                f"record {rid} has no source id column ({', '.join(candidates)}); pass --id-column."
+            )
+        out[rid] = _norm_id(found)
+    return pd.Series(out)
+
+
+def evaluate_files(
+    records_path: str | Path,
+    gold_path: str | Path,
+    *,
+    id_column: str | None = None,
+    params: DedupeParams | None = None,
+) -> tuple[Evaluation, DedupeResult, pd.Series]:
+    """Ingest a labelled file, deduplicate it, and score it against gold groups."""
+    from .ingest import SCHEMA
+    from .io import read
+
+    rows = [r.to_row() for r in read(records_path).records]
+    records = pd.DataFrame(rows, columns=SCHEMA.names)
+    result = deduplicate(records, params)
+    ids = source_ids(records, id_column)
+    groups: dict[str, list[str]] = {}
+    for rid, root in result.group_of.items():
+        groups.setdefault(root, []).append(ids[rid])
+    return evaluate(groups.values(), load_gold(gold_path)), result, ids

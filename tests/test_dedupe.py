@@ -1,0 +1,139 @@
+import pandas as pd
+import pytest
+
+from scoping.dedupe import DedupeParams, deduplicate, evaluate, fold, run
+from scoping.errors import InputError
+from scoping.ingest import ingest
+
+
+@pytest.fixture
+def built(tmp_path, data):
+    ingest([data / "dedupe_rules.ris"], tmp_path, progress=False)
+    return tmp_path
+
+
+def _groups(result):
+    titles = result.records["title"]
+    out = {}
+    for rid, group in result.group_of.items():
+        out.setdefault(group, []).append(titles[rid])
+    return sorted(sorted(g) for g in out.values())
+
+
+def _together(result, a_title, b_title):
+    titles = result.records["title"]
+    ids = {t: rid for rid, t in titles.items()}
+    return result.group_of[ids[a_title]] == result.group_of[ids[b_title]]
+
+
+def test_same_paper_with_and_without_doi_is_merged_and_the_abstract_kept(built):
+    result = run(built)
+    assert _together(
+        result,
+        "Psychological safety and learning behaviour in work teams",
+        "Psychological Safety and Learning Behavior in Work Teams.",
+    )
+    unique = pd.read_parquet(built / "unique.parquet")
+    merged = unique[unique["title"].str.startswith("Psychological safety")].iloc[0]
+    assert merged["abstract"] == "The abstract is only on this copy."
+    assert merged["doi"] == "10.2307/2666999"
+    assert len(merged["member_ids"]) == 2
+    dups = pd.read_csv(built / "duplicates.csv")
+    assert len(dups) == 8 and dups["is_primary"].sum() == len(unique)
+
+
+def test_conflicting_dois_veto_a_title_match(built):
+    result = run(built)
+    same_title = "Burnout among community nurses: a national survey"
+    titles = result.records["title"]
+    ids = sorted(titles[titles == same_title].index)
+    assert result.group_of[ids[0]] != result.group_of[ids[1]]
+    (pair,) = [p for p in result.pairs if {p.a, p.b} == set(ids)]
+    assert pair.decision == "maybe" and pair.rule == "conflicting DOIs"
+    assert "doi" in pair.disagreed
+
+
+def test_erratum_is_not_merged_with_its_paper(built):
+    result = run(built)
+    assert not _together(
+        result,
+        "Just culture in ambulance services: a qualitative study",
+        "Correction to: Just culture in ambulance services: a qualitative study",
+    )
+
+
+def test_preprint_is_linked_not_merged(built):
+    result = run(built)
+    titles = result.records["title"]
+    ids = sorted(titles[titles.str.startswith("Compassionate leadership")].index)
+    assert result.group_of[ids[0]] != result.group_of[ids[1]]
+    (pair,) = [p for p in result.pairs if {p.a, p.b} == set(ids)]
+    assert pair.decision == "related" and "preprint" in pair.rule
+    review = pd.read_csv(built / "dedupe_review.csv")
+    assert "related" in set(review["decision"])
+
+
+def test_order_does_not_change_groups_or_primaries(built):
+    records = pd.read_parquet(built / "records.parquet")
+    first = deduplicate(records)
+    second = deduplicate(records.sample(frac=1, random_state=3))
+    assert first.group_of == second.group_of
+    assert first.primary_of == second.primary_of
+
+
+def test_a_persons_decision_overrides(built):
+    records = pd.read_parquet(built / "records.parquet")
+    merged = run(built)
+    a, b = sorted(
+        rid for rid, g in merged.group_of.items() if list(merged.group_of.values()).count(g) == 2
+    )
+    pd.DataFrame([{"a": a, "b": b, "decision": "different", "reviewer": "JS"}]).to_csv(
+        built / "dedupe_decisions.csv", index=False
+    )
+    again = run(built)
+    assert again.group_of[a] != again.group_of[b]
+    assert deduplicate(records).group_of[a] == deduplicate(records).group_of[b]
+
+
+def test_bad_decisions_file(built):
+    (built / "dedupe_decisions.csv").write_text("a,b,decision\nx,y,perhaps\n")
+    with pytest.raises(InputError, match=r"line 2: decision must be 'same' or 'different'"):
+        run(built)
+
+
+def test_missing_records(tmp_path):
+    with pytest.raises(InputError, match=r"records.parquet: not found; run `scoping ingest"):
+        run(tmp_path)
+
+
+def test_thresholds_are_parameters(built):
+    records = pd.read_parquet(built / "records.parquet")
+    strict = deduplicate(records, DedupeParams(same=0.999, maybe=0.99))
+    assert len(set(strict.group_of.values())) == 8  # only identifier matches could merge
+
+
+def test_evaluate_counts_pairs():
+    score = evaluate([["a", "b", "c"], ["d"]], [["a", "b"], ["c", "d"]])
+    assert (score.correct_pairs, score.predicted_pairs, score.true_pairs) == (1, 3, 2)
+    assert score.precision == pytest.approx(1 / 3) and score.recall == 0.5
+    assert score.false_merges == [("a", "c"), ("b", "c")] and score.missed == [("c", "d")]
+
+
+def test_fold():
+    assert fold("Café <b>Burnout</b> &amp; joy") == "cafe burnout joy"
+    assert fold(None) == ""
+
+
+def test_planted_demo_duplicates_are_grouped(tmp_path):
+    from scoping.demo import generate
+
+    ingest([generate(tmp_path / "demo")], tmp_path / "build", progress=False)
+    result = run(tmp_path / "build")
+    records = result.records
+    works = records["title"].str.removeprefix("[Synthetic demo] ").str.lower().str.rstrip(".")
+    by_work = dict(zip(records.index, works, strict=True))
+    groups = {}
+    for rid, group in result.group_of.items():
+        groups.setdefault(group, set()).add(by_work[rid])
+    assert all(len(titles) == 1 for titles in groups.values())  # no false merges
+    assert len(groups) <= works.nunique() + 5  # nearly every planted copy found
