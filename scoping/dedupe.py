@@ -39,24 +39,51 @@ from .errors import InputError
 class DedupeParams:
     """Thresholds and limits of deduplication (the documented defaults).
 
+    Two records without a shared identifier are merged when their titles are alike
+    and enough other fields confirm it, and no field contradicts it. The closer the
+    titles, the fewer confirmations are needed:
+
+    ========================  ==================================================
+    title similarity          confirmations needed (author, exact year, volume,
+                              first page)
+    ========================  ==================================================
+    ``>= title_exact``        ``confirm_exact`` (default 2)
+    ``>= title_close``        ``confirm_close`` (default 3)
+    ``>= title_loose``        all four
+    ========================  ==================================================
+
+    A contradiction is a year more than ``year_slack`` apart, or a different volume
+    or first page where both records have one; with near-identical titles a different
+    first page (an e-locator against a printed page) only raises the confirmations
+    needed to ``confirm_close``. A pair with a missing title goes to a person.
+
     Parameters
     ----------
-    same : float
-        Pair score at or above which two records are merged.
+    title_exact, title_close, title_loose : float
+        Title similarity bands (rapidfuzz ratio of folded titles, 0-1).
+    confirm_exact, confirm_close : int
+        Confirmations needed in the first two bands.
     maybe : float
-        Pair score at or above which (and below ``same``) a pair goes to review.
+        Title similarity from which an unmerged pair is listed for review.
+    year_slack : int
+        Years apart that do not yet contradict (online versus print year).
     title_floor : float
-        Title similarity (0-1) below which a pair is never merged on other fields,
-        not even on a shared identifier (that is reported as a maybe instead).
+        Below this title similarity a shared identifier is not trusted on its own;
+        the pair goes to review instead.
     max_block : int
         Largest blocking group compared pair by pair; larger groups (a very common
-        title such as "Editorial") are compared only on the stricter keys.
+        title such as "Editorial") are compared only on identifiers.
     prefix : int
         Characters of the folded title used as the prefix and suffix blocking keys.
     """
 
-    same: float = 0.90
-    maybe: float = 0.75
+    title_exact: float = 0.98
+    title_close: float = 0.93
+    title_loose: float = 0.80
+    confirm_exact: int = 2
+    confirm_close: int = 3
+    maybe: float = 0.90
+    year_slack: int = 1
     title_floor: float = 0.60
     max_block: int = 60
     prefix: int = 32
@@ -65,8 +92,8 @@ class DedupeParams:
 #: Kinds of record that must not be merged with a record of another kind, by
 #: pattern over the title and document type (lower case, folded).
 KIND_PATTERNS: dict[str, str] = {
-    "erratum": r"\b(erratum|errata|corrigendum|correction to|correction:|publisher correction|"
-    r"author correction)\b",
+    "erratum": r"\b(erratum(?! (appears|in)\b)|errata|corrigendum|correction to|correction:|"
+    r"publisher correction|author correction)\b",
     "retraction": r"\b(retraction|retracted|withdrawn|expression of concern)\b",
     "comment": r"\b(comment on|commentary on|response to|reply to|in reply|letter to the "
     r"editor|re:)",
@@ -114,9 +141,7 @@ def _families(authors: Any) -> frozenset[str]:
         return frozenset()
     out = set()
     for name in authors:
-        words = fold(str(name).split(",", 1)[0]).split()
-        if words:
-            out.add(words[-1])
+        out.update(w for w in fold(str(name).split(",", 1)[0]).split() if len(w) > 2)
     return frozenset(out)
 
 
@@ -202,64 +227,84 @@ def _identifier_match(x: pd.Series, y: pd.Series) -> str | None:
     return next((n for n in ("doi", "pmid", "pmcid") if x[n] and x[n] == y[n]), None)
 
 
-def _evidence(x: pd.Series, y: pd.Series, title_sim: float) -> tuple[float, list[str], list[str]]:
-    """Score from the fields: title carries most weight, the rest confirm or refute."""
+def _fields(x: pd.Series, y: pd.Series, slack: int) -> tuple[list[str], list[str]]:
+    """Fields that confirm and fields that contradict (absent on either side: neither)."""
     agreed, disagreed = [], []
-    score = 0.70 * title_sim
-    checks = (
-        (
-            "author",
-            bool(x["families"] & y["families"]) or (x["author"] and x["author"] == y["author"]),
-            bool(x["families"]) and bool(y["families"]),
-            0.12,
-        ),
-        (
-            "year",
-            pd.notna(x["year"]) and pd.notna(y["year"]) and abs(x["year"] - y["year"]) <= 1,
-            pd.notna(x["year"]) and pd.notna(y["year"]),
-            0.08,
-        ),
-        ("page", x["page"] == y["page"], bool(x["page"]) and bool(y["page"]), 0.06),
-        ("volume", x["volume"] == y["volume"], bool(x["volume"]) and bool(y["volume"]), 0.04),
-    )
-    for name, same, both, weight in checks:
-        if not both:
-            score += weight / 2  # unknown: neither for nor against
-        elif same:
-            score += weight
-            agreed.append(name)
-        else:
-            disagreed.append(name)
-    if title_sim >= 0.95:
-        agreed.insert(0, "title")
-    elif title_sim < 0.85:
-        disagreed.insert(0, "title")
-    return score, agreed, disagreed
+    if x["families"] and y["families"]:
+        (agreed if x["families"] & y["families"] else disagreed).append("author")
+    if pd.notna(x["year"]) and pd.notna(y["year"]):
+        gap = abs(int(x["year"]) - int(y["year"]))
+        if gap == 0:
+            agreed.append("year")
+        elif gap > slack:
+            disagreed.append("year")
+    for name in ("volume", "page"):
+        if x[name] and y[name]:
+            (agreed if x[name] == y[name] else disagreed).append(name)
+    return agreed, disagreed
+
+
+def _needed(title_sim: float | None, params: DedupeParams) -> int | None:
+    """Confirmations needed at this title similarity (None: titles too far apart)."""
+    if title_sim is None:
+        return None
+    if title_sim >= params.title_exact:
+        return params.confirm_exact
+    if title_sim >= params.title_close:
+        return params.confirm_close
+    return 4 if title_sim >= params.title_loose else None
+
+
+def _decide(
+    x: pd.Series,
+    y: pd.Series,
+    title_sim: float | None,
+    agreed: list[str],
+    disagreed: list[str],
+    params: DedupeParams,
+) -> tuple[str, str]:
+    """The decision and the rule that made it, before the kind and DOI vetoes."""
+    ident = _identifier_match(x, y)
+    if ident:
+        if title_sim is not None and title_sim < params.title_floor:
+            return "maybe", f"{ident} shared but titles differ"
+        return "same", ident
+    hard = [f for f in disagreed if f in ("year", "volume", "page")]
+    confirm = sum(1 for f in agreed if f != "title")
+    needed = _needed(title_sim, params)
+    if hard == ["page"] and title_sim is not None and title_sim >= params.title_exact:
+        hard, needed = [], params.confirm_close  # e-locator versus print page
+    shown = "missing" if title_sim is None else f"{title_sim:.2f}"
+    if title_sim is None:
+        return "maybe", "a title is missing; a person decides"
+    if needed is not None and not hard and confirm >= needed:
+        return "same", f"title {shown} + {', '.join(agreed)}"
+    if title_sim is not None and title_sim >= params.maybe:
+        return "maybe", f"title {shown}; " + (
+            f"{', '.join(hard)} differ" if hard else f"{confirm} of {needed} confirmations"
+        )
+    return "different", f"title {shown}"
 
 
 def compare(x: pd.Series, y: pd.Series, rule: str, params: DedupeParams) -> PairResult:
-    """Compare two prepared records (rows of :func:`prepare`)."""
-    title_sim = fuzz.ratio(x["title"], y["title"]) / 100 if x["title"] and y["title"] else 0.0
-    score, agreed, disagreed = _evidence(x, y, title_sim)
-    ident = _identifier_match(x, y)
-    decision = "same" if score >= params.same else "maybe" if score >= params.maybe else "different"
-    why = rule
-    if ident:
-        agreed.insert(0, ident)
-        decision, why = "same", ident
-        if title_sim < params.title_floor and x["title"] and y["title"]:
-            decision, why = "maybe", f"{ident} shared but titles differ"
-    elif x["doi"] and y["doi"] and x["doi"] != y["doi"]:
+    """Compare two prepared records (rows of :func:`prepare`); ``rule`` is the block."""
+    title_sim = fuzz.ratio(x["title"], y["title"]) / 100 if x["title"] and y["title"] else None
+    agreed, disagreed = _fields(x, y, params.year_slack)
+    if title_sim is not None:
+        (agreed if title_sim >= params.title_close else disagreed).insert(0, "title")
+    decision, why = _decide(x, y, title_sim, agreed, disagreed, params)
+    if decision == "same" and x["doi"] and y["doi"] and x["doi"] != y["doi"]:
+        decision, why = "maybe", "conflicting DOIs"
+    if x["doi"] and y["doi"] and x["doi"] != y["doi"]:
         disagreed.insert(0, "doi")
-        if decision == "same":
-            decision, why = "maybe", "conflicting DOIs"
     if x["kind"] != y["kind"] and decision in ("same", "maybe"):
         kinds = {x["kind"] or "paper", y["kind"] or "paper"}
         disagreed.append("kind")
         decision = "related" if kinds == {"preprint", "paper"} else "different"
         why = f"{' vs '.join(sorted(kinds))} not merged"
+    score = round(title_sim if title_sim is not None else 0.0, 4)
     return PairResult(
-        x["record_id"], y["record_id"], decision, round(score, 4), why, agreed, disagreed
+        x["record_id"], y["record_id"], decision, score, f"{rule}: {why}", agreed, disagreed
     )
 
 
