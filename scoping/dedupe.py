@@ -230,8 +230,9 @@ def _identifier_match(x: pd.Series, y: pd.Series) -> str | None:
 def _fields(x: pd.Series, y: pd.Series, slack: int) -> tuple[list[str], list[str]]:
     """Fields that confirm and fields that contradict (absent on either side: neither)."""
     agreed, disagreed = [], []
-    if x["families"] and y["families"]:
-        (agreed if x["families"] & y["families"] else disagreed).append("author")
+    if x["families"] and y["families"]:  # the first author of one is an author of the other
+        same = x["author"] in y["families"] or y["author"] in x["families"]
+        (agreed if same or x["author"] == y["author"] else disagreed).append("author")
     if pd.notna(x["year"]) and pd.notna(y["year"]):
         gap = abs(int(x["year"]) - int(y["year"]))
         if gap == 0:
