@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .dedupe import run as dedupe
 from .demo import generate
 from .ingest import IGNORED_NAMES, ingest
 
 #: Stages of the design not built yet; `run` says so rather than pretending.
-PLANNED = ("dedupe", "tag/topics", "curation snapshot", "briefing packs", "audit")
+PLANNED = ("tag/topics", "curation snapshot", "briefing packs", "audit")
 
 
 def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
@@ -53,5 +54,13 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
     )
     for issue in result.search_log.get("issues", []):
         lines.append(f"  search log: {issue['file']}: {issue['issue']} ({issue['detail']})")
+    grouped = dedupe(build)
+    works = len(set(grouped.group_of.values()))
+    lines.append(
+        f"dedupe: {len(grouped.group_of)} records -> {works} unique works "
+        f"({len(grouped.group_of) - works} duplicates grouped, none deleted); "
+        f"{len(grouped.review)} pairs to review -> {build / 'duplicates.csv'}, "
+        f"{build / 'unique.parquet'}, {build / 'dedupe_review.csv'}"
+    )
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")
     return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""Deduplication quality and time on the labelled gold sets in ../shared/data.
+
+    python benchmarks/bench_dedupe.py
+
+Prints a Markdown table: pairwise precision, recall, F1, false merges, missed
+duplicates and seconds (ingest + dedupe) per set. Sets marked "held out" were not
+looked at while the rules and thresholds were chosen.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from scoping.dedupe import evaluate_files
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
+BD = "bib_dedupe_benchmark"
+#: (set, records file, gold file, id column, held out while tuning?)
+SETS = [
+    (
+        "cytology_screening",
+        f"{BD}/cytology_screening/records_pre_merged.csv",
+        f"{BD}/cytology_screening/merged_record_ids.csv",
+        None,
+        False,
+    ),
+    (
+        "haematology",
+        f"{BD}/haematology/records_pre_merged.csv",
+        f"{BD}/haematology/merged_record_ids.csv",
+        None,
+        False,
+    ),
+    (
+        "respiratory",
+        f"{BD}/respiratory/records_pre_merged.csv",
+        f"{BD}/respiratory/merged_record_ids.csv",
+        None,
+        False,
+    ),
+    (
+        "stroke",
+        f"{BD}/stroke/records_pre_merged.csv",
+        f"{BD}/stroke/merged_record_ids.csv",
+        None,
+        False,
+    ),
+    (
+        "special_cases",
+        f"{BD}/special_cases/records_pre_merged.csv",
+        f"{BD}/special_cases/merged_record_ids.csv",
+        None,
+        False,
+    ),
+    (
+        "digital_work",
+        f"{BD}/digital_work/records_pre_merged.csv",
+        f"{BD}/digital_work/merged_record_ids.csv",
+        None,
+        True,
+    ),
+    (
+        "diabetes",
+        "asysd_testdata/labelled_test_set.csv",
+        f"{BD}/diabetes/merged_record_ids.csv",
+        "record_id",
+        True,
+    ),
+]
+
+
+def main() -> None:
+    if not SHARED.is_dir():
+        sys.exit(f"needs the gold sets at {SHARED} (set SCOPING_SHARED_DATA)")
+    print("| set | held out | records | precision | recall | F1 | false merges | missed | s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, records, gold, id_column, held_out in SETS:
+        start = time.perf_counter()
+        score, result, _ = evaluate_files(SHARED / records, SHARED / gold, id_column=id_column)
+        seconds = time.perf_counter() - start
+        print(
+            f"| {name} | {'yes' if held_out else 'no'} | {len(result.records):,} | "
+            f"{score.precision:.4f} | {score.recall:.4f} | {score.f1:.4f} | "
+            f"{len(score.false_merges)} | {len(score.missed)} | {seconds:.1f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
