@@ -33,6 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from .errors import InputError
+from .records import FIELDS
 
 
 @dataclass(frozen=True)
@@ -437,23 +438,7 @@ def deduplicate(
 # Outputs
 # --------------------------------------------------------------------------- #
 _LIST_UNION = ("keywords", "subjects", "issn", "isbn")
-_FILL = (
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "pmcid",
-    "doc_type",
-    "language",
-    "url",
-    "publisher",
-)
+_FILL = tuple(f for f in FIELDS if f not in (*_LIST_UNION, "notes"))
 
 
 def _placement(result: DedupeResult) -> dict[str, PairResult]:

@@ -17,23 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-#: Canonical fields holding one text value.
-TEXT_FIELDS: tuple[str, ...] = (
-    "title",
-    "abstract",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "pmcid",
-    "doc_type",
-    "language",
-    "url",
-    "publisher",
-    "notes",
-)
 #: Canonical fields holding a list of text values.
 LIST_FIELDS: tuple[str, ...] = ("authors", "issn", "isbn", "keywords", "subjects")
 #: Every canonical bibliographic field, in column order.

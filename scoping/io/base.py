@@ -212,6 +212,46 @@ class FileNote:
     reason: str
 
 
+#: Canonical fields that take every value of every tag mapped to them.
+MULTI_FIELDS = frozenset({"authors", "keywords", "subjects", "issn", "isbn"})
+
+
+class FieldPlan:
+    """A field table compiled for one pass over a record's raw (tag, value) pairs.
+
+    Every reader's table maps canonical fields to its format's tags, paths or keys in
+    priority order; this applies such a table.
+
+    For a single-valued field the first value of the highest-ranked tag in the
+    table wins; list fields collect the values of all their tags in file order.
+    Continuation lines of a list tag are separate values; of other tags, one value.
+    """
+
+    def __init__(self, table: dict[str, tuple[str, ...]], list_tags: frozenset[str]) -> None:
+        self.list_tags = list_tags
+        self.multi = tuple(n for n in table if n in MULTI_FIELDS)
+        self.targets: dict[str, list[tuple[str, int, bool]]] = {}
+        for name, tags in table.items():
+            for rank, tag in enumerate(tags):
+                self.targets.setdefault(tag, []).append((name, rank, name in MULTI_FIELDS))
+
+    def apply(self, raw: list[tuple[str, str]]) -> dict:
+        """Canonical fields from raw pairs."""
+        fields: dict = {name: [] for name in self.multi}
+        ranks: dict[str, int] = {}
+        for tag, value in raw:
+            for name, rank, multi in self.targets.get(tag, ()):
+                if multi:
+                    if "\n" in value and tag in self.list_tags:
+                        fields[name].extend(v for v in value.split("\n") if v)
+                    else:
+                        fields[name].append(value)
+                elif value and rank < ranks.get(name, rank + 1):
+                    ranks[name] = rank
+                    fields[name] = value
+        return fields
+
+
 class Reader:
     """Base class of the format readers.
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from ..records import Entry
-from .base import FileNote, Reader, Rejection, Source
+from .base import FieldPlan, FileNote, Reader, Rejection, Source
 from .xmlutil import flatten, iter_records
 
 #: Canonical field <- record paths, in priority order.
@@ -38,25 +38,17 @@ FIELD_PATHS: dict[str, tuple[str, ...]] = {
     "publisher": ("publisher",),
     "notes": ("notes",),
 }
-_MULTI = ("authors", "keywords", "issn")
+_PLAN = FieldPlan(FIELD_PATHS, frozenset())
 
 
 def _fields(raw: list[tuple[str, str]]) -> dict:
-    by_path: dict[str, list[str]] = {}
-    for path, value in raw:
-        by_path.setdefault(path, []).append(value)
-    fields: dict = {}
-    for name, paths in FIELD_PATHS.items():
-        values = [v for p in paths for v in by_path.get(p, ())]
-        if name in _MULTI:
-            fields[name] = values
-        elif values:
-            fields[name] = values[0]
-    database = " ".join(
-        by_path.get("remote-database-provider", []) + by_path.get("remote-database-name", [])
+    fields = _PLAN.apply(raw)
+    named = dict(raw)
+    database = (
+        f"{named.get('remote-database-provider', '')} {named.get('remote-database-name', '')}"
     )
     if re.search(r"pubmed|nlm|medline", database, re.IGNORECASE):
-        fields["pmid"] = (by_path.get("accession-num") or [None])[0]
+        fields["pmid"] = named.get("accession-num")
     return fields
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from ..records import Entry
-from .base import FileNote, Reader, Rejection, Source
+from .base import FieldPlan, FileNote, Reader, Rejection, Source
 from .xmlutil import flatten, iter_records, text_of
 
 _ART = "MedlineCitation/Article/"
@@ -44,7 +44,7 @@ FIELD_PATHS: dict[str, tuple[str, ...]] = {
     "language": (_ART + "Language",),
     "publisher": ("BookDocument/Book/Publisher/PublisherName",),
 }
-_MULTI = ("keywords", "subjects", "issn")
+_PLAN = FieldPlan(FIELD_PATHS, frozenset())
 #: Attributes that name what a repeated element holds.
 QUALIFIERS = ("IdType", "EIdType", "IssnType")
 
@@ -72,16 +72,7 @@ def _abstract(element: Element) -> str:
 
 
 def _fields(element: Element, raw: list[tuple[str, str]]) -> dict:
-    by_path: dict[str, list[str]] = {}
-    for path, value in raw:
-        by_path.setdefault(path, []).append(value)
-    fields: dict = {}
-    for name, paths in FIELD_PATHS.items():
-        values = [v for p in paths for v in by_path.get(p, ())]
-        if name in _MULTI:
-            fields[name] = values
-        elif values:
-            fields[name] = values[0]
+    fields = _PLAN.apply(raw)
     article = element.find("MedlineCitation/Article")
     if article is None:
         article = element.find("BookDocument")

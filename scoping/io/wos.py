@@ -13,8 +13,8 @@ import sys
 from collections.abc import Iterator
 
 from ..records import Entry
-from .base import FileNote, Reader, Rejection, Source
-from .tagged import FieldPlan, TaggedReader
+from .base import FieldPlan, FileNote, Reader, Rejection, Source
+from .tagged import TaggedReader
 
 #: Canonical field <- WoS tags, in priority order.
 FIELD_TAGS: dict[str, tuple[str, ...]] = {
