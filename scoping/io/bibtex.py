@@ -45,12 +45,14 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "notes": ("note", "annote"),
 }
 _LIST = ("authors", "keywords", "subjects", "issn", "isbn")
+#: Fields that are decoded at all (the raw fields keep every field as written).
+_USED = frozenset(k for keys in FIELD_KEYS.values() for k in keys)
 _BRACES = re.compile(r"[{}]")
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 
 class _LatexWhereNeeded(mw.LatexDecodingMiddleware):
-    """bibtexparser's LaTeX decoding, only where a value holds LaTeX (``\\`` or ``$``).
+    r"""bibtexparser's LaTeX decoding, only where a value holds LaTeX (``\\`` or ``$``).
 
     pylatexenc parsing every plain abstract made BibTeX reading about 50 times slower
     than parsing alone.
@@ -136,6 +138,7 @@ class BibtexReader(Reader):
                     *((f.key, str(f.value)) for f in entry.fields),
                 ]
                 entry.key = f"{len(entries)}"  # unique while decoding; raw keeps the key
+                entry.fields = [f for f in entry.fields if f.key.lower() in _USED]
                 entries.append(entry)
         decoded = _transform(bibtexparser.Library([*parsed.strings, *entries]))
         by_position = dict(zip((id(e) for e in entries), decoded.entries, strict=True))
