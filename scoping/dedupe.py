@@ -288,9 +288,30 @@ def _decide(
     return "different", f"title {shown}"
 
 
+def title_similarity(a: str, b: str, params: DedupeParams) -> float | None:
+    """Similarity of two folded titles (0-1), or None when one is missing.
+
+    A title of four or more words that is the start of the other (a truncated
+    title, or one without its subtitle) counts as close: ``params.title_close``.
+
+    >>> title_similarity("unilateral neglect in stroke",
+    ...                  "unilateral neglect in stroke a comparative study", DedupeParams())
+    0.93
+    """
+    if not a or not b:
+        return None
+    similarity = fuzz.ratio(a, b) / 100
+    short, long = sorted((a, b), key=len)
+    if similarity < params.title_close and len(short.split()) >= 4:
+        start = fuzz.ratio(short, long[: len(short)]) / 100
+        if start >= params.title_exact:
+            return params.title_close
+    return similarity
+
+
 def compare(x: pd.Series, y: pd.Series, rule: str, params: DedupeParams) -> PairResult:
     """Compare two prepared records (rows of :func:`prepare`); ``rule`` is the block."""
-    title_sim = fuzz.ratio(x["title"], y["title"]) / 100 if x["title"] and y["title"] else None
+    title_sim = title_similarity(x["title"], y["title"], params)
     agreed, disagreed = _fields(x, y, params.year_slack)
     if title_sim is not None:
         (agreed if title_sim >= params.title_close else disagreed).insert(0, "title")
