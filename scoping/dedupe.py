@@ -50,7 +50,7 @@ class DedupeParams:
     ========================  ==================================================
     ``>= title_exact``        ``confirm_exact`` (default 2)
     ``>= title_close``        ``confirm_close`` (default 3)
-    ``>= title_loose``        all four
+    ``>= title_loose``        all four, and the same first author
     ========================  ==================================================
 
     A contradiction is a year more than ``year_slack`` apart, or a different volume
@@ -96,8 +96,8 @@ KIND_PATTERNS: dict[str, str] = {
     "erratum": r"\b(erratum(?! (appears|in)\b)|errata|corrigendum|correction to|correction:|"
     r"publisher correction|author correction)\b",
     "retraction": r"\b(retraction|retracted|withdrawn|expression of concern)\b",
-    "comment": r"\b(comment on|commentary on|response to|reply to|in reply|letter to the "
-    r"editor|re:)",
+    "comment": r"\b(comment on|commentary on|response to|reply to|in reply|authors? reply|"
+    r"letter to the editor|re:)",
     "conference abstract": r"\b(conference abstract|meeting abstract|poster abstract)\b",
     "preprint": r"\b(preprint|medrxiv|biorxiv|psyarxiv|ssrn|research square|posted content)\b",
 }
@@ -279,6 +279,8 @@ def _decide(
     shown = "missing" if title_sim is None else f"{title_sim:.2f}"
     if title_sim is None:
         return "maybe", "a title is missing; a person decides"
+    if needed == 4 and x["author"] != y["author"]:
+        hard.append("first author")  # loose titles: the first authors must be the same
     if needed is not None and not hard and confirm >= needed:
         return "same", f"title {shown} + {', '.join(agreed)}"
     if title_sim is not None and title_sim >= params.maybe:
