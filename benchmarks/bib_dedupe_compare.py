@@ -22,14 +22,22 @@ from bib_dedupe.bib_dedupe import block, cluster, match, prep
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
 BD = "bib_dedupe_benchmark"
-SETS = ["cytology_screening", "haematology", "respiratory", "stroke", "special_cases",
-        "digital_work", "diabetes"]
+SETS = [
+    "cytology_screening",
+    "haematology",
+    "respiratory",
+    "stroke",
+    "special_cases",
+    "digital_work",
+    "diabetes",
+]
 
 
 def _records(name: str) -> pd.DataFrame:
     if name == "diabetes":
-        frame = pd.read_csv(SHARED / "asysd_testdata/labelled_test_set.csv", encoding="cp1252",
-                            dtype=str)
+        frame = pd.read_csv(
+            SHARED / "asysd_testdata/labelled_test_set.csv", encoding="cp1252", dtype=str
+        )
         frame["ID"] = [f"id_{int(i):07d}" for i in frame["record_id"]]
         frame["ENTRYTYPE"] = "article"
         return frame
@@ -54,16 +62,20 @@ def main() -> None:
         gold = pd.read_csv(SHARED / BD / name / "merged_record_ids.csv", dtype=str)
         true = _pairs(ids.split(";") for ids in gold["merged_ids"])
         start = time.perf_counter()
-        matched = match(block(prep(records, verbosity_level=0), verbosity_level=0),
-                        verbosity_level=0)
+        matched = match(
+            block(prep(records, verbosity_level=0), verbosity_level=0), verbosity_level=0
+        )
         predicted = _pairs(cluster(matched, verbosity_level=0))
         seconds = time.perf_counter() - start
         correct = len(predicted & true)
         p = correct / len(predicted) if predicted else 1.0
         r = correct / len(true) if true else 1.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        print(f"| {name} | {len(records):,} | {p:.4f} | {r:.4f} | {f1:.4f} | "
-              f"{len(predicted - true)} | {len(true - predicted)} | {seconds:.1f} |", flush=True)
+        print(
+            f"| {name} | {len(records):,} | {p:.4f} | {r:.4f} | {f1:.4f} | "
+            f"{len(predicted - true)} | {len(true - predicted)} | {seconds:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
