@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -376,15 +377,10 @@ def load_decisions(path: Path) -> dict[frozenset[str], str]:
     return out
 
 
-def _richness(row: pd.Series) -> tuple:
-    filled = sum(
-        1
-        for v in row.values
-        if v is not None
-        and not (isinstance(v, float) and pd.isna(v))
-        and not (hasattr(v, "__len__") and len(v) == 0)
-    )
-    return (bool(row.get("abstract")), bool(row.get("doi")), filled)
+def _richness(row: dict[str, Any]) -> tuple[bool, bool, int]:
+    """How complete a record is: has an abstract, has a DOI, fields filled."""
+    filled = sum(1 for v in row.values() if not _empty(v))
+    return (not _empty(row.get("abstract")), not _empty(row.get("doi")), filled)
 
 
 @dataclass
@@ -396,6 +392,9 @@ class DedupeResult:
     primary_of: dict[str, str]
     pairs: list[PairResult]
     params: DedupeParams
+    #: Each record as a dict, and its richness, by record_id (computed once).
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    richness: dict[str, tuple[bool, bool, int]] = field(default_factory=dict, repr=False)
 
     @property
     def review(self) -> list[PairResult]:
@@ -427,7 +426,7 @@ def deduplicate(
     params = params or DedupeParams()
     decisions = decisions or {}
     keys = prepare(records)
-    rows = [row for _, row in keys.iterrows()]
+    rows = keys.to_dict("records")
     pairs = [
         compare(rows[a], rows[b], rule, params)
         for (a, b), rule in sorted(candidate_pairs(keys, params).items())
@@ -445,16 +444,18 @@ def deduplicate(
         if pair.decision == "same":
             groups.union(pair.a, pair.b)
     ordered = records.sort_values("record_id", kind="stable").set_index("record_id", drop=False)
-    group_of = {rid: groups.find(rid) for rid in ordered.index}
+    by_id = {row["record_id"]: row for row in ordered.to_dict("records")}
+    richness = {rid: _richness(row) for rid, row in by_id.items()}
+    group_of = {rid: groups.find(rid) for rid in by_id}
     members: dict[str, list[str]] = {}
     for rid, root in group_of.items():
         members.setdefault(root, []).append(rid)
     primary_of = {}
     for ids in members.values():
-        best = max(sorted(ids), key=lambda i: _richness(ordered.loc[i]))  # ties: smallest id
+        best = max(sorted(ids), key=richness.__getitem__)  # ties: the smallest id
         for rid in ids:
             primary_of[rid] = best
-    return DedupeResult(ordered, group_of, primary_of, pairs, params)
+    return DedupeResult(ordered, group_of, primary_of, pairs, params, by_id, richness)
 
 
 # --------------------------------------------------------------------------- #
@@ -479,11 +480,12 @@ def _placement(result: DedupeResult) -> dict[str, PairResult]:
 def duplicates_table(result: DedupeResult) -> pd.DataFrame:
     """One row per record: its group, whether primary, and why it is there."""
     placed = _placement(result)
+    sizes = Counter(result.group_of.values())
     rows = []
     for rid in result.records.index:
         group, primary = result.group_of[rid], result.primary_of[rid]
         pair = placed.get(rid)
-        size = sum(1 for g in result.group_of.values() if g == group) if pair else 1
+        size = sizes[group]
         rows.append(
             {
                 "record_id": rid,
@@ -531,39 +533,32 @@ def _empty(value: Any) -> bool:
 
 def unique_table(result: DedupeResult) -> pd.DataFrame:
     """One merged record per group: the primary, gaps filled from the richest member."""
-    frame = result.records
     by_group: dict[str, list[str]] = {}
-    for rid in frame.index:
-        by_group.setdefault(result.group_of[rid], []).append(rid)
-    merged = []
-    for group, ids in sorted(by_group.items()):
-        primary = result.primary_of[ids[0]]
-        others = sorted(
-            (i for i in ids if i != primary),
-            key=lambda i: (_richness(frame.loc[i]), i),
-            reverse=True,
-        )
-        row = frame.loc[primary].to_dict()
-        for name in _FILL:
-            if _empty(row[name]):
-                row[name] = next(
-                    (frame.at[i, name] for i in others if not _empty(frame.at[i, name])), row[name]
-                )
-        for name in _LIST_UNION:
-            values = [
-                v
-                for i in [primary, *others]
-                for v in (frame.at[i, name] if not _empty(frame.at[i, name]) else [])
-            ]
-            row[name] = list(dict.fromkeys(values))
-        row["group_id"] = f"g{group[1:]}"
-        row["member_ids"] = sorted(ids)
-        row["sources"] = sorted({frame.at[i, "source_file"] for i in ids})
-        row["databases"] = sorted(
-            {frame.at[i, "database"] for i in ids if not _empty(frame.at[i, "database"])}
-        )
-        merged.append(row)
-    return pd.DataFrame(merged).reset_index(drop=True)
+    for rid, group in result.group_of.items():
+        by_group.setdefault(group, []).append(rid)
+    return pd.DataFrame([_merge(result, group, ids) for group, ids in sorted(by_group.items())])
+
+
+def _merge(result: DedupeResult, group: str, ids: list[str]) -> dict[str, Any]:
+    rows = result.rows
+    primary = result.primary_of[ids[0]]
+    row = dict(rows[primary])
+    others = sorted(
+        (i for i in ids if i != primary), key=lambda i: (result.richness[i], i), reverse=True
+    )
+    for name in _FILL:
+        if _empty(row[name]):
+            row[name] = next(
+                (rows[i][name] for i in others if not _empty(rows[i][name])), row[name]
+            )
+    for name in _LIST_UNION:
+        values = [v for i in (primary, *others) if not _empty(rows[i][name]) for v in rows[i][name]]
+        row[name] = list(dict.fromkeys(values))
+    row["group_id"] = f"g{group[1:]}"
+    row["member_ids"] = sorted(ids)
+    row["sources"] = sorted({rows[i]["source_file"] for i in ids})
+    row["databases"] = sorted({rows[i]["database"] for i in ids if not _empty(rows[i]["database"])})
+    return row
 
 
 def run(folder: str | Path, params: DedupeParams | None = None) -> DedupeResult:
