@@ -427,10 +427,11 @@ def deduplicate(
     decisions = decisions or {}
     keys = prepare(records)
     rows = keys.to_dict("records")
-    pairs = [
-        compare(rows[a], rows[b], rule, params)
-        for (a, b), rule in sorted(candidate_pairs(keys, params).items())
-    ]
+    pairs = []  # only the pairs anyone needs: merged, for review, or decided by a person
+    for (a, b), rule in sorted(candidate_pairs(keys, params).items()):
+        pair = compare(rows[a], rows[b], rule, params)
+        if pair.decision != "different" or frozenset((pair.a, pair.b)) in decisions:
+            pairs.append(pair)
     known = {frozenset((p.a, p.b)) for p in pairs}
     for pair, decision in sorted(decisions.items(), key=lambda kv: sorted(kv[0])):
         if pair not in known and len(pair) == 2 and pair <= set(keys["record_id"]):
