@@ -89,3 +89,24 @@ def test_run_prefers_the_users_exports(tmp_path, data):
 def test_formats_command(tmp_path):
     result = scoping("formats", cwd=tmp_path)
     assert result.returncode == 0 and "openalex" in result.stdout
+
+
+def test_dedupe_needs_an_ingested_folder(tmp_path):
+    result = scoping("dedupe", tmp_path, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "records.parquet: not found; run `scoping ingest" in result.stderr
+
+
+def test_dedupe_eval_reports_pairwise_scores(tmp_path):
+    (tmp_path / "records.csv").write_text(
+        "ID,title,author,year,journal,volume,pages\n"
+        'id_1,Speaking up in hospital teams,"Smith, J",2020,BMJ Qual Saf,29,100-110\n'
+        'id_2,Speaking Up in Hospital Teams.,"Smith, Jo",2020,BMJ Qual Saf,29,100-10\n'
+        'id_3,Joy in work in care homes,"Lee, K",2019,Age Ageing,48,5-9\n'
+        'id_4,Compassion fatigue in paramedics,"Roe, A",2018,EMJ,35,1-4\n'
+    )
+    (tmp_path / "gold.csv").write_text('merged_ids\n"id_1;id_2"\n"id_3;id_4"\n')
+    result = scoping("dedupe-eval", "records.csv", "gold.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "pairwise precision 1.0000  recall 0.5000" in result.stdout
+    assert "missed: 3 'Joy in work in care homes' ~ 4" in result.stdout
