@@ -152,7 +152,6 @@ class RecordSink:
 
     def __call__(self, record: Record) -> None:
         """Take one record."""
-        self.bar.update()
         for name, column in self.columns.items():
             column.append(_COLUMN_GETTERS[name](record))
         self.size += 1
@@ -164,6 +163,7 @@ class RecordSink:
 
     def flush(self) -> None:
         """Write the records held so far."""
+        self.bar.update(self.size)
         if self.size:
             self.writer.write_table(pa.Table.from_pydict(self.columns, schema=SCHEMA))
             self.columns = {name: [] for name in SCHEMA.names}

@@ -232,7 +232,24 @@ def clean_text(value: Any) -> str | None:
         return None
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value if v is not None)
-    return " ".join(str(value).split()) or None
+    text = value if isinstance(value, str) else str(value)
+    if _already_clean(text):
+        return text or None
+    return " ".join(text.split()) or None
+
+
+#: The ASCII characters that ``str.split()`` treats as white space, other than " ".
+_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _already_clean(text: str) -> bool:
+    """True when ``" ".join(text.split())`` would return ``text`` unchanged.
+
+    Checked with fast scans in C, so clean text (most of it) is not split and joined.
+    """
+    if not text.isascii() or text[:1] == " " or text[-1:] == " " or "  " in text:
+        return False
+    return not any(c in text for c in _ASCII_SPACES)
 
 
 def strip_markup(value: str | None) -> str | None:

@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scoping.records import (
+    clean_text,
     make_record_id,
     normalise_author,
     normalise_doi,
@@ -93,3 +96,8 @@ def test_record_id_is_stable_and_distinguishes_repeats():
     assert first == make_record_id("a.ris", '[["TI","x"]]')
     assert first != make_record_id("b.ris", '[["TI","x"]]')
     assert make_record_id("a.ris", '[["TI","x"]]', 2) == f"{first}~2"
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\x1c\x1f\xa0\u2009\u3000é"), max_size=20))
+def test_clean_text_fast_path_equals_split_join(text):
+    assert clean_text(text) == (" ".join(text.split()) or None)
