@@ -139,6 +139,28 @@ def dedupe(folder: Path) -> None:
     )
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--codebook",
+    default=Path("corpus/codebook.yml"),
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help="The codebook to apply.",
+)
+def tag(folder: Path, codebook: Path) -> None:
+    """Tag FOLDER's records with the codebook, keeping the matched words as evidence."""
+    from .tags import run as run_tags
+
+    evidence, book = run_tags(folder, codebook)
+    applied = evidence[evidence["applied"]]
+    click.echo(
+        f"{applied['record_id'].nunique()} records tagged with {len(applied)} tags from "
+        f"{len(book.tags)} codebook tags ({len(evidence) - len(applied)} vetoed by an "
+        f"exclude term) -> {folder / 'tags.csv'}, {folder / 'tag_matrix.parquet'}"
+    )
+
+
 @main.command("dedupe-eval")
 @click.argument("records", type=click.Path(path_type=Path))
 @click.argument("gold", type=click.Path(path_type=Path))

@@ -13,9 +13,12 @@ from pathlib import Path
 from .dedupe import run as dedupe
 from .demo import generate
 from .ingest import IGNORED_NAMES, ingest
+from .tags import run as tag
 
 #: Stages of the design not built yet; `run` says so rather than pretending.
-PLANNED = ("tag/topics", "curation snapshot", "briefing packs", "audit")
+PLANNED = ("topics", "curation snapshot", "briefing packs", "audit")
+#: The codebook shipped with the workbench, used when the workspace has none.
+SHIPPED_CODEBOOK = Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml"
 
 
 def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
@@ -61,6 +64,14 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
         f"({len(grouped.group_of) - works} duplicates grouped, none deleted); "
         f"{len(grouped.review)} pairs to review -> {build / 'duplicates.csv'}, "
         f"{build / 'unique.parquet'}, {build / 'dedupe_review.csv'}"
+    )
+    codebook = workspace / "corpus" / "codebook.yml"
+    evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
+    applied = evidence[evidence["applied"]]
+    lines.append(
+        f"tag: {applied['record_id'].nunique()} of {works} works tagged, "
+        f"{len(applied)} tags applied from {len(book.tags)} codebook tags "
+        f"-> {build / 'tags.csv'}, {build / 'tag_matrix.parquet'}"
     )
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")
     return "\n".join(lines)
