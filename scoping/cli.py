@@ -85,7 +85,7 @@ def ingest(
         progress=not quiet,
         column_map=_column_map(column_map),
     )
-    _summary(result, out)
+    click.echo("\n".join(result.summary(out)))
 
 
 def _column_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
@@ -103,40 +103,13 @@ def _column_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
     return mapping or None
 
 
-def _summary(result, out: Path) -> None:
-    totals = result.totals
-    synthetic = totals["synthetic_demo_records"]
-    if synthetic:
-        click.echo(f"NOTE: {synthetic} records are SYNTHETIC DEMONSTRATION records, not evidence.")
-    click.echo(
-        f"{totals['files']} files: {totals['records_in_files']} records found, "
-        f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
-        f"{totals['problems']} problems reported -> {out / 'records.parquet'}"
-    )
-    for f in result.files:
-        for p in f.problems:
-            if p.severity == "error":
-                click.echo(f"  rejected: {p.message()}")
-    for issue in result.search_log.get("issues", []):
-        click.echo(f"  search log: {issue['file']}: {issue['issue']} ({issue['detail']})")
-    for item in result.unreadable:
-        click.echo(f"  unreadable: {item['reason']}")
-
-
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 def dedupe(folder: Path) -> None:
     """Group duplicates in FOLDER/records.parquet (nothing is deleted)."""
     from .dedupe import run as run_dedupe
 
-    result = run_dedupe(folder)
-    groups = len(set(result.group_of.values()))
-    click.echo(
-        f"{len(result.group_of)} records -> {groups} unique works; "
-        f"{len(result.group_of) - groups} duplicates grouped, {len(result.review)} pairs to "
-        f"review -> {folder / 'duplicates.csv'}, {folder / 'unique.parquet'}, "
-        f"{folder / 'dedupe_review.csv'}"
-    )
+    click.echo(run_dedupe(folder).summary(folder))
 
 
 @main.command()
@@ -151,14 +124,10 @@ def dedupe(folder: Path) -> None:
 def tag(folder: Path, codebook: Path) -> None:
     """Tag FOLDER's records with the codebook, keeping the matched words as evidence."""
     from .tags import run as run_tags
+    from .tags import summary as tag_summary
 
     evidence, book = run_tags(folder, codebook)
-    applied = evidence[evidence["applied"]]
-    click.echo(
-        f"{applied['record_id'].nunique()} records tagged with {len(applied)} tags from "
-        f"{len(book.tags)} codebook tags ({len(evidence) - len(applied)} vetoed by an "
-        f"exclude term) -> {folder / 'tags.csv'}, {folder / 'tag_matrix.parquet'}"
-    )
+    click.echo(tag_summary(evidence, book, folder))
 
 
 @main.command("dedupe-eval")

@@ -396,6 +396,16 @@ class DedupeResult:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     richness: dict[str, tuple[bool, bool, int]] = field(default_factory=dict, repr=False)
 
+    def summary(self, out: Path) -> str:
+        """What dedupe did, in one line."""
+        works = len(set(self.group_of.values()))
+        return (
+            f"dedupe: {len(self.group_of)} records -> {works} unique works "
+            f"({len(self.group_of) - works} duplicates grouped, none deleted); "
+            f"{len(self.review)} pairs to review -> {out / 'duplicates.csv'}, "
+            f"{out / 'unique.parquet'}, {out / 'dedupe_review.csv'}"
+        )
+
     @property
     def review(self) -> list[PairResult]:
         """Pairs a person should look at (maybe, related)."""

@@ -97,6 +97,34 @@ class IngestResult:
             "synthetic_demo_records": sum(self.synthetic.values()),
         }
 
+    def summary(self, out: Path) -> list[str]:
+        """What ingest did, in a few lines: totals, rejections, log issues, unreadable."""
+        totals = self.totals
+        lines = []
+        if totals["synthetic_demo_records"]:
+            lines.append(
+                f"SYNTHETIC DEMONSTRATION CORPUS: {totals['synthetic_demo_records']} of "
+                f"{totals['records_read']} records are invented, not evidence."
+            )
+        lines.append(
+            f"ingest: {totals['files']} files, {totals['records_in_files']} records "
+            f"found, {totals['records_read']} read, {totals['records_rejected']} "
+            f"rejected, {totals['problems']} problems -> {out / 'records.parquet'}, "
+            f"{out / 'ingest_report.json'}"
+        )
+        lines += [
+            f"  rejected: {p.message()}"
+            for f in self.files
+            for p in f.problems
+            if p.severity == "error"
+        ]
+        lines += [
+            f"  search log: {i['file']}: {i['issue']} ({i['detail']})"
+            for i in self.search_log.get("issues", [])
+        ]
+        lines += [f"  unreadable: {item['reason']}" for item in self.unreadable]
+        return lines
+
     def report(self) -> dict[str, Any]:
         """The ingest report as plain data (no times: it must be reproducible)."""
         return {

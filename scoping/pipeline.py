@@ -14,6 +14,7 @@ from .dedupe import run as dedupe
 from .demo import generate
 from .ingest import IGNORED_NAMES, ingest
 from .tags import run as tag
+from .tags import summary as tag_summary
 
 #: Stages of the design not built yet; `run` says so rather than pretending.
 PLANNED = ("topics", "curation snapshot", "briefing packs", "audit")
@@ -40,38 +41,16 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
     workspace = Path(workspace)
     raw, log, synthetic = corpus_inputs(workspace, seed)
     build = workspace / "build"
-    result = ingest([raw], build, searches=log, progress=progress)
-    totals = result.totals
-    marked = totals["synthetic_demo_records"]
     lines = []
     if synthetic:
         lines.append(
-            f"SYNTHETIC DEMONSTRATION CORPUS (no exports in {workspace / 'corpus/raw'}):"
-            f" {marked} of {totals['records_read']} records are invented, not evidence."
+            f"No exports in {workspace / 'corpus' / 'raw'}: running on the SYNTHETIC "
+            "demonstration corpus (invented records, not evidence)."
         )
-    lines.append(
-        f"ingest: {totals['files']} files, {totals['records_in_files']} records found, "
-        f"{totals['records_read']} read, {totals['records_rejected']} rejected, "
-        f"{totals['problems']} problems -> {build / 'records.parquet'}, "
-        f"{build / 'ingest_report.json'}"
-    )
-    for issue in result.search_log.get("issues", []):
-        lines.append(f"  search log: {issue['file']}: {issue['issue']} ({issue['detail']})")
-    grouped = dedupe(build)
-    works = len(set(grouped.group_of.values()))
-    lines.append(
-        f"dedupe: {len(grouped.group_of)} records -> {works} unique works "
-        f"({len(grouped.group_of) - works} duplicates grouped, none deleted); "
-        f"{len(grouped.review)} pairs to review -> {build / 'duplicates.csv'}, "
-        f"{build / 'unique.parquet'}, {build / 'dedupe_review.csv'}"
-    )
+    lines += ingest([raw], build, searches=log, progress=progress).summary(build)
+    lines.append(dedupe(build).summary(build))
     codebook = workspace / "corpus" / "codebook.yml"
     evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
-    applied = evidence[evidence["applied"]]
-    lines.append(
-        f"tag: {applied['record_id'].nunique()} of {works} works tagged, "
-        f"{len(applied)} tags applied from {len(book.tags)} codebook tags "
-        f"-> {build / 'tags.csv'}, {build / 'tag_matrix.parquet'}"
-    )
+    lines.append(tag_summary(evidence, book, build))
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")
     return "\n".join(lines)

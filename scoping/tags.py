@@ -258,3 +258,13 @@ def run(folder: str | Path, codebook_path: str | Path) -> tuple[pd.DataFrame, Co
         folder / "tag_matrix.parquet", index=False
     )
     return evidence, codebook
+
+
+def summary(evidence: pd.DataFrame, codebook: Codebook, out: Path) -> str:
+    """What tagging did, in one line."""
+    applied = evidence[evidence["applied"]]
+    return (
+        f"tag: {applied['record_id'].nunique()} records tagged, {len(applied)} tags applied "
+        f"from {len(codebook.tags)} codebook tags ({len(evidence) - len(applied)} vetoed by "
+        f"an exclude term) -> {out / 'tags.csv'}, {out / 'tag_matrix.parquet'}"
+    )

@@ -61,13 +61,15 @@ def test_ingest_with_column_map(tmp_path, data):
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "1 files: 2 records found, 2 read, 0 rejected" in result.stdout
+    assert "ingest: 1 files, 2 records found, 2 read, 0 rejected" in result.stdout
 
 
 def test_run_on_empty_workspace_uses_marked_demo(tmp_path):
     result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("SYNTHETIC DEMONSTRATION CORPUS")
+    first, second = result.stdout.splitlines()[:2]
+    assert "SYNTHETIC demonstration corpus" in first
+    assert second.startswith("SYNTHETIC DEMONSTRATION CORPUS: ")
     report = json.loads((tmp_path / "build" / "ingest_report.json").read_text())
     totals = report["totals"]
     assert totals["synthetic_demo_records"] == totals["records_read"] > 300
