@@ -155,6 +155,49 @@ def dedupe_eval(records: Path, gold: Path, id_column: str | None, examples: int)
 
 
 @main.command()
+@click.argument("labelled", type=click.Path(path_type=Path))
+@click.option("--label-column", required=True, help="Column holding 1/0 (or true/false).")
+@click.option("--seeds", default=5, show_default=True, help="Seeds 0..N-1, one run each.")
+@click.option(
+    "--classifier",
+    default="logistic",
+    show_default=True,
+    type=click.Choice(["logistic", "svm", "nb"]),
+)
+@click.option(
+    "--order",
+    default="model",
+    show_default=True,
+    type=click.Choice(["model", "random"]),
+    help="random: the calibration baseline.",
+)
+def simulate(labelled: Path, label_column: str, seeds: int, classifier: str, order: str) -> None:
+    """Replay prioritised screening on a fully labelled table; print the metrics as JSON."""
+    import json
+
+    from .curation.prioritise import simulate as run_simulation
+    from .errors import InputError
+    from .io import read
+
+    records = read(labelled).records
+    texts, labels = [], []
+    for record in records:
+        raw = dict(json.loads(record.raw)) if record.raw.startswith("[") else {}
+        if label_column not in raw:
+            raise InputError(
+                f"{labelled}: no column {label_column!r} in record "
+                f"{record.provenance.record_number}; columns: {', '.join(raw)}."
+            )
+        value = str(raw[label_column]).strip().lower()
+        labels.append(1 if value in ("1", "1.0", "true", "yes", "include", "included") else 0)
+        texts.append(f"{record.title or ''} {record.abstract or ''}")
+    result = run_simulation(
+        texts, labels, seeds=tuple(range(seeds)), classifier=classifier, order=order
+    )
+    click.echo(json.dumps(result, indent=1))
+
+
+@main.command()
 @click.option(
     "--out",
     default=Path("corpus/demo"),

@@ -112,3 +112,23 @@ def test_dedupe_eval_reports_pairwise_scores(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "pairwise precision 1.0000  recall 0.5000" in result.stdout
     assert "missed: 3 'Joy in work in care homes' ~ 4" in result.stdout
+
+
+def test_simulate_prints_json(tmp_path):
+    import json as _json
+
+    rows = ["title,abstract,included"]
+    for i in range(40):
+        if i < 5:
+            rows.append(f"Burnout in nurses {i},staff burnout exhaustion wellbeing nurses,1")
+        else:
+            rows.append(f"Soil fauna {i},wetland reed restoration soil sediment,0")
+    (tmp_path / "labelled.csv").write_text("\n".join(rows) + "\n")
+    result = scoping(
+        "simulate", "labelled.csv", "--label-column", "included", "--seeds", "2", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = _json.loads(result.stdout)
+    assert metrics["relevant"] == 5 and len(metrics["runs"]) == 2
+    bad = scoping("simulate", "labelled.csv", "--label-column", "label", cwd=tmp_path)
+    assert bad.returncode == 2 and "no column 'label'" in bad.stderr
