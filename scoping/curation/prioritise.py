@@ -52,7 +52,7 @@ def _model(name: str, seed: int) -> Any:
     if name == "nb":
         return MultinomialNB(alpha=3.822)  # ASReview's default smoothing for its NB model
     if name == "svm":
-        return LinearSVC(C=0.5, class_weight="balanced", random_state=seed)
+        return LinearSVC(C=0.11, class_weight="balanced", random_state=seed)
     if name == "logistic":
         return LogisticRegression(
             C=10.0, class_weight="balanced", solver="liblinear", random_state=seed
