@@ -37,10 +37,14 @@ CLASSIFIERS = ("svm", "nb", "logistic")
 def features(
     texts: list[str], *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2
 ) -> sparse.csr_matrix:
-    """TF-IDF features of the texts (sublinear term frequency, English stop words)."""
+    """TF-IDF features of the texts (sublinear term frequency, English stop words).
+
+    Below 100 texts every term is kept (``min_df=1``): a small first batch of records
+    would otherwise leave no vocabulary at all.
+    """
     vectoriser = TfidfVectorizer(
         ngram_range=ngram_range,
-        min_df=min_df,
+        min_df=min_df if len(texts) >= 100 else 1,
         sublinear_tf=True,
         stop_words=sorted(ENGLISH_STOP_WORDS),
         lowercase=True,

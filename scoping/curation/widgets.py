@@ -1,0 +1,195 @@
+"""Screening in a notebook: one record at a time, decisions straight into the store.
+
+>>> widget = ScreeningWidget(records, store, reviewer="Ann")   # doctest: +SKIP
+>>> widget                                                       # doctest: +SKIP
+
+The widget shows the title, authors, year, source and abstract, with the codebook's
+matched words highlighted. It has buttons for include, exclude (with a reason from
+the store's list) and maybe, plus tags and a note. It shows progress (n screened of N,
+includes so far) and a filter: unscreened, all, one theme, or conflicts between
+reviewers. The order is prioritised by the decisions so far, or seeded random for
+calibration. Record text is untrusted: it is HTML-escaped before it is shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+from ..errors import InputError
+from ..tags import Codebook, tag_record
+from .prioritise import queue
+from .store import DecisionStore
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "__iter__"):  # author and keyword lists
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def highlight(text: str, words: list[str]) -> str:
+    """HTML-escape ``text`` and wrap the matched ``words`` in ``<mark>``."""
+    escaped = html.escape(text)
+    for word in sorted(set(words), key=len, reverse=True):
+        pattern = r"\b" + r"[\s\-]+".join(re.escape(html.escape(p)) for p in word.split()) + r"\b"
+        escaped = re.sub(
+            pattern, lambda m: f"<mark>{m.group(0)}</mark>", escaped, flags=re.IGNORECASE
+        )
+    return escaped
+
+
+class ScreeningWidget(w.VBox):
+    """Screen ``records`` into ``store`` as ``reviewer``.
+
+    Parameters
+    ----------
+    records : DataFrame
+        Records with record_id, title, abstract, authors, year, journal, database.
+    store : DecisionStore
+        Where decisions go (and the exclusion reasons come from).
+    reviewer : str
+        Required; stored with every decision.
+    stage : str
+        Screening stage, ``title_abstract`` or ``full_text``.
+    codebook : Codebook, optional
+        For highlighting matched words and the theme filter.
+    order : {"model", "random"}
+        Prioritised by the decisions so far, or seeded random order.
+    seed : int
+        Seed of the random order and the model.
+    blind : bool
+        Blind screening: nothing of other reviewers' decisions is shown, so the
+        "conflicts" view (for the person resolving them) is only offered when False.
+    """
+
+    def __init__(
+        self,
+        records: pd.DataFrame,
+        store: DecisionStore,
+        reviewer: str,
+        *,
+        stage: str = "title_abstract",
+        codebook: Codebook | None = None,
+        order: str = "model",
+        seed: int = 0,
+        blind: bool = True,
+    ) -> None:
+        if not reviewer or not reviewer.strip():
+            raise InputError("give your name as reviewer: it is stored with every decision.")
+        self.records = {r["record_id"]: r for r in records.to_dict("records")}
+        self.store, self.reviewer, self.stage = store, reviewer.strip(), stage
+        self.codebook, self.order, self.seed, self.blind = codebook, order, seed, blind
+        self.current: str | None = None
+        self._build()
+        super().__init__([self.progress, self.filter, self.card, self.controls, self.message])
+        self.show_next()
+
+    def _build(self) -> None:
+        self.progress = w.HTML()
+        themes = [t.name for t in self.codebook.tags] if self.codebook else []
+        views = ["unscreened", "all"] + ([] if self.blind else ["conflicts"])  # blind: never
+        self.filter = w.Dropdown(options=[*views, *themes], value="unscreened", description="Show")
+        self.filter.observe(lambda _: self.show_next(), names="value")
+        self.card = w.HTML()
+        self.buttons = {
+            name: w.Button(description=name.title(), button_style=style)
+            for name, style in (("include", "success"), ("exclude", "danger"), ("maybe", "warning"))
+        }
+        for name, button in self.buttons.items():
+            button.on_click(lambda _, decision=name: self.decide(decision))
+        self.reason = w.Dropdown(options=["", *self.store.reasons], description="Reason")
+        self.tags = w.Text(description="Tags", placeholder="comma separated")
+        self.note = w.Textarea(description="Note")
+        self.controls = w.VBox(
+            [w.HBox(list(self.buttons.values())), self.reason, self.tags, self.note]
+        )
+        self.message = w.HTML()
+
+    def _mine(self) -> pd.DataFrame:
+        return self.store.current(self.stage, self.reviewer)
+
+    def candidates(self) -> list[str]:
+        """Record ids to show, in order, under the current filter."""
+        mine = self._mine()
+        done = list(
+            zip(mine.sort_values("seq")["target"], mine.sort_values("seq")["decision"], strict=True)
+        )
+        texts = {
+            rid: f"{_text(r.get('title'))} {_text(r.get('abstract'))}"
+            for rid, r in self.records.items()
+        }
+        ranked = queue(texts, done, order=self.order, seed=self.seed).order
+        choice = self.filter.value
+        if choice == "all":
+            return ranked + [t for t, _ in done]
+        if choice == "conflicts":
+            everyone = self.store.current(self.stage)
+            split = everyone.groupby("target")["decision"].nunique()
+            return sorted(split[split > 1].index)
+        if choice != "unscreened":
+            return [rid for rid in ranked if self._has_tag(rid, choice)]
+        return ranked
+
+    def _has_tag(self, rid: str, tag: str) -> bool:
+        rows = tag_record(self.records[rid], self.codebook) if self.codebook else []
+        return any(r["tag"] == tag and r["applied"] for r in rows)
+
+    def show_next(self) -> None:
+        """Show the first record under the filter, and the progress."""
+        upcoming = self.candidates()
+        self.current = upcoming[0] if upcoming else None
+        mine = self._mine()
+        includes = int((mine["decision"] == "include").sum())
+        self.progress.value = (
+            f"<b>{len(mine)}</b> screened of <b>{len(self.records)}</b>; "
+            f"{includes} included so far ({html.escape(self.reviewer)})"
+        )
+        self.card.value = self._card(self.current) if self.current else "<i>Nothing to show.</i>"
+
+    def _card(self, rid: str) -> str:
+        record = self.records[rid]
+        evidence = tag_record(record, self.codebook) if self.codebook else []
+        words = [t.strip() for r in evidence if r["applied"] for t in r["matched_terms"].split(";")]
+        meta = " | ".join(
+            html.escape(_text(record.get(k)))
+            for k in ("authors", "year", "journal", "database")
+            if _text(record.get(k))
+        )
+        tags = ", ".join(sorted({r["tag"] for r in evidence if r["applied"]}))
+        return (
+            f"<h3>{highlight(_text(record.get('title')), words)}</h3><p>{meta}</p>"
+            f"<p>{highlight(_text(record.get('abstract')), words)}</p>"
+            f"<p><small>{html.escape(rid)}{' | themes: ' + html.escape(tags) if tags else ''}"
+            "</small></p>"
+        )
+
+    def decide(self, decision: str) -> None:
+        """Store a decision on the current record (what the buttons call), then move on."""
+        if self.current is None:
+            return
+        reason = self.reason.value or None
+        try:
+            self.store.record(
+                reviewer=self.reviewer,
+                target=self.current,
+                stage=self.stage,
+                decision=decision,
+                reason=reason if decision == "exclude" else None,
+                tags=[t.strip() for t in self.tags.value.split(",") if t.strip()],
+                note=self.note.value or None,
+            )
+        except InputError as exc:
+            self.message.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+            return
+        self.message.value = f"{decision}: {html.escape(self.current)}"
+        self.reason.value, self.tags.value, self.note.value = "", "", ""
+        self.show_next()

@@ -1,0 +1,106 @@
+"""The screening widget driven from Python: its state and its button callbacks."""
+
+import pandas as pd
+import pytest
+
+from scoping.curation import DecisionStore
+from scoping.curation.widgets import ScreeningWidget, highlight
+from scoping.errors import InputError
+from scoping.tags import load_codebook
+
+CODEBOOK = """
+tags:
+  - {name: burnout, group: theme, definition: Exhaustion., include: [burnout]}
+"""
+
+
+@pytest.fixture
+def records():
+    return pd.DataFrame(
+        {
+            "record_id": ["r1", "r2", "r3"],
+            "title": ["Burnout in nurses", "<script>alert('x')</script> Soil fauna", "Joy in work"],
+            "abstract": ["Burnout was common.", "Reed beds.", "Meaning at work."],
+            "authors": [["Smith, J"], [], ["Lee, K"]],
+            "year": [2020, 2019, 2021],
+            "journal": ["BMJ", "Soil Biol", "Nurs Times"],
+            "database": ["PubMed", "Scopus", "CINAHL Complete"],
+        }
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    return DecisionStore(tmp_path / "d.sqlite")
+
+
+def test_reviewer_is_required(records, store):
+    with pytest.raises(InputError, match="give your name as reviewer"):
+        ScreeningWidget(records, store, reviewer=" ")
+
+
+def test_clicking_records_a_decision_and_moves_on(records, store):
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", seed=1)
+    first = widget.current
+    assert "0</b> screened of <b>3" in widget.progress.value
+    widget.tags.value = "burnout, nurses"
+    widget.buttons["include"].click()
+    (event,) = store.events().to_dict("records")
+    assert (event["reviewer"], event["target"], event["decision"]) == ("Ann", first, "include")
+    assert event["tags"] == '["burnout", "nurses"]'
+    assert widget.current != first and "1</b> screened of <b>3" in widget.progress.value
+    assert "1 included so far" in widget.progress.value
+    assert widget.tags.value == ""
+
+
+def test_exclude_needs_a_reason(records, store):
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random")
+    widget.buttons["exclude"].click()
+    assert store.events().empty and "needs a reason" in widget.message.value
+    widget.reason.value = "wrong topic"
+    widget.buttons["exclude"].click()
+    assert store.events()["reason"].tolist() == ["wrong topic"]
+
+
+def test_record_text_is_escaped_and_matches_highlighted(records, store, tmp_path):
+    (tmp_path / "cb.yml").write_text(CODEBOOK)
+    widget = ScreeningWidget(
+        records, store, reviewer="Ann", codebook=load_codebook(tmp_path / "cb.yml"), order="random"
+    )
+    cards = {}
+    while widget.current:
+        cards[widget.current] = widget.card.value
+        widget.buttons["maybe"].click()
+    assert "<script>" not in cards["r2"] and "&lt;script&gt;" in cards["r2"]
+    assert "<mark>Burnout</mark> in nurses" in cards["r1"]
+    assert widget.card.value == "<i>Nothing to show.</i>"
+
+
+def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
+    assert "conflicts" not in ScreeningWidget(records, store, reviewer="Ann").filter.options
+    store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
+    store.record(
+        reviewer="Bo", target="r1", stage="title_abstract", decision="exclude", reason="wrong topic"
+    )
+    resolver = ScreeningWidget(records, store, reviewer="Cy", blind=False)
+    resolver.filter.value = "conflicts"
+    assert resolver.candidates() == ["r1"] and resolver.current == "r1"
+
+
+def test_prioritised_order_follows_decisions(records, store):
+    store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
+    store.record(
+        reviewer="Ann",
+        target="r2",
+        stage="title_abstract",
+        decision="exclude",
+        reason="wrong topic",
+    )
+    widget = ScreeningWidget(records, store, reviewer="Ann")
+    assert widget.candidates() == ["r3"]
+
+
+def test_highlight_escapes_before_marking():
+    assert highlight("a <b>burn-out</b> case", ["burn out"]) == (
+        "a &lt;b&gt;<mark>burn-out</mark>&lt;/b&gt; case"
+    )
