@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -193,3 +194,41 @@ class ScreeningWidget(w.VBox):
         self.message.value = f"{decision}: {html.escape(self.current)}"
         self.reason.value, self.tags.value, self.note.value = "", "", ""
         self.show_next()
+
+
+def open_screening(
+    workspace: str | Path,
+    reviewer: str,
+    *,
+    stage: str = "title_abstract",
+    order: str = "model",
+    seed: int = 0,
+    blind: bool = True,
+) -> ScreeningWidget:
+    """The screening widget for a workspace (what the screening notebook calls).
+
+    Records come from ``build/unique.parquet`` (or ``build/records.parquet``), decisions
+    go to ``curation/decisions.sqlite``, and highlights use ``corpus/codebook.yml``.
+    """
+    from ..tags import load_codebook
+
+    workspace = Path(workspace)
+    build = workspace / "build"
+    source = next(
+        (build / n for n in ("unique.parquet", "records.parquet") if (build / n).is_file()), None
+    )
+    if source is None:
+        raise InputError(
+            f"{build}: no records yet; run `scoping run --workspace {workspace}` first."
+        )
+    codebook = workspace / "corpus" / "codebook.yml"
+    return ScreeningWidget(
+        pd.read_parquet(source),
+        DecisionStore(workspace / "curation" / "decisions.sqlite"),
+        reviewer,
+        stage=stage,
+        order=order,
+        seed=seed,
+        blind=blind,
+        codebook=load_codebook(codebook) if codebook.is_file() else None,
+    )
