@@ -6,9 +6,10 @@ DOIs use the 10.5555 test prefix, so nothing can be mistaken for, or cited as,
 evidence. The corpus is generated from a seed, deterministically: the same seed gives
 byte-identical files.
 
-The records are spread over five exports in five formats (EBSCO CINAHL RIS, PubMed
-MEDLINE, Ovid PsycINFO RIS, Scopus CSV, a hand-typed grey-literature CSV), with the
-same study planted in several databases, spelt differently, to exercise deduplication.
+The records are spread over five exports in three formats: RIS from EBSCO CINAHL and
+from Ovid PsycINFO, PubMed MEDLINE, and CSV as Scopus writes it and as a hand-typed
+grey-literature list. The same study is planted in several databases, spelt
+differently, to exercise deduplication.
 """
 
 from __future__ import annotations
