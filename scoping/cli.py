@@ -105,11 +105,18 @@ def _column_map(pairs: tuple[str, ...]) -> dict[str, str] | None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-def dedupe(folder: Path) -> None:
+@click.option(
+    "--decisions",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Decision store with reviewed pairs; default: ../curation/decisions.sqlite.",
+)
+def dedupe(folder: Path, decisions: Path | None) -> None:
     """Group duplicates in FOLDER/records.parquet (nothing is deleted)."""
     from .dedupe import run as run_dedupe
 
-    click.echo(run_dedupe(folder).summary(folder))
+    store = decisions or folder.parent / "curation" / "decisions.sqlite"
+    click.echo(run_dedupe(folder, store=store).summary(folder))
 
 
 @main.command()

@@ -572,20 +572,28 @@ def _merge(result: DedupeResult, group: str, ids: list[str]) -> dict[str, Any]:
     return row
 
 
-def run(folder: str | Path, params: DedupeParams | None = None) -> DedupeResult:
+def run(
+    folder: str | Path, params: DedupeParams | None = None, store: str | Path | None = None
+) -> DedupeResult:
     """``scoping dedupe DIR``: read ``DIR/records.parquet``, write the dedup outputs.
 
     Writes ``duplicates.csv`` (one row per record), ``unique.parquet`` (one merged
     record per group) and ``dedupe_review.csv`` (pairs for a person). A person's
-    decisions are read from ``dedupe_decisions.csv`` (columns a, b, decision) if it
-    exists, and override the algorithm.
+    decisions override the algorithm: those in ``DIR/dedupe_decisions.csv`` (columns a,
+    b, decision), then those in the decision store ``store`` (the pair-review notebook
+    writes there), the store's latest decision winning.
     """
+    from .curation.store import DecisionStore, pair_decisions
+
     folder = Path(folder)
     source = folder / "records.parquet"
     if not source.is_file():
         raise InputError(f"{source}: not found; run `scoping ingest ... --out {folder}` first.")
     records = pd.read_parquet(source)
-    result = deduplicate(records, params, load_decisions(folder / "dedupe_decisions.csv"))
+    decisions = load_decisions(folder / "dedupe_decisions.csv")
+    if store is not None and Path(store).is_file():
+        decisions |= pair_decisions(DecisionStore(store))
+    result = deduplicate(records, params, decisions)
     duplicates_table(result).to_csv(folder / "duplicates.csv", index=False)
     review_table(result).to_csv(folder / "dedupe_review.csv", index=False)
     unique_table(result).to_parquet(folder / "unique.parquet", index=False, compression="zstd")

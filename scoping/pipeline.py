@@ -48,7 +48,7 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
             "demonstration corpus (invented records, not evidence)."
         )
     lines += ingest([raw], build, searches=log, progress=progress).summary(build)
-    lines.append(dedupe(build).summary(build))
+    lines.append(dedupe(build, store=workspace / "curation" / "decisions.sqlite").summary(build))
     codebook = workspace / "corpus" / "codebook.yml"
     evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
     lines.append(tag_summary(evidence, book, build))

@@ -54,3 +54,16 @@ def test_notebooks_are_committed_without_outputs():
             c.get("outputs") or c.get("execution_count") for c in cells if c["cell_type"] == "code"
         ), path
         assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells), path
+
+
+def test_dedupe_review_notebook_runs(workspace, tmp_path):
+    out = tmp_path / "review.ipynb"
+    pm.execute_notebook(
+        NOTEBOOKS / "dedupe_review.ipynb",
+        out,
+        kernel_name="python3",
+        parameters={"workspace": str(workspace), "reviewer": "Test Reviewer"},
+        progress_bar=False,
+        cwd=str(NOTEBOOKS),
+    )
+    assert "pairs decided" in out.read_text()

@@ -216,3 +216,19 @@ class DecisionStore:
                 )
                 added += 1
         return added
+
+
+def pair_target(a: str, b: str) -> str:
+    """How a pair of records is named in the log: the two ids, sorted, joined by ``|``."""
+    return "|".join(sorted((a, b)))
+
+
+def pair_decisions(store: DecisionStore) -> dict[frozenset[str], str]:
+    """The latest "same"/"different" decision on each pair, whoever made it."""
+    log = store.events()
+    log = log[log["stage"] == "dedupe"].sort_values("seq")
+    latest = log.groupby("target", sort=True).tail(1)
+    return {
+        frozenset(t.split("|")): d
+        for t, d in zip(latest["target"], latest["decision"], strict=True)
+    }

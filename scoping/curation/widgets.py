@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import InputError
 from ..tags import Codebook, tag_record
 from .prioritise import queue
-from .store import DecisionStore
+from .store import DecisionStore, pair_target
 
 
 def _text(value: Any) -> str:
@@ -231,4 +231,93 @@ def open_screening(
         seed=seed,
         blind=blind,
         codebook=load_codebook(codebook) if codebook.is_file() else None,
+    )
+
+
+_PAIR_FIELDS = ("title", "authors", "year", "journal", "volume", "pages", "doi", "database")
+
+
+class PairReviewWidget(w.VBox):
+    """Decide the dedup "maybe" pairs: same work, or not the same.
+
+    Each decision goes to the store (stage ``dedupe``, the pair as target) and
+    ``scoping dedupe`` applies it on every later run.
+    """
+
+    def __init__(
+        self, pairs: pd.DataFrame, records: pd.DataFrame, store: DecisionStore, reviewer: str
+    ) -> None:
+        if not reviewer or not reviewer.strip():
+            raise InputError("give your name as reviewer: it is stored with every decision.")
+        self.records = {r["record_id"]: r for r in records.to_dict("records")}
+        self.pairs = [(a, b) for a, b in zip(pairs["a"], pairs["b"], strict=True)]
+        self.store, self.reviewer = store, reviewer.strip()
+        self.progress, self.card, self.message = w.HTML(), w.HTML(), w.HTML()
+        self.buttons = {
+            "same": w.Button(description="Same work", button_style="success"),
+            "different": w.Button(description="Not the same", button_style="danger"),
+        }
+        for name, button in self.buttons.items():
+            button.on_click(lambda _, decision=name: self.decide(decision))
+        self.current: tuple[str, str] | None = None
+        super().__init__(
+            [self.progress, self.card, w.HBox(list(self.buttons.values())), self.message]
+        )
+        self.show_next()
+
+    def _decided(self) -> set[str]:
+        log = self.store.events()
+        mine = log[(log["stage"] == "dedupe") & (log["reviewer"] == self.reviewer)]
+        return set(mine["target"])
+
+    def show_next(self) -> None:
+        """Show the first pair this reviewer has not decided."""
+        done = self._decided()
+        left = [p for p in self.pairs if pair_target(*p) not in done]
+        self.current = left[0] if left else None
+        self.progress.value = (
+            f"<b>{len(self.pairs) - len(left)}</b> of <b>{len(self.pairs)}</b> pairs decided"
+        )
+        self.card.value = self._card(*self.current) if self.current else "<i>No pairs left.</i>"
+
+    def _card(self, a: str, b: str) -> str:
+        rows = "".join(
+            f"<tr><th>{name}</th><td>{html.escape(_text(self.records[a].get(name)))}</td>"
+            f"<td>{html.escape(_text(self.records[b].get(name)))}</td></tr>"
+            for name in _PAIR_FIELDS
+        )
+        return (
+            f"<table><tr><th></th><th>{html.escape(a)}</th><th>{html.escape(b)}</th></tr>"
+            f"{rows}</table>"
+        )
+
+    def decide(self, decision: str) -> None:
+        """Store the decision on the current pair (what the buttons call), then move on."""
+        if self.current is None:
+            return
+        target = pair_target(*self.current)
+        self.store.record(
+            reviewer=self.reviewer,
+            target=target,
+            target_kind="pair",
+            stage="dedupe",
+            decision=decision,
+        )
+        self.message.value = f"{decision}: {html.escape(target)}"
+        self.show_next()
+
+
+def open_pair_review(workspace: str | Path, reviewer: str) -> PairReviewWidget:
+    """The pair-review widget for a workspace (what the dedup review notebook calls)."""
+    build = Path(workspace) / "build"
+    review, records = build / "dedupe_review.csv", build / "records.parquet"
+    if not review.is_file() or not records.is_file():
+        raise InputError(
+            f"{build}: no dedup review yet; run `scoping run --workspace {workspace}` first."
+        )
+    return PairReviewWidget(
+        pd.read_csv(review, dtype=str),
+        pd.read_parquet(records),
+        DecisionStore(Path(workspace) / "curation" / "decisions.sqlite"),
+        reviewer,
     )

@@ -104,3 +104,35 @@ def test_highlight_escapes_before_marking():
     assert highlight("a <b>burn-out</b> case", ["burn out"]) == (
         "a &lt;b&gt;<mark>burn-out</mark>&lt;/b&gt; case"
     )
+
+
+def test_pair_review_decision_is_applied_by_the_next_dedupe_run(tmp_path, data):
+    from scoping.curation.widgets import open_pair_review
+    from scoping.dedupe import run as dedupe
+    from scoping.ingest import ingest
+
+    build = tmp_path / "build"
+    ingest([data / "dedupe_rules.ris"], build, progress=False)
+    store_path = tmp_path / "curation" / "decisions.sqlite"
+    before = dedupe(build, store=store_path)
+    titles = before.records["title"]
+    burnout = sorted(titles[titles.str.startswith("Burnout among")].index)
+    assert before.group_of[burnout[0]] != before.group_of[burnout[1]]  # conflicting DOIs
+
+    widget = open_pair_review(tmp_path, reviewer="Ann")
+    assert "0</b> of <b>" in widget.progress.value
+    while widget.current and set(widget.current) != set(burnout):
+        widget.buttons["different"].click()
+    assert set(widget.current) == set(burnout)
+    assert all(rid in widget.card.value for rid in burnout)
+    widget.buttons["same"].click()
+    event = DecisionStore(store_path).events().iloc[-1]
+    assert (event["stage"], event["target"], event["decision"]) == (
+        "dedupe",
+        "|".join(burnout),
+        "same",
+    )
+
+    after = dedupe(build, store=store_path)
+    assert after.group_of[burnout[0]] == after.group_of[burnout[1]]
+    assert open_pair_review(tmp_path, reviewer="Ann").current is None  # nothing asked twice
