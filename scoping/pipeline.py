@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import prisma
 from .dedupe import run as dedupe
 from .demo import generate
 from .ingest import IGNORED_NAMES, ingest
@@ -17,7 +18,7 @@ from .tags import run as tag
 from .tags import summary as tag_summary
 
 #: Stages of the design not built yet; `run` says so rather than pretending.
-PLANNED = ("topics", "curation snapshot", "briefing packs", "audit")
+PLANNED = ("topics", "briefing packs", "audit")
 #: The codebook shipped with the workbench, used when the workspace has none.
 SHIPPED_CODEBOOK = Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml"
 
@@ -52,5 +53,7 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
     codebook = workspace / "corpus" / "codebook.yml"
     evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
     lines.append(tag_summary(evidence, book, build))
+    flow = prisma.write(build, store=workspace / "curation" / "decisions.sqlite", search_log=log)
+    lines.append(prisma.summary(flow, build))
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")
     return "\n".join(lines)
