@@ -38,6 +38,15 @@ IGNORED_NAMES = frozenset(
         "desktop.ini",
     }
 )
+#: Outputs of later stages, derived from records.parquet: a new ingest removes them.
+DOWNSTREAM = (
+    "duplicates.csv",
+    "unique.parquet",
+    "dedupe_review.csv",
+    "tags.csv",
+    "tag_matrix.parquet",
+    "prisma.json",
+)
 #: Keys every search log entry must have (PRISMA-S items).
 SEARCH_KEYS = ("file", "database", "interface", "date_searched", "search_string", "hits_reported")
 #: Column types of ``records.parquet``.
@@ -83,6 +92,7 @@ class IngestResult:
     search_log: dict[str, Any] = field(default_factory=dict)
     unreadable: list[dict[str, str]] = field(default_factory=list)
     synthetic: dict[str, int] = field(default_factory=dict)
+    removed_stale: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -123,6 +133,11 @@ class IngestResult:
             for i in self.search_log.get("issues", [])
         ]
         lines += [f"  unreadable: {item['reason']}" for item in self.unreadable]
+        if self.removed_stale:
+            lines.append(
+                f"  removed outputs of the previous records (rebuild them): "
+                f"{', '.join(self.removed_stale)}"
+            )
         return lines
 
     def report(self) -> dict[str, Any]:
@@ -350,6 +365,9 @@ def ingest(
         raise InputError(f"{log}: search log not found; give an existing file or omit it.")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    stale = [p.name for p in map(out_dir.joinpath, DOWNSTREAM) if p.is_file()]
+    for name in stale:  # built from the previous records: rebuild them, never reuse them
+        (out_dir / name).unlink()
     sink = RecordSink(out_dir / "records.parquet", progress=progress)
     try:
         result = read_all(files, sink, keep_going=keep_going, column_map=column_map)
@@ -357,6 +375,7 @@ def ingest(
         sink.close()
     if log is not None:
         result.search_log = check_search_log(log, result.files)
+    result.removed_stale = stale
     text = json.dumps(result.report(), indent=2, ensure_ascii=False, sort_keys=True)
     (out_dir / "ingest_report.json").write_text(text + "\n", encoding="utf-8")
     return result

@@ -126,3 +126,16 @@ def test_parquet_columns_match_the_record_row(raw, tmp_path, data):
     stored = frame.iloc[0].to_dict()
     assert stored["record_id"] == row["record_id"] and stored["raw"] == row["raw"]
     assert list(stored["authors"]) == row["authors"] and stored["line"] == row["line"]
+
+
+def test_reingest_removes_outputs_built_from_the_old_records(raw, tmp_path):
+    from scoping.dedupe import run as dedupe
+
+    out = tmp_path / "out"
+    ingest([raw], out, progress=False)
+    dedupe(out)
+    assert (out / "unique.parquet").is_file()
+    again = ingest([raw], out, progress=False)
+    assert not (out / "unique.parquet").exists() and not (out / "duplicates.csv").exists()
+    assert "unique.parquet" in again.removed_stale
+    assert any("removed outputs of the previous records" in line for line in again.summary(out))
