@@ -139,12 +139,12 @@ def simulate_once(
     labelled = list(rng.choice(relevant, priors[0], replace=False)) + list(
         rng.choice(irrelevant, priors[1], replace=False)
     )
-    shuffled = list(rng.permutation(len(y)))
+    priors_drawn = set(labelled)
+    random_rest = (int(i) for i in rng.permutation(len(y)) if i not in priors_drawn)
     remaining = int(y.sum()) - priors[0]
     while remaining > 0:
         if order == "random":
-            seen = set(labelled)
-            labelled.append(next(i for i in shuffled if i not in seen))
+            labelled.append(next(random_rest))
         else:
             idx = np.asarray(labelled)
             labelled.append(int(rank(x, idx, y[idx], classifier=classifier, seed=seed)[0]))
@@ -229,6 +229,7 @@ def queue(
     order: str = "model",
     classifier: str = "logistic",
     seed: int = 0,
+    x: sparse.csr_matrix | None = None,
 ) -> Queue:
     """Unscreened records, most likely relevant first (or in seeded random order).
 
@@ -239,6 +240,9 @@ def queue(
     decisions : list of (record_id, decision)
         Decisions so far in the order they were made ("include", "exclude", "maybe";
         maybe counts as not relevant for training).
+    x : sparse matrix, optional
+        ``features()`` of the texts in sorted record_id order, when the caller keeps
+        them between calls (the widget does: only the model changes per decision).
     """
     ids = sorted(texts)
     position = {rid: i for i, rid in enumerate(ids)}
@@ -250,7 +254,8 @@ def queue(
         rng = np.random.default_rng(seed)
         rest = [i for i in rng.permutation(len(ids)) if i not in seen]
         return Queue([ids[i] for i in rest], len(done), int(labels.sum()), None, streak)
-    x = features([texts[r] for r in ids])
+    if x is None:
+        x = features([texts[r] for r in ids])
     pool, scores, probabilistic = _scores(
         x, np.array([i for i, _ in done]), labels, classifier, seed
     )

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,12 +98,17 @@ class DecisionStore:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in autocommit mode, closed when the block ends."""
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("PRAGMA busy_timeout=60000")
-        return db
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=60000")
+            yield db
+        finally:
+            db.close()
 
     def _check(self, reviewer: str, stage: str, decision: str, reason: str | None) -> None:
         if not reviewer or not reviewer.strip():
@@ -197,25 +203,30 @@ class DecisionStore:
         missing = set(COLUMNS[1:]) - set(log.columns)
         if missing:
             raise InputError(f"{path}: not a decision log (missing {', '.join(sorted(missing))}).")
-        added = 0
+        rows = []
         with self._connect() as db:
             known = {r[0] for r in db.execute("SELECT event_id FROM events")}
-            for line, row in enumerate(log.to_dict("records"), start=2):
-                if row["event_id"] in known:
-                    continue
-                reason = row["reason"] or None
-                try:
-                    self._check(row["reviewer"], row["stage"], row["decision"], reason)
-                except InputError as exc:
-                    raise InputError(f"{path} line {line}: {exc}") from None
-                values = [row[c] if row[c] != "" else None for c in COLUMNS[1:]]
-                db.execute(
-                    f"INSERT INTO events ({', '.join(COLUMNS[1:])}) VALUES "
+        for line, row in enumerate(log.to_dict("records"), start=2):
+            if row["event_id"] in known:
+                continue
+            try:
+                self._check(row["reviewer"], row["stage"], row["decision"], row["reason"] or None)
+            except InputError as exc:
+                raise InputError(f"{path} line {line}: {exc}; nothing was imported.") from None
+            rows.append([row[c] if row[c] != "" else None for c in COLUMNS[1:]])
+        with self._connect() as db:  # all or nothing: one transaction
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS[1:])}) VALUES "
                     f"({', '.join('?' * (len(COLUMNS) - 1))})",
-                    values,
+                    rows,
                 )
-                added += 1
-        return added
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return len(rows)
 
 
 def pair_target(a: str, b: str) -> str:

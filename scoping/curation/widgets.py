@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..tags import Codebook, tag_record
-from .prioritise import queue
+from .prioritise import features, queue
 from .store import DecisionStore, pair_target
 
 
@@ -89,6 +89,12 @@ class ScreeningWidget(w.VBox):
         self.records = {r["record_id"]: r for r in records.to_dict("records")}
         self.store, self.reviewer, self.stage = store, reviewer.strip(), stage
         self.codebook, self.order, self.seed, self.blind = codebook, order, seed, blind
+        self.texts = {
+            rid: f"{_text(r.get('title'))} {_text(r.get('abstract'))}"
+            for rid, r in self.records.items()
+        }
+        # the TF-IDF features do not change between decisions: computed once
+        self.x = features([self.texts[r] for r in sorted(self.texts)]) if order == "model" else None
         self.current: str | None = None
         self._build()
         super().__init__([self.progress, self.filter, self.card, self.controls, self.message])
@@ -120,15 +126,9 @@ class ScreeningWidget(w.VBox):
 
     def candidates(self) -> list[str]:
         """Record ids to show, in order, under the current filter."""
-        mine = self._mine()
-        done = list(
-            zip(mine.sort_values("seq")["target"], mine.sort_values("seq")["decision"], strict=True)
-        )
-        texts = {
-            rid: f"{_text(r.get('title'))} {_text(r.get('abstract'))}"
-            for rid, r in self.records.items()
-        }
-        ranked = queue(texts, done, order=self.order, seed=self.seed).order
+        mine = self._mine().sort_values("seq")
+        done = list(zip(mine["target"], mine["decision"], strict=True))
+        ranked = queue(self.texts, done, order=self.order, seed=self.seed, x=self.x).order
         choice = self.filter.value
         if choice == "all":
             return ranked + [t for t, _ in done]

@@ -113,10 +113,13 @@ def test_export_import_round_trip(tmp_path, suffix):
 def test_import_refuses_a_bad_line(tmp_path):
     (tmp_path / "log.csv").write_text(
         "event_id,recorded_at,reviewer,target,target_kind,stage,decision,reason,tags,note\n"
+        "e0,2026-11-25T09:00:00,Ann,r0,record,title_abstract,include,,[],\n"
         "e1,2026-11-25T10:00:00,Ann,r1,record,title_abstract,exclude,,[],\n"
     )
-    with pytest.raises(InputError, match=r"log.csv line 2: an exclusion needs a reason"):
-        DecisionStore(tmp_path / "d.sqlite").import_log(tmp_path / "log.csv")
+    store = DecisionStore(tmp_path / "d.sqlite")
+    with pytest.raises(InputError, match=r"line 3: an exclusion needs a reason.*nothing was"):
+        store.import_log(tmp_path / "log.csv")
+    assert store.events().empty  # the good line before it was not imported either
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
