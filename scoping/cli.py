@@ -137,6 +137,51 @@ def tag(folder: Path, codebook: Path) -> None:
     click.echo(tag_summary(evidence, book, folder))
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--k", "k", default="auto", show_default=True, help="Topics, or 'auto'.")
+@click.option("--k-min", default=5, show_default=True, help="Smallest k tried by 'auto'.")
+@click.option("--k-max", default=20, show_default=True, help="Largest k tried by 'auto'.")
+@click.option("--method", type=click.Choice(["nmf", "lda"]), default="nmf", show_default=True)
+@click.option("--seed", default=2026, show_default=True, help="Seed of every random step.")
+@click.option(
+    "--draft-tag",
+    type=int,
+    default=None,
+    help="Print a codebook tag draft (YAML) from this topic of FOLDER/topics.csv instead.",
+)
+def topics(
+    folder: Path, k: str, k_min: int, k_max: int, method: str, seed: int, draft_tag: int | None
+) -> None:
+    """Model FOLDER's topics (TF-IDF with NMF or LDA), k chosen by coherence x stability."""
+    import pandas as pd
+    import yaml
+
+    from . import topics as tm
+
+    if draft_tag is not None:
+        table = folder / "topics.csv"
+        if not table.is_file():
+            raise ScopingError(f"{table}: not found; run `scoping topics {folder}` first.")
+        draft = tm.draft_tag(pd.read_csv(table), draft_tag)
+        click.echo(yaml.safe_dump({"tags": [draft]}, sort_keys=False, allow_unicode=True))
+        return
+    if k != "auto" and not k.isdigit():
+        raise ScopingError(f"--k must be a whole number or 'auto'; got {k!r}.")
+    model = tm.TopicModel(
+        n_topics=k if k == "auto" else int(k),
+        method=method,
+        k_range=(k_min, k_max),
+        random_state=seed,
+        n_jobs=-1,
+    )
+    fitted, table = tm.run(folder, model)
+    click.echo(tm.summary(fitted, table, folder))
+    for row in table.itertuples():
+        flag = "" if row.stable else "  [unstable]"
+        click.echo(f"  {row.topic:3d} {row.size:6d}  {row.label}{flag}")
+
+
 @main.command("dedupe-eval")
 @click.argument("records", type=click.Path(path_type=Path))
 @click.argument("gold", type=click.Path(path_type=Path))

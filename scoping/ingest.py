@@ -45,6 +45,10 @@ DOWNSTREAM = (
     "dedupe_review.csv",
     "tags.csv",
     "tag_matrix.parquet",
+    "topics.csv",
+    "doc_topics.csv",
+    "topic_years.csv",
+    "topic_selection.csv",
     "prisma.json",
 )
 #: Keys every search log entry must have (PRISMA-S items).

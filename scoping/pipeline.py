@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import prisma
+from . import prisma, topics
 from .dedupe import run as dedupe
 from .demo import generate
 from .ingest import IGNORED_NAMES, ingest
@@ -18,7 +18,7 @@ from .tags import run as tag
 from .tags import summary as tag_summary
 
 #: Stages of the design not built yet; `run` says so rather than pretending.
-PLANNED = ("topics", "briefing packs", "audit")
+PLANNED = ("briefing packs", "audit")
 #: The codebook shipped with the workbench, used when the workspace has none.
 SHIPPED_CODEBOOK = Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml"
 
@@ -53,6 +53,8 @@ def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = T
     codebook = workspace / "corpus" / "codebook.yml"
     evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
     lines.append(tag_summary(evidence, book, build))
+    model, table = topics.run(build, topics.TopicModel(random_state=seed, n_jobs=-1))
+    lines.append(topics.summary(model, table, build))
     flow = prisma.write(build, store=workspace / "curation" / "decisions.sqlite", search_log=log)
     lines.append(prisma.summary(flow, build))
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")

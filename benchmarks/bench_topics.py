@@ -1,0 +1,143 @@
+"""Topic models: recovery of the SYNERGY reviews, and time and memory on 50,000 abstracts.
+
+    python benchmarks/bench_topics.py synergy [--seed 2026]
+    python benchmarks/bench_topics.py scale [--size 50000] [--seed 2026]
+
+``synergy`` pools the 9 SYNERGY reviews in ../shared/data (OpenAlex JSON, read with our
+reader), fits the default model with k chosen automatically over 5..20, and reports the
+adjusted Rand index (ARI) between each record's main topic and its review of origin.
+
+``scale`` pools every distinct real abstract of at least 200 characters from every
+export in ../shared/data and repeats the pool, in a seeded order, up to ``--size``
+documents (the script prints how many are distinct). It then times, in a fresh
+process, what ``scoping topics`` does: TF-IDF, model selection over k in 5..20 with the
+stability check, and the final fit; and reports peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+FIT = """
+import json, resource, sys, time
+import pandas as pd
+from scoping.topics import TopicModel
+texts = pd.read_parquet(sys.argv[1])["text"].tolist()
+start = time.perf_counter()
+model = TopicModel(random_state=int(sys.argv[2]), n_jobs=-1).fit(texts)
+seconds = time.perf_counter() - start
+main, _ = model.assignments()
+print(json.dumps({"s": seconds, "k": model.n_topics_, "main": main.tolist(),
+                  "labels": model.labels(), "stability": model.topic_stability_.tolist(),
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _fit(texts: list[str], seed: int) -> dict:
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "texts.parquet"
+        pd.DataFrame({"text": texts}).to_parquet(path)
+        out = subprocess.run(
+            [sys.executable, "-c", FIT, str(path), str(seed)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(out.stdout)
+
+
+def synergy(seed: int) -> None:
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoping.io import read
+    from scoping.topics import record_text
+
+    rows = []
+    for folder in sorted((SHARED / "synergy_screening").iterdir()):
+        if (folder / "works_1.zip").is_file():
+            for record in read(folder / "works_1.zip").records:
+                rows.append(
+                    {
+                        "review": folder.name,
+                        "title": record.title,
+                        "abstract": record.abstract,
+                        "keywords": list(record.keywords),
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    result = _fit(record_text(frame), seed)
+    ari = adjusted_rand_score(frame["review"], result["main"])
+    print(
+        f"{len(frame)} records from {frame['review'].nunique()} reviews; k chosen {result['k']}; "
+        f"ARI {ari:.3f}; {result['s']:.1f} s; peak RSS {result['rss']:.0f} MB"
+    )
+    for label, stab in zip(result["labels"], result["stability"], strict=True):
+        print(f"  {stab:.2f}  {label}")
+
+
+def _abstracts() -> list[str]:
+    from scoping.errors import ScopingError
+    from scoping.io import read
+
+    seen: dict[str, None] = {}
+    for path in sorted(SHARED.rglob("*")):
+        if (
+            not path.is_file()
+            or (path.suffix.lower() in {".md", ".txt", ".json"}
+            and "works" not in path.name)
+        ):
+            continue
+        try:
+            result = read(path)
+        except ScopingError:
+            continue
+        for record in result.records:
+            if record.abstract and len(record.abstract) >= 200:
+                seen.setdefault(f"{record.title or ''}. {record.abstract}", None)
+    return list(seen)
+
+
+def scale(size: int, seed: int) -> None:
+    pool = _abstracts()
+    rng = random.Random(seed)
+    texts = [pool[i % len(pool)] for i in range(size)]
+    rng.shuffle(texts)
+    start = time.perf_counter()
+    result = _fit(texts, seed)
+    print(
+        f"{size} documents ({len(pool)} distinct real abstracts, repeated); k chosen "
+        f"{result['k']}; fit {result['s']:.1f} s (process {time.perf_counter() - start:.1f} s); "
+        f"peak RSS {result['rss']:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["synergy", "scale"])
+    parser.add_argument("--size", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        sys.exit(f"skipped: third-party exports not found at {SHARED}")
+    if args.what == "synergy":
+        synergy(args.seed)
+    else:
+        scale(args.size, args.seed)
+
+
+if __name__ == "__main__":
+    main()

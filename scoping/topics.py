@@ -1,0 +1,433 @@
+"""Reproducible TF-IDF topic models, with the number of topics chosen by the data.
+
+The model follows scikit-learn's conventions: parameters in ``__init__``, learnt state
+in attributes ending in ``_``, ``fit`` / ``transform``. Every random step takes the
+explicit ``random_state``; the same texts and parameters give the same topics, labels
+and assignments in any process.
+
+How k is chosen (``n_topics="auto"``), over ``k_range``:
+
+1. For each k, fit the model and compute the **coherence** of each topic: the mean
+   normalised pointwise mutual information (NPMI, Bouma 2009) of its top terms over
+   pairs, from document co-occurrence in the corpus itself (no outside reference
+   corpus). NPMI runs from -1 (never together) to 1 (always together).
+2. Refit on ``n_stability_runs`` random subsamples (``subsample`` of the documents,
+   each drawn from ``random_state``) and match each topic to its best partner
+   (Hungarian matching on the Jaccard overlap of top terms). The mean matched overlap
+   is the **stability** of that k (Greene, O'Callaghan and Cunningham 2014).
+3. The chosen k maximises coherence x stability: topics that both hang together and
+   come back when the data are perturbed. The whole table is kept in ``selection_``.
+
+Each topic of the final model keeps its own stability; topics below
+``stable_threshold`` are flagged ``stable=False`` in every output, never hidden.
+On large corpora, model selection runs on a seeded sample of ``selection_sample``
+documents and the final model is fitted on all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from .errors import InputError
+from .text import stem
+
+METHODS = ("nmf", "lda")
+
+
+def _stems(term: str) -> set[str]:
+    return {stem(w) for w in term.split()}
+
+
+def npmi(binary: csr_matrix, terms: np.ndarray) -> float:
+    """Mean NPMI over pairs of ``terms`` (column indices) in a binary document matrix.
+
+    A pair that never occurs together scores -1, the lowest value.
+    """
+    sub = binary[:, terms]
+    n_docs = binary.shape[0]
+    joint = (sub.T @ sub).toarray() / n_docs
+    single = np.diag(joint).copy()
+    upper = np.triu_indices(len(terms), k=1)
+    p_ij = joint[upper]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.log(p_ij / (single[upper[0]] * single[upper[1]])) / -np.log(p_ij)
+    scores = np.where(p_ij > 0, scores, -1.0)
+    scores = np.where(p_ij >= 1.0, 1.0, scores)
+    return float(scores.mean()) if len(scores) else 0.0
+
+
+def top_indices(components: np.ndarray, top_n: int) -> np.ndarray:
+    """Column indices of each topic's ``top_n`` heaviest terms, heaviest first.
+
+    Ties break on the term index, so the order never depends on the sort algorithm.
+    """
+    order = np.lexsort(
+        (np.arange(components.shape[1])[None, :].repeat(len(components), 0), -components), axis=1
+    )
+    return order[:, :top_n]
+
+
+def match_topics(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaccard overlap of top terms for each topic of ``a`` with its matched topic in ``b``.
+
+    ``a`` and ``b`` are arrays of top-term indices (topics x terms); matching is
+    one-to-one (Hungarian), so the score cannot be inflated by two topics matching one.
+    """
+    sets_a = [set(row) for row in a]
+    sets_b = [set(row) for row in b]
+    jaccard = np.array([[len(x & y) / len(x | y) for y in sets_b] for x in sets_a])
+    rows, cols = linear_sum_assignment(-jaccard)
+    matched = np.zeros(len(sets_a))
+    matched[rows] = jaccard[rows, cols]
+    return matched
+
+
+@dataclass(frozen=True)
+class _Fit:
+    model: Any
+    doc_topic: np.ndarray
+    top: np.ndarray
+
+
+class TopicModel(BaseEstimator, TransformerMixin):
+    """TF-IDF topic model (NMF by default, or LDA) with k chosen by coherence x stability.
+
+    Parameters
+    ----------
+    n_topics : int or "auto"
+        Number of topics, or ``"auto"`` to choose it over ``k_range``.
+    method : {"nmf", "lda"}
+        NMF on TF-IDF weights (default), or LDA on term counts.
+    k_range : tuple of int
+        Smallest and largest k tried when ``n_topics="auto"`` (inclusive).
+    random_state : int
+        Seed for every random step (subsamples, LDA, NMF tie-breaking).
+    n_stability_runs : int
+        Subsample refits used to measure stability.
+    subsample : float
+        Share of documents in each stability refit.
+    top_n : int
+        Top terms per topic, used for coherence, stability and labels.
+    stable_threshold : float
+        Topics whose matched top-term overlap is below this are flagged unstable.
+    min_df, max_df, max_features, ngram_range :
+        Vocabulary settings passed to scikit-learn's vectoriser (English stop words).
+    selection_sample : int
+        Largest number of documents used to choose k (a seeded sample).
+    max_iter, tol : int, float
+        Largest number of iterations, and the convergence tolerance, of the factorisation.
+    n_jobs : int or None
+        Processes used to try the values of k (joblib's convention: None is 1, -1 is
+        all cores). Results do not depend on it.
+    """
+
+    def __init__(
+        self,
+        n_topics: int | str = "auto",
+        method: str = "nmf",
+        k_range: tuple[int, int] = (5, 20),
+        random_state: int = 2026,
+        n_stability_runs: int = 3,
+        subsample: float = 0.8,
+        top_n: int = 10,
+        stable_threshold: float = 0.6,
+        min_df: int | float = 3,
+        max_df: float = 0.5,
+        max_features: int | None = 20000,
+        ngram_range: tuple[int, int] = (1, 2),
+        selection_sample: int = 8000,
+        max_iter: int = 400,
+        tol: float = 1e-3,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.n_topics = n_topics
+        self.method = method
+        self.k_range = k_range
+        self.random_state = random_state
+        self.n_stability_runs = n_stability_runs
+        self.subsample = subsample
+        self.top_n = top_n
+        self.stable_threshold = stable_threshold
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.ngram_range = ngram_range
+        self.selection_sample = selection_sample
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+
+    # -- set-up -------------------------------------------------------------------
+    def _check_params(self, n_docs: int) -> None:
+        if self.method not in METHODS:
+            raise InputError(f"topic method {self.method!r} is not one of {', '.join(METHODS)}.")
+        low, high = self.k_range
+        if self.n_topics != "auto" and not (isinstance(self.n_topics, int) and self.n_topics >= 2):
+            raise InputError(
+                f"n_topics must be an integer of 2 or more, or 'auto'; got {self.n_topics!r}."
+            )
+        if not 2 <= low <= high:
+            raise InputError(
+                f"k_range must be (low, high) with 2 <= low <= high; got {self.k_range!r}."
+            )
+        if n_docs < 2 * max(low, 2):
+            raise InputError(
+                f"{n_docs} documents are too few for topic modelling; "
+                f"need at least {2 * max(low, 2)}."
+            )
+
+    def _vectoriser(self) -> TfidfVectorizer | CountVectorizer:
+        kind = TfidfVectorizer if self.method == "nmf" else CountVectorizer
+        extra = {"sublinear_tf": True} if self.method == "nmf" else {}
+        return kind(
+            stop_words="english",
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            ngram_range=self.ngram_range,
+            token_pattern=r"(?u)\b[^\W\d_][\w-]*[^\W_]\b",
+            dtype=np.float32,
+            **extra,
+        )
+
+    def _factorise(self, x: csr_matrix, k: int, seed: int) -> _Fit:
+        if self.method == "nmf":
+            model = NMF(k, init="nndsvd", random_state=seed, max_iter=self.max_iter, tol=self.tol)
+        else:
+            model = LatentDirichletAllocation(
+                k, learning_method="batch", random_state=seed, max_iter=min(self.max_iter, 50)
+            )
+        doc_topic = model.fit_transform(x)
+        return _Fit(model, doc_topic, top_indices(model.components_, self.top_n))
+
+    # -- model selection ------------------------------------------------------------
+    def _score_k(
+        self, x: csr_matrix, binary: csr_matrix, k: int
+    ) -> tuple[dict[str, float], _Fit, np.ndarray, list[float]]:
+        full = self._factorise(x, k, self.random_state)
+        coherence = [npmi(binary, t) for t in full.top]
+        rng = np.random.default_rng([self.random_state, k])
+        overlaps = []
+        for run in range(self.n_stability_runs):
+            rows = np.sort(rng.choice(x.shape[0], int(self.subsample * x.shape[0]), replace=False))
+            refit = self._factorise(x[rows], k, self.random_state + run + 1)
+            overlaps.append(match_topics(full.top, refit.top))
+        stability = np.mean(overlaps, axis=0) if overlaps else np.ones(k)
+        row = {
+            "k": k,
+            "coherence": float(np.mean(coherence)),
+            "stability": float(np.mean(stability)),
+        }
+        row["score"] = row["coherence"] * row["stability"]
+        return row, full, stability, coherence
+
+    def fit(self, texts: list[str], y: Any = None) -> TopicModel:
+        """Learn the vocabulary, choose k if asked, and fit the final topics."""
+        texts = [t or "" for t in texts]
+        self._check_params(len(texts))
+        self.vectorizer_ = self._vectoriser()
+        try:
+            x = self.vectorizer_.fit_transform(texts).tocsr()
+        except ValueError as exc:
+            raise InputError(
+                f"no usable words for topic modelling ({exc}); check that the "
+                "records have titles or abstracts."
+            ) from None
+        self.terms_ = self.vectorizer_.get_feature_names_out()
+        chosen = self._select(x)
+        self.n_topics_ = chosen
+        binary = (x > 0).astype(np.float32).tocsr()
+        _row, fit, stability, coherence = self._score_k(x, binary, chosen)
+        self.model_ = fit.model
+        self.doc_topic_ = fit.doc_topic
+        self.top_terms_ = [[str(self.terms_[i]) for i in t] for t in fit.top]
+        self.topic_stability_ = np.asarray(stability, dtype=float)
+        self.topic_coherence_ = np.asarray(coherence, dtype=float)
+        return self
+
+    def _select(self, x: csr_matrix) -> int:
+        if self.n_topics != "auto":
+            self.selection_ = pd.DataFrame(columns=["k", "coherence", "stability", "score"])
+            return int(self.n_topics)
+        sample = x
+        if x.shape[0] > self.selection_sample:
+            rng = np.random.default_rng(self.random_state)
+            sample = x[np.sort(rng.choice(x.shape[0], self.selection_sample, replace=False))]
+        binary = (sample > 0).astype(np.float32).tocsr()
+        low, high = self.k_range
+        high = min(high, sample.shape[0] // 2)
+        scored = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._score_k)(sample, binary, k) for k in range(low, high + 1)
+        )
+        rows = [s[0] for s in scored]
+        self.selection_ = pd.DataFrame(rows)
+        best = self.selection_.sort_values(["score", "k"], ascending=[False, True]).iloc[0]
+        return int(best["k"])
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        """Document-topic weights for new texts."""
+        return self.model_.transform(self.vectorizer_.transform([t or "" for t in texts]))
+
+    # -- description ------------------------------------------------------------------
+    def labels(self, n_terms: int = 3) -> list[str]:
+        """A short label per topic: its top terms, skipping words already in a phrase."""
+        out = []
+        for terms in self.top_terms_:
+            picked: list[str] = []
+            for term in terms:
+                words = {stem(w) for w in term.split()}
+                if any(words <= p or p <= words for p in map(_stems, picked)):
+                    continue
+                picked.append(term)
+                if len(picked) == n_terms:
+                    break
+            out.append(" / ".join(picked))
+        return out
+
+    def assignments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each fitted document's main topic and that topic's share of its weight.
+
+        A document with no weight on any topic (no vocabulary words) gets topic -1.
+        """
+        totals = self.doc_topic_.sum(axis=1)
+        main = np.argmax(self.doc_topic_, axis=1)
+        share = np.divide(
+            self.doc_topic_[np.arange(len(main)), main],
+            totals,
+            out=np.zeros(len(main)),
+            where=totals > 0,
+        )
+        return np.where(totals > 0, main, -1), share
+
+
+#: Files written by :func:`run`.
+OUTPUTS = ("topics.csv", "doc_topics.csv", "topic_years.csv", "topic_selection.csv")
+
+
+def record_text(records: pd.DataFrame) -> list[str]:
+    """The text a topic model reads per record: title (twice), abstract, keywords."""
+
+    def column(name: str) -> pd.Series:
+        if name not in records:
+            return pd.Series([""] * len(records), index=records.index)
+        return records[name].map(
+            lambda v: (
+                "; ".join(v)
+                if isinstance(v, (list, np.ndarray))
+                else (v if isinstance(v, str) else "")
+            )
+        )
+
+    title = column("title")
+    return (title + ". " + title + ". " + column("abstract") + " " + column("keywords")).tolist()
+
+
+def describe(model: TopicModel, records: pd.DataFrame, n_representative: int = 5) -> pd.DataFrame:
+    """One row per topic: label, size, stability, coherence, top terms, key records."""
+    main, share = model.assignments()
+    rows = []
+    for topic, (label, terms) in enumerate(zip(model.labels(), model.top_terms_, strict=True)):
+        members = np.flatnonzero(main == topic)
+        order = members[np.lexsort((records["record_id"].to_numpy()[members], -share[members]))]
+        years = pd.to_numeric(records["year"].iloc[members], errors="coerce").dropna()
+        rows.append(
+            {
+                "topic": topic,
+                "label": label,
+                "size": len(members),
+                "stable": bool(model.topic_stability_[topic] >= model.stable_threshold),
+                "stability": round(float(model.topic_stability_[topic]), 4),
+                "coherence": round(float(model.topic_coherence_[topic]), 4),
+                "top_terms": "; ".join(terms),
+                "representative": "; ".join(records["record_id"].iloc[order[:n_representative]]),
+                "first_year": int(years.min()) if len(years) else None,
+                "last_year": int(years.max()) if len(years) else None,
+            }
+        )
+    return pd.DataFrame(rows).astype({"first_year": "Int64", "last_year": "Int64"})
+
+
+def document_topics(model: TopicModel, records: pd.DataFrame) -> pd.DataFrame:
+    """Each record's main topic (-1 when it has no modelled words) and its share."""
+    main, share = model.assignments()
+    return pd.DataFrame(
+        {"record_id": records["record_id"].to_numpy(), "topic": main, "share": np.round(share, 4)}
+    )
+
+
+def topic_years(doc_topics: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Records per topic per year: the topic's trend."""
+    years = pd.to_numeric(records["year"], errors="coerce").astype("Int64").to_numpy()
+    frame = pd.DataFrame({"topic": doc_topics["topic"].to_numpy(), "year": years})
+    frame = frame[(frame["topic"] >= 0) & frame["year"].notna()]
+    return (
+        frame.groupby(["topic", "year"])
+        .size()
+        .rename("records")
+        .reset_index()
+        .sort_values(["topic", "year"], ignore_index=True)
+    )
+
+
+def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel, pd.DataFrame]:
+    """``scoping topics DIR``: model the topics of ``unique.parquet`` in DIR.
+
+    Writes ``topics.csv`` (one row per topic), ``doc_topics.csv`` (each record's main
+    topic), ``topic_years.csv`` (the trend of each topic) and ``topic_selection.csv``
+    (coherence and stability for each k tried).
+    """
+    folder = Path(folder)
+    source = folder / "unique.parquet"
+    if not source.is_file():
+        raise InputError(f"{source}: not found; run `scoping dedupe {folder}` first.")
+    records = pd.read_parquet(source).sort_values("record_id", ignore_index=True)
+    model = model if model is not None else TopicModel(n_jobs=-1)
+    model.fit(record_text(records))
+    table = describe(model, records)
+    docs = document_topics(model, records)
+    table.to_csv(folder / "topics.csv", index=False)
+    docs.to_csv(folder / "doc_topics.csv", index=False)
+    topic_years(docs, records).to_csv(folder / "topic_years.csv", index=False)
+    model.selection_.round(4).to_csv(folder / "topic_selection.csv", index=False)
+    return model, table
+
+
+def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
+    """What topic modelling did, in one line."""
+    how = "chosen by coherence x stability" if model.n_topics == "auto" else "as set"
+    unstable = int((~table["stable"]).sum())
+    return (
+        f"topics: {model.n_topics_} {model.method.upper()} topics ({how}, seed "
+        f"{model.random_state}), {unstable} flagged unstable -> {out / 'topics.csv'}"
+    )
+
+
+def draft_tag(topics: pd.DataFrame, topic: int, n_terms: int = 8) -> dict[str, Any]:
+    """A codebook tag draft from one topic of ``topics.csv``, its terms pre-filled.
+
+    The draft is a starting point for the scoping group: the definition says where it
+    came from and must be rewritten before the tag is used in a pack.
+    """
+    match = topics[topics["topic"] == topic]
+    if match.empty:
+        raise InputError(f"topic {topic} is not in topics.csv (topics are 0 to {len(topics) - 1}).")
+    row = match.iloc[0]
+    name = "_".join(str(row["label"]).split(" / ")[0].split())
+    return {
+        "name": f"draft_{name}",
+        "group": "theme",
+        "definition": f"DRAFT from topic {topic} ({row['label']}): write the definition.",
+        "include": str(row["top_terms"]).split("; ")[:n_terms],
+        "fields": ["title", "abstract", "keywords"],
+    }

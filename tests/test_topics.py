@@ -1,0 +1,184 @@
+"""Topic models: coherence, stability, choice of k, outputs, determinism across processes."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.sparse import csr_matrix
+
+from scoping.errors import InputError
+from scoping.pipeline import run_all
+from scoping.topics import (
+    TopicModel,
+    document_topics,
+    draft_tag,
+    match_topics,
+    npmi,
+    top_indices,
+)
+
+# Three clearly separate vocabularies, 12 documents each.
+GROUPS = {
+    "burnout": "burnout emotional exhaustion nurses workload depersonalisation fatigue",
+    "safety": "psychological safety speaking voice silence team learning concerns",
+    "cartilage": "cartilage knee repair graft chondrocyte implantation defect",
+}
+
+
+def corpus():
+    rng = np.random.default_rng(0)
+    texts, labels = [], []
+    for label, words in GROUPS.items():
+        vocab = words.split()
+        for _ in range(12):
+            texts.append(" ".join(rng.choice(vocab, size=12)))
+            labels.append(label)
+    return texts, labels
+
+
+def test_npmi_of_words_always_together_never_together_and_independent():
+    # columns: a and b always together; c never with a; d in half of the documents
+    x = csr_matrix(np.array([[1, 1, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0]]))
+    assert npmi(x, np.array([0, 1])) == pytest.approx(1.0)
+    assert npmi(x, np.array([0, 2])) == pytest.approx(-1.0)
+    assert npmi(x, np.array([0, 3])) == pytest.approx(0.0)
+
+
+def test_top_terms_break_ties_by_term_order_and_matching_is_one_to_one():
+    assert top_indices(np.array([[1.0, 3.0, 3.0, 0.0]]), 3).tolist() == [[1, 2, 0]]
+    a = np.array([[0, 1, 2], [3, 4, 5]])
+    b = np.array([[3, 4, 9], [0, 1, 2]])
+    assert match_topics(a, b).tolist() == pytest.approx([1.0, 0.5])
+    # two topics of a cannot both claim the same topic of b
+    assert match_topics(
+        np.array([[0, 1, 2], [0, 1, 2]]), np.array([[0, 1, 2], [7, 8, 9]])
+    ).tolist() == [1.0, 0.0]
+
+
+def test_auto_k_recovers_three_separate_vocabularies():
+    texts, labels = corpus()
+    model = TopicModel(k_range=(2, 6), min_df=1, max_df=1.0, ngram_range=(1, 1), top_n=7)
+    model.fit(texts)
+    assert model.n_topics_ == 3
+    assert list(model.selection_["k"]) == [2, 3, 4, 5, 6]
+    best = model.selection_.loc[model.selection_["score"].idxmax()]
+    assert best["k"] == 3
+    main, share = model.assignments()
+    found = pd.crosstab(pd.Series(labels), pd.Series(main))
+    assert (found > 0).sum(axis=1).tolist() == [1, 1, 1]  # each vocabulary one topic
+    assert (share > 0.5).all()
+    assert model.topic_stability_.tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert all(len(set(label.split(" / "))) == 3 for label in model.labels())
+
+
+def test_explicit_k_skips_selection_and_lda_runs():
+    texts, _ = corpus()
+    model = TopicModel(n_topics=4, method="lda", min_df=1, max_df=1.0, ngram_range=(1, 1))
+    model.fit(texts)
+    assert model.n_topics_ == 4 and model.selection_.empty
+    assert model.transform(texts[:2]).shape == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"method": "bertopic"}, "not one of nmf, lda"),
+        ({"n_topics": "many"}, "n_topics must be an integer"),
+        ({"k_range": (6, 3)}, "k_range must be"),
+    ],
+)
+def test_bad_parameters_are_named(params, message):
+    with pytest.raises(InputError, match=message):
+        TopicModel(**params).fit(corpus()[0])
+
+
+def test_too_few_documents_and_no_words():
+    with pytest.raises(InputError, match="too few"):
+        TopicModel().fit(["one text", "another"])
+    with pytest.raises(InputError, match="no usable words"):
+        TopicModel(k_range=(2, 3)).fit(["", "the and of", "", "", "", ""])
+
+
+def test_documents_without_words_get_no_topic():
+    texts, _ = corpus()
+    model = TopicModel(n_topics=3, min_df=1, max_df=1.0, ngram_range=(1, 1)).fit(texts + ["the of"])
+    records = pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts) + 1)]})
+    docs = document_topics(model, records)
+    assert docs["topic"].iloc[-1] == -1 and docs["share"].iloc[-1] == 0
+
+
+def test_draft_tag_prefills_terms_and_says_it_is_a_draft():
+    table = pd.DataFrame(
+        {"topic": [0], "label": ["psychological safety / voice"], "top_terms": ["a; b; c"]}
+    )
+    draft = draft_tag(table, 0)
+    assert draft["name"] == "draft_psychological_safety"
+    assert draft["include"] == ["a", "b", "c"] and draft["definition"].startswith("DRAFT")
+    with pytest.raises(InputError, match="topic 3 is not in topics.csv"):
+        draft_tag(table, 3)
+
+
+SNAPSHOT = """
+import hashlib, sys
+from pathlib import Path
+from scoping import topics
+build = Path(sys.argv[1])
+topics.run(build, topics.TopicModel(random_state=7, k_range=(4, 8), n_jobs=int(sys.argv[2])))
+for name in topics.OUTPUTS:
+    print(name, hashlib.sha256((build / name).read_bytes()).hexdigest())
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("ws")
+    run_all(workspace, progress=False)
+    return workspace / "build"
+
+
+def test_same_inputs_and_seed_give_identical_topics_in_two_processes(demo):
+    def snapshot(jobs):
+        out = subprocess.run(
+            [sys.executable, "-c", SNAPSHOT, str(demo), str(jobs)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout
+
+    first, second = snapshot(1), snapshot(2)
+    assert first == second and len(first.splitlines()) == 4
+    table = pd.read_csv(demo / "topics.csv")
+    docs = pd.read_csv(demo / "doc_topics.csv")
+    unique = pd.read_parquet(demo / "unique.parquet")
+    assert sorted(docs["record_id"]) == sorted(unique["record_id"])
+    assert table["size"].sum() == (docs["topic"] >= 0).sum()
+    assert 4 <= len(table) <= 8
+    years = pd.read_csv(demo / "topic_years.csv")
+    assert years.groupby("topic")["records"].sum().to_dict() == {
+        t: n for t, n in table.set_index("topic")["size"].items() if n
+    }
+
+
+def test_cli_topics_and_draft(demo):
+    run = subprocess.run(
+        [sys.executable, "-m", "scoping.cli", "topics", str(demo), "--k", "5"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "topics: 5 NMF topics (as set, seed 2026)" in run.stdout
+    draft = subprocess.run(
+        [sys.executable, "-m", "scoping.cli", "topics", str(demo), "--draft-tag", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert draft.returncode == 0 and "name: draft_" in draft.stdout and "include:" in draft.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "scoping.cli", "topics", str(demo), "--k", "five"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --k must be")
