@@ -95,10 +95,8 @@ def _abstracts() -> list[str]:
 
     seen: dict[str, None] = {}
     for path in sorted(SHARED.rglob("*")):
-        if (
-            not path.is_file()
-            or (path.suffix.lower() in {".md", ".txt", ".json"}
-            and "works" not in path.name)
+        if not path.is_file() or (
+            path.suffix.lower() in {".md", ".txt", ".json"} and "works" not in path.name
         ):
             continue
         try:

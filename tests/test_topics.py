@@ -103,7 +103,7 @@ def test_too_few_documents_and_no_words():
 
 def test_documents_without_words_get_no_topic():
     texts, _ = corpus()
-    model = TopicModel(n_topics=3, min_df=1, max_df=1.0, ngram_range=(1, 1)).fit(texts + ["the of"])
+    model = TopicModel(n_topics=3, min_df=1, max_df=1.0, ngram_range=(1, 1)).fit([*texts, "the of"])
     records = pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts) + 1)]})
     docs = document_topics(model, records)
     assert docs["topic"].iloc[-1] == -1 and docs["share"].iloc[-1] == 0
@@ -116,7 +116,7 @@ def test_draft_tag_prefills_terms_and_says_it_is_a_draft():
     draft = draft_tag(table, 0)
     assert draft["name"] == "draft_psychological_safety"
     assert draft["include"] == ["a", "b", "c"] and draft["definition"].startswith("DRAFT")
-    with pytest.raises(InputError, match="topic 3 is not in topics.csv"):
+    with pytest.raises(InputError, match=r"topic 3 is not in topics\.csv"):
         draft_tag(table, 3)
 
 
