@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from .curation.store import DecisionStore
+
 #: Carried in the notes of every demonstration record, and checked for downstream.
 DEMO_MARK = "SYNTHETIC DEMONSTRATION RECORD - invented for software testing, not evidence"
 TITLE_PREFIX = "[Synthetic demo] "
@@ -414,3 +416,49 @@ def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path
     )
     (Path(out) / "searches.yml").write_text(header + text, encoding="utf-8")
     return raw
+
+
+#: Share of demo works given each synthetic screening decision (the rest stay unscreened).
+DEMO_SCREENING = (
+    ("include", None, 0.55),
+    ("exclude", "wrong population", 0.10),
+    ("exclude", "wrong setting", 0.08),
+    ("exclude", "wrong study design", 0.07),
+    ("maybe", None, 0.08),
+)
+DEMO_REVIEWER = "Synthetic demo reviewer"
+
+
+def screen(unique_ids: list[str], store: DecisionStore, *, seed: int = 2026) -> int:
+    """Record synthetic title/abstract decisions on the demo works, once.
+
+    The demonstration pack then shows a full PRISMA flow (included, excluded with
+    reasons, maybe, not yet screened). Nothing is recorded when the store already has
+    events, so decisions a user makes while trying the workbench are kept. Every event
+    names the synthetic reviewer and says it is invented.
+
+    Returns
+    -------
+    int
+        The number of events recorded.
+    """
+    if len(store.events()):
+        return 0
+    rng = random.Random(seed)
+    recorded = 0
+    for rid in sorted(unique_ids):
+        draw, edge = rng.random(), 0.0
+        for decision, reason, share in DEMO_SCREENING:
+            edge += share
+            if draw < edge:
+                store.record(
+                    reviewer=DEMO_REVIEWER,
+                    target=rid,
+                    stage="title_abstract",
+                    decision=decision,
+                    reason=reason,
+                    note="Synthetic demonstration decision: invented, not a judgement.",
+                )
+                recorded += 1
+                break
+    return recorded

@@ -8,17 +8,22 @@ and every output says so. Stage outputs go to ``build/``.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
+import pandas as pd
+
 from . import prisma, topics
+from .curation.store import DecisionStore
 from .dedupe import run as dedupe
-from .demo import generate
+from .demo import generate, screen
 from .ingest import IGNORED_NAMES, ingest
+from .packs import DEFAULT_PACKS, build_all, load_matrix
 from .tags import run as tag
 from .tags import summary as tag_summary
 
 #: Stages of the design not built yet; `run` says so rather than pretending.
-PLANNED = ("briefing packs", "audit")
+PLANNED = ("audit",)
 #: The codebook shipped with the workbench, used when the workspace has none.
 SHIPPED_CODEBOOK = Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml"
 
@@ -37,25 +42,62 @@ def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
     return demo / "raw", demo / "searches.yml", True
 
 
-def run_all(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = True) -> str:
-    """Run every built stage on the workspace; return a short account of what ran."""
-    workspace = Path(workspace)
-    raw, log, synthetic = corpus_inputs(workspace, seed)
-    build = workspace / "build"
+def run_stages(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = True) -> str:
+    """Run ingest, dedupe, tag, topics and the PRISMA flow; return what each did.
+
+    Runs inside the workspace, so every path written into an output is relative to it
+    and the outputs do not depend on where the workspace lives.
+    """
     lines = []
-    if synthetic:
+    with contextlib.chdir(workspace):
+        here = Path(".")
+        raw, log, synthetic = corpus_inputs(here, seed)
+        build, store_path = Path("build"), Path("curation") / "decisions.sqlite"
+        if synthetic:
+            lines.append(
+                f"No exports in {Path(workspace) / 'corpus' / 'raw'}: running on the SYNTHETIC "
+                "demonstration corpus (invented records, not evidence)."
+            )
+        lines += ingest([raw], build, searches=log, progress=progress).summary(build)
+        lines.append(dedupe(build, store=store_path).summary(build))
+        if synthetic:
+            unique = pd.read_parquet(build / "unique.parquet", columns=["record_id"])
+            made = screen(list(unique["record_id"]), DecisionStore(store_path), seed=seed)
+            if made:
+                lines.append(f"demo: {made} SYNTHETIC screening decisions recorded -> {store_path}")
+        codebook = Path("corpus") / "codebook.yml"
+        evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
+        lines.append(tag_summary(evidence, book, build))
+        model, table = topics.run(build, topics.TopicModel(random_state=seed, n_jobs=-1))
+        lines.append(topics.summary(model, table, build))
+        flow = prisma.write(build, store=store_path, search_log=log)
+        lines.append(prisma.summary(flow, build))
+    return "\n".join(lines)
+
+
+def packs_file(workspace: str | Path) -> Path:
+    """The workspace's ``packs.yml``, else the default matrix shipped with the workbench."""
+    own = Path(workspace) / "packs.yml"
+    return own if own.is_file() else DEFAULT_PACKS
+
+
+def run_all(
+    workspace: str | Path = ".",
+    *,
+    seed: int = 2026,
+    progress: bool = True,
+    build_packs: bool = True,
+) -> str:
+    """The main job: every stage, then the default pack matrix of ``packs.yml``."""
+    lines = [run_stages(workspace, seed=seed, progress=progress)]
+    if build_packs:
+        source = packs_file(workspace)
+        specs = load_matrix(source)
+        built = build_all(specs, workspace, progress=progress)
+        reports = Path(workspace) / "reports"
         lines.append(
-            f"No exports in {workspace / 'corpus' / 'raw'}: running on the SYNTHETIC "
-            "demonstration corpus (invented records, not evidence)."
+            f"packs: {len(built)} briefing packs from {source.name} -> {reports}/<pack>/ "
+            f"(HTML, PDF, XLSX, CSV, RIS, BibTeX, trace.json)"
         )
-    lines += ingest([raw], build, searches=log, progress=progress).summary(build)
-    lines.append(dedupe(build, store=workspace / "curation" / "decisions.sqlite").summary(build))
-    codebook = workspace / "corpus" / "codebook.yml"
-    evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
-    lines.append(tag_summary(evidence, book, build))
-    model, table = topics.run(build, topics.TopicModel(random_state=seed, n_jobs=-1))
-    lines.append(topics.summary(model, table, build))
-    flow = prisma.write(build, store=workspace / "curation" / "decisions.sqlite", search_log=log)
-    lines.append(prisma.summary(flow, build))
     lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")
     return "\n".join(lines)

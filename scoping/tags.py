@@ -31,7 +31,17 @@ from .text import stem, tokens
 #: Record fields a tag may read.
 FIELDS = ("title", "abstract", "keywords", "subjects", "journal", "doc_type")
 DEFAULT_FIELDS = ("title", "abstract", "keywords", "subjects")
-_TAG_KEYS = {"name", "label", "group", "definition", "include", "exclude", "fields", "source"}
+_TAG_KEYS = {
+    "name",
+    "label",
+    "group",
+    "definition",
+    "include",
+    "exclude",
+    "fields",
+    "source",
+    "sector",
+}
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,7 @@ class Tag:
     include: tuple[Term, ...]
     exclude: tuple[Term, ...]
     fields: tuple[str, ...]
+    sector: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ def _tag(entry: Any, number: int, path: Path) -> Tag:
         include=tuple(Term.parse(t) for t in entry["include"]),
         exclude=tuple(Term.parse(t) for t in entry.get("exclude") or ()),
         fields=fields,
+        sector=str(entry.get("sector") or ""),
     )
 
 

@@ -1,0 +1,297 @@
+"""Briefing packs: run the pack template with papermill, render it, and export it.
+
+``scoping pack`` builds one pack from parameters, or every pack of a ``packs.yml``
+matrix. Each pack lands in ``reports/<pack-name>/``:
+
+- ``pack.ipynb``: the executed template (volatile papermill timings removed);
+- ``pack.html``: a self-contained report without code (nbconvert; no CDN links);
+- ``pack.pdf``: the same report as PDF (WeasyPrint, pure Python, no browser);
+- ``evidence.xlsx`` and ``evidence.csv``, ``references.ris`` and ``references.bib``,
+  ``trace.json`` (the record ids behind every number), written by the template.
+
+A ``packs.yml`` has ``defaults`` (parameters for every pack), a ``matrix`` (each
+combination of the listed values is a pack; a theme listed alone becomes
+``themes: [theme]``) and optional ``packs`` (extra packs, each with a ``name``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from .briefing import PARAMETERS, check_parameters
+from .errors import InputError, ScopingError
+
+REPO = Path(__file__).resolve().parents[1]
+#: The pack template and the default matrix shipped with the workbench.
+TEMPLATE = REPO / "notebooks" / "briefing_pack.ipynb"
+DEFAULT_PACKS = REPO / "packs.yml"
+#: Files each pack folder holds when it is built.
+OUTPUTS = (
+    "pack.ipynb",
+    "pack.html",
+    "pack.pdf",
+    "evidence.xlsx",
+    "evidence.csv",
+    "references.ris",
+    "references.bib",
+    "trace.json",
+)
+STYLE = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+        @bottom-center { content: "Page " counter(page) " of " counter(pages);
+                         font-size: 8pt; color: #555; } }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10pt;
+       line-height: 1.4; color: #1a1a1a; max-width: 980px; margin: 0 auto; padding: 1em; }
+h1 { font-size: 20pt; color: #003087; margin-top: 0.2em; }
+h2 { font-size: 14pt; color: #003087; border-bottom: 2px solid #005eb8; margin-top: 1.6em;
+     break-after: avoid; }
+h3 { font-size: 11pt; margin-bottom: 0.2em; break-after: avoid; }
+p.lead { font-size: 11pt; }
+p.synthetic { border: 3px solid #d5281b; background: #fde8e6; color: #8a1c12; padding: 0.6em;
+              font-weight: bold; font-size: 11pt; }
+p.definition { font-style: italic; color: #444; }
+span.flag { color: #d5281b; font-weight: normal; font-size: 9pt; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 8.5pt; width: 100%; }
+th, td { border: 1px solid #ccc; padding: 3px 5px; text-align: left; vertical-align: top; }
+th { background: #e8edee; }
+td.n { text-align: right; }
+td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; word-break: break-all; }
+table.evidence td { font-size: 7.5pt; }
+ul.refs li, ol.refs li { margin-bottom: 0.25em; font-size: 8.5pt; }
+a { color: #005eb8; word-break: break-all; }
+figure { margin: 0.8em 0; break-inside: avoid; }
+figure img { max-width: 100%; }
+figcaption { font-size: 8.5pt; color: #444; }
+"""
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """One pack to build: its folder name and its template parameters."""
+
+    name: str
+    params: dict[str, Any]
+
+
+def _slug(value: Any) -> str:
+    text = "-".join(value) if isinstance(value, list) else str(value)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "all"
+
+
+def load_matrix(path: str | Path) -> list[PackSpec]:
+    """The packs a ``packs.yml`` asks for; every parameter is checked before any runs."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: packs file not found; copy packs.yml from the repository.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{where}: not valid YAML; fix the packs file.") from None
+    unknown = set(data) - {"defaults", "matrix", "packs"}
+    if unknown:
+        raise InputError(
+            f"{path}: unknown section(s) {', '.join(sorted(unknown))}; expected defaults, "
+            "matrix, packs."
+        )
+    defaults = data.get("defaults") or {}
+    specs = []
+    matrix = data.get("matrix") or {}
+    keys = list(matrix)
+    for values in itertools.product(*(matrix[k] for k in keys)) if keys else ():
+        params = {**defaults}
+        for key, value in zip(keys, values, strict=True):
+            params[key] = [value] if key == "themes" and isinstance(value, str) else value
+        specs.append(PackSpec("-".join(_slug(v) for v in values), params))
+    for number, extra in enumerate(data.get("packs") or [], start=1):
+        if not isinstance(extra, dict) or not extra.get("name"):
+            raise InputError(f"{path}: pack {number} under 'packs' needs a name.")
+        params = {**defaults, **{k: v for k, v in extra.items() if k != "name"}}
+        specs.append(PackSpec(_slug(extra["name"]), params))
+    names = [s.name for s in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"{path}: pack name(s) used twice: {', '.join(twice)}.")
+    for spec in specs:
+        try:
+            check_parameters(spec.params)
+        except InputError as exc:
+            raise InputError(f"{path}: pack {spec.name}: {exc}") from None
+    if not specs:
+        raise InputError(f"{path}: no packs; give a matrix or a packs list.")
+    return specs
+
+
+def template_parameters(template: str | Path = TEMPLATE) -> dict[str, Any]:
+    """The names and default literals of a template's ``parameters`` cell."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(template))
+    return {name: info["default"] for name, info in found.items()}
+
+
+def _execute(template: Path, out: Path, params: dict[str, Any], workspace: Path) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    known = template_parameters(template)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise InputError(
+            f"{template}: no parameter(s) {', '.join(unknown)}; its parameters are "
+            f"{', '.join(known)}."
+        )
+    try:
+        papermill.execute_notebook(
+            str(template),
+            str(out / "pack.ipynb"),
+            parameters=params,
+            kernel_name="python3",
+            language="python",
+            cwd=str(workspace),
+            progress_bar=False,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        if exc.ename in ("InputError", "ScopingError", "FormatError"):
+            raise InputError(str(exc.evalue).splitlines()[0]) from None
+        raise ScopingError(
+            f"{out / 'pack.ipynb'}: the pack template failed at cell {exc.exec_count} "
+            f"({exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}); open "
+            "the executed notebook to see where."
+        ) from None
+
+
+def _scrub(path: Path) -> nbformat.NotebookNode:
+    """Remove papermill's times and random cell id: the same run gives the same bytes."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata.get("papermill", {}).pop("start_time", None)
+    notebook.metadata.get("papermill", {}).pop("end_time", None)
+    notebook.metadata.get("papermill", {}).pop("duration", None)
+    for cell in notebook.cells:
+        for key in ("papermill", "execution"):
+            cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill draws a random id
+    nbformat.write(notebook, path)
+    return notebook
+
+
+def render_html(notebook: nbformat.NotebookNode, title: str) -> str:
+    """A self-contained HTML report of an executed notebook, without code or prompts."""
+    from nbconvert import HTMLExporter
+
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"remove_cell"}
+    exporter = HTMLExporter(
+        config=config,
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"{body}</body></html>\n"
+    )
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def render_pdf(html_text: str, path: Path) -> None:
+    """The HTML report as PDF, with WeasyPrint; fixed metadata for identical bytes.
+
+    Embedded font subsets carry a modification time; fontTools takes it from
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) when that is set, so it
+    is fixed here unless the caller has set it.
+    """
+    import logging
+    import os
+
+    from weasyprint import HTML
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "946684800")
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(string=html_text, base_url=str(path.parent)).write_pdf(
+        path, uncompressed_pdf=False, custom_metadata=False
+    )
+
+
+def _pack_title(notebook: nbformat.NotebookNode) -> str:
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            found = re.search(r"<h1>(.*?)</h1>", "".join(text), re.S)
+            if found:
+                import html
+
+                return html.unescape(found.group(1))
+    return "Evidence briefing"
+
+
+def build_pack(
+    spec: PackSpec,
+    workspace: str | Path = ".",
+    *,
+    reports: str | Path | None = None,
+    template: str | Path = TEMPLATE,
+) -> Path:
+    """Build one pack into ``<reports>/<name>/`` (default ``<workspace>/reports``)."""
+    workspace = Path(workspace).resolve()
+    reports = Path(reports).resolve() if reports else workspace / "reports"
+    out = reports / spec.name
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        output = out.relative_to(workspace).as_posix()
+    except ValueError:
+        output = str(out)
+    params = check_parameters({**spec.params, "workspace": ".", "output": output})
+    given = {k: v for k, v in params.items() if v != PARAMETERS[k] or k in spec.params}
+    given |= {"workspace": ".", "output": output}
+    _execute(Path(template), out, given, workspace)
+    notebook = _scrub(out / "pack.ipynb")
+    html_text = render_html(notebook, _pack_title(notebook))
+    (out / "pack.html").write_text(html_text, encoding="utf-8")
+    render_pdf(html_text, out / "pack.pdf")
+    missing = [name for name in OUTPUTS if not (out / name).is_file()]
+    if missing:
+        raise ScopingError(f"{out}: the pack lacks {', '.join(missing)}; see pack.ipynb.")
+    return out
+
+
+def build_all(
+    specs: list[PackSpec],
+    workspace: str | Path = ".",
+    *,
+    reports: str | Path | None = None,
+    template: str | Path = TEMPLATE,
+    progress: bool = True,
+) -> list[Path]:
+    """Build every pack of a matrix, in order, with a progress bar."""
+    from tqdm.auto import tqdm
+
+    built = []
+    bar = tqdm(specs, desc="packs", unit="pack", disable=not progress)
+    for spec in bar:
+        bar.set_postfix_str(spec.name)
+        built.append(build_pack(spec, workspace, reports=reports, template=template))
+    return built
