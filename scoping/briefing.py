@@ -169,12 +169,12 @@ class Briefing:
                 f"{workspace}` first."
             )
         report = json.loads((build / "ingest_report.json").read_text(encoding="utf-8"))
-        codebook = load_codebook(_codebook_path(workspace))
+        codebook = load_codebook(codebook_path(workspace))
         corpus = pd.read_parquet(build / "unique.parquet").sort_values("record_id")
         corpus = corpus.reset_index(drop=True)
         tags = pd.read_parquet(build / "tag_matrix.parquet").set_index("record_id")
         flow = json.loads((build / "prisma.json").read_text(encoding="utf-8"))
-        _check_themes(params["themes"], codebook)
+        check_themes(params["themes"], codebook)
         briefing = cls(
             params=params,
             codebook=codebook,
@@ -685,14 +685,16 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _codebook_path(workspace: Path) -> Path:
+def codebook_path(workspace: Path) -> Path:
+    """The workspace's own codebook, else the one shipped with the workbench."""
     from .pipeline import SHIPPED_CODEBOOK
 
     own = workspace / "corpus" / "codebook.yml"
     return own if own.is_file() else SHIPPED_CODEBOOK
 
 
-def _check_themes(themes: list[str], codebook: Codebook) -> None:
+def check_themes(themes: list[str], codebook: Codebook) -> None:
+    """Refuse theme names the codebook does not define, naming the ones it does."""
     known = [t.name for t in codebook.tags if t.group == "theme"]
     bad = [t for t in themes if t not in known]
     if bad:

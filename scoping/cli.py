@@ -267,21 +267,98 @@ def demo(out: Path, seed: int, studies: int) -> None:
     click.echo(f"wrote the synthetic demonstration corpus to {raw} (seed {seed}).")
 
 
-@main.command()
-@click.option(
+_WORKSPACE = click.option(
     "--workspace",
     default=Path("."),
     type=click.Path(path_type=Path),
     show_default=True,
-    help="Folder holding corpus/ (and build/ for outputs).",
+    help="Folder holding corpus/ (build/ and reports/ are written there).",
 )
-@click.option("--seed", default=2026, show_default=True, help="Seed of the demo corpus.")
-def run(workspace: Path, seed: int) -> None:
-    """The main job: run the pipeline on corpus/raw, or on the demonstration corpus."""
+
+
+@main.command()
+@_WORKSPACE
+@click.option("--seed", default=2026, show_default=True, help="Seed of every random step.")
+@click.option("--no-packs", is_flag=True, help="Run the stages only; build no packs.")
+def run(workspace: Path, seed: int, no_packs: bool) -> None:
+    """The main job: every stage on corpus/raw (or the demo corpus), then the packs."""
     from .pipeline import run_all
 
-    outcome = run_all(workspace, seed=seed)
+    outcome = run_all(workspace, seed=seed, build_packs=not no_packs)
     click.echo(outcome)
+
+
+def _literal(text: str):
+    """A parameter value as YAML reads it (numbers, lists, null), else the text."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+@main.command()
+@_WORKSPACE
+@click.option(
+    "--packs",
+    "packs_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Matrix of packs; default: the workspace's packs.yml, else the shipped one.",
+)
+@click.option("--name", default=None, help="Build one pack with this name from -p parameters.")
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A template parameter for --name, e.g. -p audience=frontline -p themes=[burnout].",
+)
+@click.option("--only", multiple=True, help="Build only these packs of the matrix.")
+@click.option(
+    "--stages/--no-stages", default=True, show_default=True, help="Run the pipeline's stages first."
+)
+def pack(
+    workspace: Path,
+    packs_path: Path | None,
+    name: str | None,
+    parameters: tuple[str, ...],
+    only: tuple[str, ...],
+    stages: bool,
+) -> None:
+    """Build briefing packs into reports/<pack>/ (HTML, PDF, XLSX, CSV, RIS, BibTeX)."""
+    from .packs import PackSpec, build_all, load_matrix
+    from .pipeline import packs_file, run_stages
+
+    if parameters and not name:
+        raise ScopingError("-p parameters build one pack: give it a --name too.")
+    if name:
+        params = {}
+        for item in parameters:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ScopingError(f"-p {item!r}: write NAME=VALUE, e.g. -p audience=leaders.")
+            params[key.strip()] = _literal(value)
+        specs = [PackSpec(name, params)]
+        from .briefing import check_parameters
+
+        check_parameters(params)
+    else:
+        specs = load_matrix(packs_path or packs_file(workspace))
+        if only:
+            unknown = sorted(set(only) - {s.name for s in specs})
+            if unknown:
+                raise ScopingError(
+                    f"no pack(s) {', '.join(unknown)} in the matrix; its packs are "
+                    f"{', '.join(s.name for s in specs)}."
+                )
+            specs = [s for s in specs if s.name in only]
+    if stages:
+        click.echo(run_stages(workspace))
+    for out in build_all(specs, workspace):
+        click.echo(f"pack: {out}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ combination of the listed values is a pack; a theme listed alone becomes
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,9 @@ from typing import Any
 import nbformat
 import yaml
 
-from .briefing import PARAMETERS, check_parameters
+from .briefing import PARAMETERS, check_parameters, check_themes, codebook_path
 from .errors import InputError, ScopingError
+from .tags import load_codebook
 
 REPO = Path(__file__).resolve().parents[1]
 #: The pack template and the default matrix shipped with the workbench.
@@ -188,7 +190,6 @@ def _scrub(path: Path) -> nbformat.NotebookNode:
 def render_html(notebook: nbformat.NotebookNode, title: str) -> str:
     """A self-contained HTML report of an executed notebook, without code or prompts."""
     from nbconvert import HTMLExporter
-
     from traitlets.config import Config
 
     config = Config()
@@ -259,6 +260,7 @@ def build_pack(
     workspace = Path(workspace).resolve()
     reports = Path(reports).resolve() if reports else workspace / "reports"
     out = reports / spec.name
+    check_themes(check_parameters(spec.params)["themes"], load_codebook(codebook_path(workspace)))
     out.mkdir(parents=True, exist_ok=True)
     try:
         output = out.relative_to(workspace).as_posix()
@@ -285,13 +287,31 @@ def build_all(
     reports: str | Path | None = None,
     template: str | Path = TEMPLATE,
     progress: bool = True,
+    jobs: int | None = None,
 ) -> list[Path]:
-    """Build every pack of a matrix, in order, with a progress bar."""
+    """Build every pack of a matrix, ``jobs`` at a time, with a progress bar.
+
+    Each pack is built in its own worker process (its kernel is another process), so
+    one pack's notebook can run while another's PDF renders. Packs do not depend on
+    each other, and the outputs do not depend on ``jobs``. The first failure stops
+    the build and is reported.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     from tqdm.auto import tqdm
 
-    built = []
-    bar = tqdm(specs, desc="packs", unit="pack", disable=not progress)
-    for spec in bar:
-        bar.set_postfix_str(spec.name)
-        built.append(build_pack(spec, workspace, reports=reports, template=template))
-    return built
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    bar = tqdm(total=len(specs), desc="packs", unit="pack", disable=not progress)
+    built: dict[str, Path] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(build_pack, spec, workspace, reports=reports, template=template): spec
+            for spec in specs
+        }
+        for future in as_completed(futures):
+            spec = futures[future]
+            built[spec.name] = future.result()
+            bar.set_postfix_str(spec.name)
+            bar.update()
+    bar.close()
+    return [built[spec.name] for spec in specs]
