@@ -311,8 +311,33 @@ class TopicModel(BaseEstimator, TransformerMixin):
         return np.where(totals > 0, main, -1), share
 
 
+#: Columns of ``topics.csv``.
+TOPIC_COLUMNS = (
+    "topic",
+    "label",
+    "size",
+    "stable",
+    "stability",
+    "coherence",
+    "top_terms",
+    "representative",
+    "first_year",
+    "last_year",
+)
 #: Files written by :func:`run`.
 OUTPUTS = ("topics.csv", "doc_topics.csv", "topic_years.csv", "topic_selection.csv")
+
+
+def _write_empty(folder: Path) -> None:
+    """Outputs with headers and no rows, for a corpus too small to model."""
+    columns = {
+        "topics.csv": TOPIC_COLUMNS,
+        "doc_topics.csv": ("record_id", "topic", "share"),
+        "topic_years.csv": ("topic", "year", "records"),
+        "topic_selection.csv": ("k", "coherence", "stability", "score"),
+    }
+    for name, names in columns.items():
+        pd.DataFrame(columns=list(names)).to_csv(folder / name, index=False)
 
 
 def record_text(records: pd.DataFrame) -> list[str]:
@@ -393,6 +418,9 @@ def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel
         raise InputError(f"{source}: not found; run `scoping dedupe {folder}` first.")
     records = pd.read_parquet(source).sort_values("record_id", ignore_index=True)
     model = model if model is not None else TopicModel(n_jobs=-1)
+    if len(records) < 2 * max(model.k_range[0], 2):
+        _write_empty(folder)
+        return model, pd.DataFrame(columns=TOPIC_COLUMNS)
     model.fit(record_text(records))
     table = describe(model, records)
     docs = document_topics(model, records)
@@ -405,6 +433,11 @@ def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel
 
 def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
     """What topic modelling did, in one line."""
+    if not hasattr(model, "n_topics_"):
+        return (
+            f"topics: none; {out / 'unique.parquet'} has too few records for a topic "
+            f"model (fewer than {2 * max(model.k_range[0], 2)}) -> {out / 'topics.csv'}"
+        )
     how = "chosen by coherence x stability" if model.n_topics == "auto" else "as set"
     unstable = int((~table["stable"]).sum())
     return (

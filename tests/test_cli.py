@@ -74,14 +74,28 @@ def test_run_on_empty_workspace_uses_marked_demo(tmp_path):
     totals = report["totals"]
     assert totals["synthetic_demo_records"] == totals["records_read"] > 300
     assert report["search_log"]["issues"] == []
-    assert "not yet built in this version" in result.stdout
+    assert "demo: " in result.stdout and "SYNTHETIC screening decisions" in result.stdout
+    # the main job builds every pack of the default matrix, each with every output
+    from scoping.packs import DEFAULT_PACKS, OUTPUTS, load_matrix
+
+    names = [spec.name for spec in load_matrix(DEFAULT_PACKS)]
+    assert f"packs: {len(names)} briefing packs" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == sorted(names)
+    for name in names:
+        folder = tmp_path / "reports" / name
+        for output in OUTPUTS:
+            assert (folder / output).stat().st_size > 0, (name, output)
+        assert (folder / "pack.pdf").read_bytes().startswith(b"%PDF-")
+        page = (folder / "pack.html").read_text(encoding="utf-8")
+        assert page.index("SYNTHETIC DEMONSTRATION") < page.index("<h1>")
+        assert "data:image/png;base64," in page
 
 
 def test_run_prefers_the_users_exports(tmp_path, data):
     raw = tmp_path / "corpus" / "raw"
     raw.mkdir(parents=True)
     shutil.copy(data / "multiline_abstract.ris", raw)
-    result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
+    result = scoping("run", "--workspace", tmp_path, "--no-packs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "SYNTHETIC" not in result.stdout
     assert not (tmp_path / "corpus" / "demo").exists()

@@ -5,14 +5,14 @@ import pytest
 
 from scoping.curation import DecisionStore
 from scoping.errors import InputError
-from scoping.pipeline import run_all
+from scoping.pipeline import run_stages
 from scoping.prisma import check, flow, write
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     workspace = tmp_path_factory.mktemp("ws")
-    run_all(workspace, progress=False)
+    run_stages(workspace, progress=False)
     return workspace
 
 

@@ -9,7 +9,7 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from scoping.errors import InputError
-from scoping.pipeline import run_all
+from scoping.pipeline import run_stages
 from scoping.topics import (
     TopicModel,
     document_topics,
@@ -134,7 +134,7 @@ for name in topics.OUTPUTS:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     workspace = tmp_path_factory.mktemp("ws")
-    run_all(workspace, progress=False)
+    run_stages(workspace, progress=False)
     return workspace / "build"
 
 
