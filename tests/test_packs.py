@@ -93,7 +93,7 @@ def test_record_text_cannot_run_in_a_browser_or_a_spreadsheet(tmp_path, data):
     out = build_pack(PackSpec("hostile", {}), tmp_path)
     page = (out / "pack.html").read_text(encoding="utf-8")
     assert "<svg" not in page and "<among" not in page
-    assert "Burnout &amp; \"joy\" &lt;among nurses" in page
+    assert 'Burnout &amp; "joy" &lt;among nurses' in page
     table = pd.read_csv(out / "evidence.csv", encoding="utf-8-sig", dtype=str)
     starts = table["citation"].str[:1].tolist() + table["link"].fillna("").str[:1].tolist()
     assert not set(starts) & {"=", "+", "-", "@"}
