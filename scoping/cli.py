@@ -341,7 +341,7 @@ def pack(
             if not sep:
                 raise ScopingError(f"-p {item!r}: write NAME=VALUE, e.g. -p audience=leaders.")
             params[key.strip()] = _literal(value)
-        specs = [PackSpec(name, params)]
+        specs = [PackSpec(name, params, source="command line")]
         from .briefing import check_parameters
 
         check_parameters(params)
@@ -359,6 +359,23 @@ def pack(
         click.echo(run_stages(workspace))
     for out in build_all(specs, workspace):
         click.echo(f"pack: {out}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--keep",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Rebuild into this folder and keep it (default: a temporary folder).",
+)
+def audit(folder: Path, keep: Path | None) -> None:
+    """Re-run the pipeline for the pack in FOLDER and compare: exit 0 if reproduced, else 1."""
+    from .audit import audit as run_audit
+
+    report = run_audit(folder, keep=keep)
+    click.echo(report.text())
+    sys.exit(0 if report.reproduced else 1)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ combination of the listed values is a pack; a theme listed alone becomes
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from typing import Any
 import nbformat
 import yaml
 
-from .briefing import PARAMETERS, check_parameters, check_themes, codebook_path
+from .briefing import check_parameters, check_themes, codebook_path
 from .errors import InputError, ScopingError
 from .tags import load_codebook
 
@@ -80,6 +82,7 @@ class PackSpec:
 
     name: str
     params: dict[str, Any]
+    source: str = "packs.yml"
 
 
 def _slug(value: Any) -> str:
@@ -173,11 +176,16 @@ def _execute(template: Path, out: Path, params: dict[str, Any], workspace: Path)
 
 
 def _scrub(path: Path) -> nbformat.NotebookNode:
-    """Remove papermill's times and random cell id: the same run gives the same bytes."""
+    """Remove papermill's times, paths and random cell id: same run, same bytes."""
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.get("papermill", {}).pop("start_time", None)
     notebook.metadata.get("papermill", {}).pop("end_time", None)
     notebook.metadata.get("papermill", {}).pop("duration", None)
+    if "papermill" in notebook.metadata:  # absolute paths differ between workspaces
+        notebook.metadata.papermill["input_path"] = Path(
+            notebook.metadata.papermill.get("input_path", "")
+        ).name
+        notebook.metadata.papermill["output_path"] = path.name
     for cell in notebook.cells:
         for key in ("papermill", "execution"):
             cell.metadata.pop(key, None)
@@ -249,6 +257,48 @@ def _pack_title(notebook: nbformat.NotebookNode) -> str:
     return "Evidence briefing"
 
 
+def _reports(workspace: Path, reports: str | Path | None) -> Path:
+    return Path(reports).resolve() if reports else workspace / "reports"
+
+
+def pack_key(spec: PackSpec, workspace: Path, template: Path) -> str:
+    """Hash of everything a pack is built from: template, parameters, stage outputs."""
+    from .pipeline import StageLog
+
+    build = workspace / "build"
+    return StageLog.key(
+        "pack",
+        spec.params,
+        template,
+        *(
+            build / n
+            for n in ("unique.parquet", "tag_matrix.parquet", "prisma.json", "ingest_report.json")
+        ),
+        codebook_path(workspace),
+    )
+
+
+def is_fresh(
+    spec: PackSpec,
+    workspace: str | Path,
+    *,
+    reports: str | Path | None = None,
+    template: str | Path = TEMPLATE,
+) -> bool:
+    """Whether the pack was built from exactly these inputs and its outputs are intact."""
+    from .audit import MANIFEST, sha256
+
+    workspace = Path(workspace).resolve()
+    out = _reports(workspace, reports) / spec.name
+    if not (out / MANIFEST).is_file():
+        return False
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    return manifest.get("key") == pack_key(spec, workspace, Path(template)) and all(
+        (out / name).is_file() and sha256(out / name) == digest
+        for name, digest in manifest["outputs"].items()
+    )
+
+
 def build_pack(
     spec: PackSpec,
     workspace: str | Path = ".",
@@ -256,20 +306,26 @@ def build_pack(
     reports: str | Path | None = None,
     template: str | Path = TEMPLATE,
 ) -> Path:
-    """Build one pack into ``<reports>/<name>/`` (default ``<workspace>/reports``)."""
+    """Build one pack into ``<reports>/<name>/`` (default ``<workspace>/reports``).
+
+    Writes the outputs, then ``manifest.json`` (inputs, parameters, versions, output
+    hashes and times). A pack whose inputs have not changed is not rebuilt.
+    """
+    from .audit import write_manifest
+
+    started = time.time()
     workspace = Path(workspace).resolve()
-    reports = Path(reports).resolve() if reports else workspace / "reports"
-    out = reports / spec.name
+    out = _reports(workspace, reports) / spec.name
     check_themes(check_parameters(spec.params)["themes"], load_codebook(codebook_path(workspace)))
+    if is_fresh(spec, workspace, reports=reports, template=template):
+        return out
     out.mkdir(parents=True, exist_ok=True)
     try:
         output = out.relative_to(workspace).as_posix()
     except ValueError:
         output = str(out)
     params = check_parameters({**spec.params, "workspace": ".", "output": output})
-    given = {k: v for k, v in params.items() if v != PARAMETERS[k] or k in spec.params}
-    given |= {"workspace": ".", "output": output}
-    _execute(Path(template), out, given, workspace)
+    _execute(Path(template), out, params, workspace)  # every parameter, defaults included
     notebook = _scrub(out / "pack.ipynb")
     html_text = render_html(notebook, _pack_title(notebook))
     (out / "pack.html").write_text(html_text, encoding="utf-8")
@@ -277,7 +333,22 @@ def build_pack(
     missing = [name for name in OUTPUTS if not (out / name).is_file()]
     if missing:
         raise ScopingError(f"{out}: the pack lacks {', '.join(missing)}; see pack.ipynb.")
+    write_manifest(
+        out,
+        workspace=workspace,
+        params=params,
+        outputs=OUTPUTS,
+        started=started,
+        seed=_pipeline_seed(workspace),
+        key=pack_key(spec, workspace, Path(template)),
+        source=spec.source,
+    )
     return out
+
+
+def _pipeline_seed(workspace: Path) -> int | None:
+    path = workspace / "build" / "stages.json"
+    return json.loads(path.read_text(encoding="utf-8")).get("seed") if path.is_file() else None
 
 
 def build_all(

@@ -9,11 +9,15 @@ and every output says so. Stage outputs go to ``build/``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from . import prisma, topics
+from . import __version__, prisma, topics
+from .audit import sha256
 from .curation.store import DecisionStore
 from .dedupe import run as dedupe
 from .demo import generate, screen
@@ -22,8 +26,6 @@ from .packs import DEFAULT_PACKS, build_all, load_matrix
 from .tags import run as tag
 from .tags import summary as tag_summary
 
-#: Stages of the design not built yet; `run` says so rather than pretending.
-PLANNED = ("audit",)
 #: The codebook shipped with the workbench, used when the workspace has none.
 SHIPPED_CODEBOOK = Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml"
 
@@ -42,37 +44,143 @@ def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
     return demo / "raw", demo / "searches.yml", True
 
 
+class StageLog:
+    """The runner's memory: for each stage, the hash of its inputs and of its outputs.
+
+    Kept in ``build/stages.json``. A stage is skipped when the hash of its inputs and
+    parameters (content hashes, never file times) equals the last run's and its outputs
+    are still the files that run wrote. Any change upstream changes the hashes of the
+    outputs it rewrites, so exactly the stages downstream of a change run again.
+    """
+
+    def __init__(self, path: Path, seed: int) -> None:
+        self.path = path
+        self.seed = seed
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        self.stages: dict[str, Any] = saved.get("stages", {}) if saved.get("seed") == seed else {}
+
+    @staticmethod
+    def key(*parts: Any) -> str:
+        """Hash of a stage's inputs: files by content, everything else by its JSON."""
+        digest = hashlib.sha256(__version__.encode())
+        for part in parts:
+            text = sha256(part) if isinstance(part, Path) and part.is_file() else part
+            digest.update(
+                json.dumps(
+                    str(text) if isinstance(part, Path) else text, sort_keys=True, default=str
+                ).encode()
+            )
+        return digest.hexdigest()
+
+    def fresh(self, stage: str, key: str) -> bool:
+        """Whether ``stage`` ran with this key and its outputs are unchanged since."""
+        entry = self.stages.get(stage)
+        return (
+            bool(entry)
+            and entry["key"] == key
+            and all(
+                Path(name).is_file() and sha256(name) == digest
+                for name, digest in entry["outputs"].items()
+            )
+        )
+
+    def done(self, stage: str, key: str, outputs: list[Path]) -> None:
+        """Record that ``stage`` ran with ``key`` and wrote ``outputs``."""
+        self.stages[stage] = {"key": key, "outputs": {p.as_posix(): sha256(p) for p in outputs}}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(
+            json.dumps({"seed": self.seed, "stages": self.stages}, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+
+
+def _events_hash(store: Path, stage: str) -> str:
+    if not store.is_file():
+        return ""
+    events = DecisionStore(store).events()
+    events = events[events["stage"] == stage].drop(columns=["seq"])
+    return hashlib.sha256(events.to_json(orient="records").encode()).hexdigest()
+
+
 def run_stages(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = True) -> str:
     """Run ingest, dedupe, tag, topics and the PRISMA flow; return what each did.
 
     Runs inside the workspace, so every path written into an output is relative to it
-    and the outputs do not depend on where the workspace lives.
+    and the outputs do not depend on where the workspace lives. A stage whose inputs
+    and parameters have not changed since its last run is skipped (:class:`StageLog`).
     """
     lines = []
     with contextlib.chdir(workspace):
-        here = Path(".")
-        raw, log, synthetic = corpus_inputs(here, seed)
+        raw, log, synthetic = corpus_inputs(Path("."), seed)
         build, store_path = Path("build"), Path("curation") / "decisions.sqlite"
+        state = StageLog(build / "stages.json", seed)
         if synthetic:
             lines.append(
                 f"No exports in {Path(workspace) / 'corpus' / 'raw'}: running on the SYNTHETIC "
                 "demonstration corpus (invented records, not evidence)."
             )
-        lines += ingest([raw], build, searches=log, progress=progress).summary(build)
-        lines.append(dedupe(build, store=store_path).summary(build))
+        files = sorted(p for p in raw.rglob("*") if p.is_file())
+        key = state.key("ingest", [(p.as_posix(), sha256(p)) for p in files], log)
+        if state.fresh("ingest", key):
+            lines.append(
+                f"ingest: inputs unchanged since the last run; kept {build / 'records.parquet'}"
+            )
+        else:
+            lines += ingest([raw], build, searches=log, progress=progress).summary(build)
+            state.done("ingest", key, [build / "records.parquet", build / "ingest_report.json"])
+        key = state.key("dedupe", build / "records.parquet", _events_hash(store_path, "dedupe"))
+        outputs = [build / n for n in ("duplicates.csv", "unique.parquet", "dedupe_review.csv")]
+        if state.fresh("dedupe", key):
+            lines.append(f"dedupe: inputs unchanged since the last run; kept {outputs[0]}")
+        else:
+            lines.append(dedupe(build, store=store_path).summary(build))
+            state.done("dedupe", key, outputs)
         if synthetic:
             unique = pd.read_parquet(build / "unique.parquet", columns=["record_id"])
             made = screen(list(unique["record_id"]), DecisionStore(store_path), seed=seed)
             if made:
                 lines.append(f"demo: {made} SYNTHETIC screening decisions recorded -> {store_path}")
-        codebook = Path("corpus") / "codebook.yml"
-        evidence, book = tag(build, codebook if codebook.is_file() else SHIPPED_CODEBOOK)
-        lines.append(tag_summary(evidence, book, build))
-        model, table = topics.run(build, topics.TopicModel(random_state=seed, n_jobs=-1))
-        lines.append(topics.summary(model, table, build))
-        flow = prisma.write(build, store=store_path, search_log=log)
-        lines.append(prisma.summary(flow, build))
+        lines += _later_stages(state, build, store_path, log, seed)
     return "\n".join(lines)
+
+
+def _later_stages(
+    state: StageLog, build: Path, store: Path, log: Path | None, seed: int
+) -> list[str]:
+    lines = []
+    own = Path("corpus") / "codebook.yml"
+    codebook = own if own.is_file() else SHIPPED_CODEBOOK
+    key = state.key("tag", build / "unique.parquet", codebook)
+    outputs = [build / "tags.csv", build / "tag_matrix.parquet"]
+    if state.fresh("tag", key):
+        lines.append(f"tag: inputs unchanged since the last run; kept {outputs[0]}")
+    else:
+        evidence, book = tag(build, codebook)
+        lines.append(tag_summary(evidence, book, build))
+        state.done("tag", key, outputs)
+    model = topics.TopicModel(random_state=seed, n_jobs=-1)
+    key = state.key("topics", build / "unique.parquet", repr(model))
+    outputs = [build / name for name in topics.OUTPUTS]
+    if state.fresh("topics", key):
+        lines.append(f"topics: inputs unchanged since the last run; kept {outputs[0]}")
+    else:
+        fitted, table = topics.run(build, model)
+        lines.append(topics.summary(fitted, table, build))
+        state.done("topics", key, outputs)
+    key = state.key(
+        "prisma",
+        build / "records.parquet",
+        build / "duplicates.csv",
+        _events_hash(store, "title_abstract"),
+        log,
+    )
+    if state.fresh("prisma", key):
+        lines.append(f"prisma: inputs unchanged since the last run; kept {build / 'prisma.json'}")
+    else:
+        flow = prisma.write(build, store=store, search_log=log)
+        lines.append(prisma.summary(flow, build))
+        state.done("prisma", key, [build / "prisma.json"])
+    return lines
 
 
 def packs_file(workspace: str | Path) -> Path:
@@ -99,5 +207,4 @@ def run_all(
             f"packs: {len(built)} briefing packs from {source.name} -> {reports}/<pack>/ "
             f"(HTML, PDF, XLSX, CSV, RIS, BibTeX, trace.json)"
         )
-    lines.append(f"not yet built in this version: {', '.join(PLANNED)}.")
     return "\n".join(lines)

@@ -123,8 +123,11 @@ def test_shipped_codebook_loads_and_covers_the_mission():
         "social_care",
         "care_homes",
     } <= names
-    assert {t.group for t in codebook.tags} == {"theme", "setting", "staff", "design"}
+    assert {t.group for t in codebook.tags} == {"theme", "setting", "staff", "design", "outcome"}
     assert all(t.definition for t in codebook.tags)
+    sectors = {t.name: t.sector for t in codebook.tags if t.group == "setting"}
+    assert set(sectors.values()) == {"health", "social care"}
+    assert sectors["care_homes"] == "social care" and sectors["acute_care"] == "health"
 
 
 def test_run_writes_evidence_and_matrix(tmp_path, data):

@@ -1,0 +1,143 @@
+"""Audit: a pack rebuilt in a fresh process is reproduced, and every change is named."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from scoping.curation.store import DecisionStore
+from scoping.demo import generate
+from scoping.packs import OUTPUTS, build_all, load_matrix
+from scoping.pipeline import SHIPPED_CODEBOOK, run_stages
+
+PACK = "burnout-leaders"
+
+
+def audit(folder):
+    return subprocess.run(
+        [sys.executable, "-m", "scoping.cli", "audit", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A user's workspace (the demo exports copied in as if downloaded), built once."""
+    source = tmp_path_factory.mktemp("src")
+    generate(source)
+    workspace = tmp_path_factory.mktemp("ws")
+    raw = workspace / "corpus" / "raw"
+    shutil.copytree(source / "raw", raw)
+    shutil.copy(source / "searches.yml", workspace / "corpus" / "searches.yml")
+    shutil.copy(SHIPPED_CODEBOOK, workspace / "corpus" / "codebook.yml")
+    (workspace / "packs.yml").write_text(
+        "matrix:\n  themes: [burnout]\n  audience: [leaders]\n", encoding="utf-8"
+    )
+    run_stages(workspace, progress=False)
+    build_all(load_matrix(workspace / "packs.yml"), workspace, progress=False)
+    return workspace
+
+
+def copy(built, tmp_path):
+    target = tmp_path / "ws"
+    shutil.copytree(built, target)
+    return target
+
+
+def test_manifest_records_inputs_outputs_versions_and_times(built):
+    manifest = json.loads((built / "reports" / PACK / "manifest.json").read_text())
+    assert manifest["workspace"] == "../.."
+    assert set(manifest["outputs"]) == set(OUTPUTS)
+    assert "corpus/codebook.yml" in manifest["inputs"] and "packs.yml" in manifest["inputs"]
+    assert any(p.startswith("corpus/raw/") for p in manifest["inputs"])
+    assert manifest["seeds"] == {"pipeline": 2026, "pack": 2026}
+    assert manifest["packages"]["weasyprint"] and manifest["workbench"]["version"]
+    assert {"started", "finished", "seconds"} <= set(manifest["times"])
+
+
+def test_unchanged_pack_is_reproduced_in_a_fresh_process(built, tmp_path):
+    workspace = copy(built, tmp_path)
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("reproduced: every output of burnout-leaders")
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_a_rebuild_on_the_same_inputs_is_skipped_and_byte_identical(built, tmp_path):
+    workspace = copy(built, tmp_path)
+    folder = workspace / "reports" / PACK
+    before = {n: (folder / n).read_bytes() for n in OUTPUTS}
+    lines = run_stages(workspace, progress=False).splitlines()
+    assert all("unchanged since the last run" in line for line in lines), lines
+    build_all(load_matrix(workspace / "packs.yml"), workspace, progress=False)
+    assert {n: (folder / n).read_bytes() for n in OUTPUTS} == before
+
+
+def _change_title(workspace):
+    path = workspace / "corpus" / "raw" / "cinahl_ebsco_2026-10-01.ris"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(
+        i for i, line in enumerate(lines) if line.startswith("T1  - ") and "xhaustion" in line
+    )
+    lines[at] = "T1  - [Synthetic demo] A changed title about burnout in care homes\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return "corpus/raw/cinahl_ebsco_2026-10-01.ris: changed"
+
+
+def _change_codebook(workspace):
+    path = workspace / "corpus" / "codebook.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("include: [burnout, ", "include: [sickness absence, burnout, ", 1))
+    assert path.read_text(encoding="utf-8") != text
+    return "corpus/codebook.yml: changed"
+
+
+def _change_decision(workspace):
+    trace = json.loads((workspace / "reports" / PACK / "trace.json").read_text())
+    target = trace["numbers"]["records in this pack"][0]
+    DecisionStore(workspace / "curation" / "decisions.sqlite").record(
+        reviewer="Auditor",
+        target=target,
+        stage="title_abstract",
+        decision="exclude",
+        reason="wrong population",
+    )
+    return f"Auditor exclude (wrong population) on {target}"
+
+
+def _change_parameter(workspace):
+    (workspace / "packs.yml").write_text(
+        "defaults:\n  year_from: 2015\nmatrix:\n  themes: [burnout]\n  audience: [leaders]\n",
+        encoding="utf-8",
+    )
+    return "parameter year_from: null when built, 2015 now"
+
+
+@pytest.mark.parametrize(
+    ("change", "affected"),
+    [
+        pytest.param(_change_title, "evidence.csv", id="raw-export-title"),
+        pytest.param(_change_codebook, "trace.json", id="codebook-term"),
+        pytest.param(_change_decision, "screening decision", id="decision"),
+        pytest.param(_change_parameter, "'records in this pack'", id="parameter"),
+    ],
+)
+def test_each_change_is_named_with_the_outputs_it_affected(built, tmp_path, change, affected):
+    workspace = copy(built, tmp_path)
+    named = change(workspace)
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith("NOT REPRODUCED: burnout-leaders")
+    inputs, outputs = result.stdout.split("outputs that differ:")
+    assert named in inputs
+    assert affected in outputs
+
+
+def test_audit_of_a_folder_without_manifest_is_one_line(tmp_path):
+    result = audit(tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: ")
+    assert "manifest.json: not found" in result.stderr
