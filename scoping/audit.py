@@ -327,62 +327,97 @@ def _size(value: Any) -> str:
     return str(len(value))
 
 
-def audit(folder: str | Path, *, keep: str | Path | None = None) -> AuditReport:
-    """Rebuild the pack in ``folder`` from its workspace's inputs and compare.
+def pack_folders(paths: list[str | Path]) -> list[Path]:
+    """Pack folders named by ``paths``: a pack folder itself, or a folder of packs."""
+    found = []
+    for path in map(Path, paths):
+        if (path / MANIFEST).is_file():
+            found.append(path)
+            continue
+        inside = sorted(p.parent for p in path.glob(f"*/{MANIFEST}"))
+        if not inside:
+            raise InputError(
+                f"{path / MANIFEST}: not found; audit a pack folder built by `scoping pack` "
+                "(reports/<pack>/) or the reports/ folder."
+            )
+        found += inside
+    return found
 
-    Parameters
-    ----------
-    folder : str or Path
-        A pack folder (``reports/<pack>``) holding ``manifest.json``.
-    keep : str or Path, optional
-        Rebuild here and keep it (for inspection); a temporary folder otherwise.
-    """
-    from .packs import PackSpec, build_pack
-    from .pipeline import run_stages
 
-    folder = Path(folder)
-    manifest = _load(folder)
-    workspace = (folder / manifest["workspace"]).resolve()
-    if not workspace.is_dir():
-        raise InputError(
-            f"{folder / MANIFEST}: its workspace {workspace} is gone; audit "
-            "where the pack was built."
-        )
-    report = AuditReport(folder.name)
-    report.input_changes = _input_changes(manifest, workspace)
-    params = _current_params(manifest, workspace)
-    report.input_changes += _params_change(manifest, params)
-    params = params or manifest["parameters"]
-    tmp = tempfile.TemporaryDirectory(prefix="scoping-audit-") if keep is None else None
-    target = Path(tmp.name if tmp else keep)
-    try:
-        shutil.copytree(workspace / "corpus", target / "corpus", dirs_exist_ok=True)
-        if (workspace / "packs.yml").is_file():
-            shutil.copy2(workspace / "packs.yml", target / "packs.yml")
-        if (workspace / STORE).is_file():
-            DecisionStore(workspace / STORE).export(target / "log.jsonl")
-            DecisionStore(target / STORE).import_log(target / "log.jsonl")
-            (target / "log.jsonl").unlink()
-        run_stages(target, seed=manifest["seeds"]["pipeline"], progress=False)
-        spec = PackSpec(
-            folder.name, {k: v for k, v in params.items() if k not in ("workspace", "output")}
-        )
-        rebuilt = build_pack(spec, target, reports=target / Path(params["output"]).parent)
-        for name, digest in sorted(manifest["outputs"].items()):
-            if sha256(rebuilt / name) != digest:
-                old = folder / name
-                if old.is_file() and sha256(old) == digest:
-                    report.output_differences.append(_describe(name, old, rebuilt / name))
-                else:
-                    report.output_differences.append(
-                        f"{name}: differs (the pack folder's copy was changed after the build, too)"
-                    )
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+def _copy_inputs(workspace: Path, target: Path) -> None:
+    shutil.copytree(workspace / "corpus", target / "corpus", dirs_exist_ok=True)
+    if (workspace / "packs.yml").is_file():
+        shutil.copy2(workspace / "packs.yml", target / "packs.yml")
+    if (workspace / STORE).is_file():
+        DecisionStore(workspace / STORE).export(target / "log.jsonl")
+        DecisionStore(target / STORE).import_log(target / "log.jsonl")
+        (target / "log.jsonl").unlink()
+
+
+def _compare(folder: Path, manifest: dict[str, Any], rebuilt: Path, report: AuditReport) -> None:
+    for name, digest in sorted(manifest["outputs"].items()):
+        if sha256(rebuilt / name) == digest:
+            continue
+        old = folder / name
+        if old.is_file() and sha256(old) == digest:
+            report.output_differences.append(_describe(name, old, rebuilt / name))
+        else:
+            report.output_differences.append(
+                f"{name}: differs (the pack folder's copy was changed after the build, too)"
+            )
     if any(d.startswith(("pack.html", "pack.pdf")) for d in report.output_differences):
         report.notes.append(
             "pack.html and pack.pdf hold every count, reference and package "
             "version of the pack, so any change above changes them too."
         )
-    return report
+
+
+def audit(paths: list[str | Path], *, keep: str | Path | None = None) -> list[AuditReport]:
+    """Rebuild packs from their workspace's inputs and compare each with its manifest.
+
+    The stages run once per workspace; the packs are then rebuilt together (two at a
+    time), so auditing a whole matrix costs about what building it did.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        Pack folders (``reports/<pack>``, holding ``manifest.json``) or folders of them.
+    keep : str or Path, optional
+        Rebuild here and keep it (for inspection); a temporary folder otherwise.
+    """
+    from .packs import PackSpec, build_all
+    from .pipeline import run_stages
+
+    folders = pack_folders(paths)
+    manifests = [_load(f) for f in folders]
+    workspaces = {(f / m["workspace"]).resolve() for f, m in zip(folders, manifests, strict=True)}
+    if len(workspaces) != 1:
+        raise InputError("these packs come from different workspaces; audit one at a time.")
+    workspace = workspaces.pop()
+    if not workspace.is_dir():
+        raise InputError(f"{folders[0] / MANIFEST}: its workspace {workspace} is gone.")
+    reports, specs = [], []
+    for folder, manifest in zip(folders, manifests, strict=True):
+        report = AuditReport(folder.name)
+        report.input_changes = _input_changes(manifest, workspace)
+        params = _current_params(manifest, workspace)
+        report.input_changes += _params_change(manifest, params)
+        params = params or manifest["parameters"]
+        reports.append(report)
+        specs.append(
+            PackSpec(
+                folder.name, {k: v for k, v in params.items() if k not in ("workspace", "output")}
+            )
+        )
+    tmp = tempfile.TemporaryDirectory(prefix="scoping-audit-") if keep is None else None
+    target = Path(tmp.name if tmp else keep)
+    try:
+        _copy_inputs(workspace, target)
+        run_stages(target, seed=manifests[0]["seeds"]["pipeline"], progress=False)
+        rebuilt = build_all(specs, target, reports=target / "reports", progress=False)
+        for folder, manifest, new, report in zip(folders, manifests, rebuilt, reports, strict=True):
+            _compare(folder, manifest, new, report)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return reports

@@ -444,10 +444,28 @@ class Briefing:
                     "Share of each year's records in each topic of the pack's topic model.",
                 )
             )
+            figures.append(
+                _figure(
+                    plots.record_map(self._record_map()),
+                    "Each record placed by the first two principal components of its topic "
+                    "weights; records close together share topics.",
+                )
+            )
         return Html(
             "<h2>Evidence map</h2><p>Counts are of the pack's records; a record with "
             "several theme, setting or design tags counts once under each.</p>" + "".join(figures)
         )
+
+    def _record_map(self) -> pd.DataFrame:
+        from sklearn.decomposition import PCA
+
+        weights = self.topic_model.doc_topic_
+        totals = weights.sum(axis=1, keepdims=True)
+        shares = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+        xy = PCA(2, svd_solver="full").fit_transform(shares)
+        labels = dict(zip(self.topics["topic"], self.topics["label"], strict=True))
+        topic = self.doc_topics["topic"].map(lambda t: f"{t}: {labels[t]}" if t >= 0 else "none")
+        return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "topic": topic})
 
     def _topic_years(self) -> pd.DataFrame:
         labels = dict(zip(self.topics["topic"], self.topics["label"], strict=True))

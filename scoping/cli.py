@@ -362,20 +362,24 @@ def pack(
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--keep",
     type=click.Path(path_type=Path),
     default=None,
     help="Rebuild into this folder and keep it (default: a temporary folder).",
 )
-def audit(folder: Path, keep: Path | None) -> None:
-    """Re-run the pipeline for the pack in FOLDER and compare: exit 0 if reproduced, else 1."""
+def audit(paths: tuple[Path, ...], keep: Path | None) -> None:
+    """Rebuild the packs in PATHS (pack folders, or reports/) and compare with their manifests.
+
+    Exit 0 when every output is reproduced byte for byte, else 1 with what changed.
+    """
     from .audit import audit as run_audit
 
-    report = run_audit(folder, keep=keep)
-    click.echo(report.text())
-    sys.exit(0 if report.reproduced else 1)
+    reports = run_audit(list(paths), keep=keep)
+    for report in reports:
+        click.echo(report.text())
+    sys.exit(0 if all(r.reproduced for r in reports) else 1)
 
 
 if __name__ == "__main__":

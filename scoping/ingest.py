@@ -47,6 +47,7 @@ DOWNSTREAM = (
     "tag_matrix.parquet",
     "topics.csv",
     "doc_topics.csv",
+    "doc_topic_weights.parquet",
     "topic_years.csv",
     "topic_selection.csv",
     "prisma.json",

@@ -99,6 +99,31 @@ def topics_over_time(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def record_map(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """A 2-D map of records (``frame``: x, y, topic), each coloured by its main topic."""
+    ax = _axes(ax, (8, 5))
+    if frame.empty:
+        return _empty(ax, "No records to map")
+    sns.scatterplot(
+        data=frame,
+        x="x",
+        y="y",
+        hue="topic",
+        s=18,
+        alpha=0.8,
+        linewidth=0,
+        palette=sns.color_palette(PALETTE, n_colors=frame["topic"].nunique()),
+        ax=ax,
+    )
+    ax.set(
+        xlabel="First component",
+        ylabel="Second component",
+        title="Map of records by their topic weights",
+    )
+    ax.legend(title=None, fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+    return ax
+
+
 def _box(ax: Axes, x: float, y: float, w: float, h: float, text: str, colour: str) -> None:
     ax.add_patch(
         FancyBboxPatch(

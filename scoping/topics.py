@@ -325,19 +325,28 @@ TOPIC_COLUMNS = (
     "last_year",
 )
 #: Files written by :func:`run`.
-OUTPUTS = ("topics.csv", "doc_topics.csv", "topic_years.csv", "topic_selection.csv")
+OUTPUTS = (
+    "topics.csv",
+    "doc_topics.csv",
+    "doc_topic_weights.parquet",
+    "topic_years.csv",
+    "topic_selection.csv",
+)
 
 
 def _write_empty(folder: Path) -> None:
     """Outputs with headers and no rows, for a corpus too small to model."""
     columns = {
         "topics.csv": TOPIC_COLUMNS,
-        "doc_topics.csv": ("record_id", "topic", "share"),
+        "doc_topics.csv": ("record_id", "topic", "weight"),
         "topic_years.csv": ("topic", "year", "records"),
         "topic_selection.csv": ("k", "coherence", "stability", "score"),
     }
     for name, names in columns.items():
         pd.DataFrame(columns=list(names)).to_csv(folder / name, index=False)
+    pd.DataFrame({"record_id": pd.Series(dtype=str)}).to_parquet(
+        folder / "doc_topic_weights.parquet", index=False
+    )
 
 
 def record_text(records: pd.DataFrame) -> list[str]:
@@ -384,11 +393,23 @@ def describe(model: TopicModel, records: pd.DataFrame, n_representative: int = 5
 
 
 def document_topics(model: TopicModel, records: pd.DataFrame) -> pd.DataFrame:
-    """Each record's main topic (-1 when it has no modelled words) and its share."""
+    """Each record's main topic (-1 when it has no modelled words) and its weight.
+
+    The weight is the main topic's share of the record's total topic weight (0 to 1).
+    """
     main, share = model.assignments()
     return pd.DataFrame(
-        {"record_id": records["record_id"].to_numpy(), "topic": main, "share": np.round(share, 4)}
+        {"record_id": records["record_id"].to_numpy(), "topic": main, "weight": np.round(share, 4)}
     )
+
+
+def weights(model: TopicModel, records: pd.DataFrame) -> pd.DataFrame:
+    """The full document-topic weight matrix: one row per record, one column per topic."""
+    frame = pd.DataFrame(
+        np.round(model.doc_topic_, 6), columns=[f"topic_{t}" for t in range(model.n_topics_)]
+    )
+    frame.insert(0, "record_id", records["record_id"].to_numpy())
+    return frame
 
 
 def topic_years(doc_topics: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
@@ -406,16 +427,22 @@ def topic_years(doc_topics: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame
 
 
 def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel, pd.DataFrame]:
-    """``scoping topics DIR``: model the topics of ``unique.parquet`` in DIR.
+    """``scoping topics DIR``: model the topics of the records in DIR.
 
-    Writes ``topics.csv`` (one row per topic), ``doc_topics.csv`` (each record's main
-    topic), ``topic_years.csv`` (the trend of each topic) and ``topic_selection.csv``
-    (coherence and stability for each k tried).
+    Reads ``unique.parquet`` (else ``records.parquet``). Writes ``topics.csv`` (one row
+    per topic), ``doc_topics.csv`` (each record's main topic and its weight),
+    ``doc_topic_weights.parquet`` (the full weight matrix), ``topic_years.csv`` (the
+    trend of each topic) and ``topic_selection.csv`` (coherence and stability per k).
     """
     folder = Path(folder)
-    source = folder / "unique.parquet"
-    if not source.is_file():
-        raise InputError(f"{source}: not found; run `scoping dedupe {folder}` first.")
+    source = next(
+        (folder / n for n in ("unique.parquet", "records.parquet") if (folder / n).is_file()), None
+    )
+    if source is None:
+        raise InputError(
+            f"{folder}: has neither unique.parquet nor records.parquet; run "
+            f"`scoping ingest ... --out {folder}` first."
+        )
     records = pd.read_parquet(source).sort_values("record_id", ignore_index=True)
     model = model if model is not None else TopicModel(n_jobs=-1)
     if len(records) < 2 * max(model.k_range[0], 2):
@@ -426,6 +453,7 @@ def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel
     docs = document_topics(model, records)
     table.to_csv(folder / "topics.csv", index=False)
     docs.to_csv(folder / "doc_topics.csv", index=False)
+    weights(model, records).to_parquet(folder / "doc_topic_weights.parquet", index=False)
     topic_years(docs, records).to_csv(folder / "topic_years.csv", index=False)
     model.selection_.round(4).to_csv(folder / "topic_selection.csv", index=False)
     return model, table

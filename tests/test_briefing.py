@@ -90,7 +90,7 @@ def test_sections_are_generated_from_the_data(demo):
     refs = str(pack.reference_list())
     assert refs.count("<li>") == len(pack.records)
     assert "The counts add up" in str(pack.prisma())
-    assert str(pack.evidence_map()).count("<img src='data:image/png;base64,") == 4
+    assert str(pack.evidence_map()).count("<img src='data:image/png;base64,") == 5
     frontline = Briefing.load(workspace=str(demo), themes=["burnout"], audience="frontline")
     assert str(frontline.audience_section()).startswith("<h2>What staff can do and try</h2>")
 

@@ -106,7 +106,7 @@ def test_documents_without_words_get_no_topic():
     model = TopicModel(n_topics=3, min_df=1, max_df=1.0, ngram_range=(1, 1)).fit([*texts, "the of"])
     records = pd.DataFrame({"record_id": [f"r{i}" for i in range(len(texts) + 1)]})
     docs = document_topics(model, records)
-    assert docs["topic"].iloc[-1] == -1 and docs["share"].iloc[-1] == 0
+    assert docs["topic"].iloc[-1] == -1 and docs["weight"].iloc[-1] == 0
 
 
 def test_draft_tag_prefills_terms_and_says_it_is_a_draft():
@@ -149,12 +149,17 @@ def test_same_inputs_and_seed_give_identical_topics_in_two_processes(demo):
         return out.stdout
 
     first, second = snapshot(1), snapshot(2)
-    assert first == second and len(first.splitlines()) == 4
+    assert first == second and len(first.splitlines()) == 5
     table = pd.read_csv(demo / "topics.csv")
     docs = pd.read_csv(demo / "doc_topics.csv")
     unique = pd.read_parquet(demo / "unique.parquet")
     assert sorted(docs["record_id"]) == sorted(unique["record_id"])
     assert table["size"].sum() == (docs["topic"] >= 0).sum()
+    weights = pd.read_parquet(demo / "doc_topic_weights.parquet")
+    assert list(weights["record_id"]) == list(docs["record_id"])
+    assert weights.shape[1] == len(table) + 1
+    main = weights.drop(columns="record_id").to_numpy().argmax(axis=1)
+    assert (main[docs["topic"] >= 0] == docs["topic"][docs["topic"] >= 0]).all()
     assert 4 <= len(table) <= 8
     years = pd.read_csv(demo / "topic_years.csv")
     assert years.groupby("topic")["records"].sum().to_dict() == {
