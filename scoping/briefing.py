@@ -21,6 +21,7 @@ import json
 import platform
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,10 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "both": ("health", "social care"),
 }
 STAGES = ("all", "included")
+#: Rows of the evidence table shown in the report (all rows are in the XLSX and CSV).
+REPORT_TABLE_ROWS = 250
+#: Largest sample on which a pack's own topic model chooses k (the final fit uses all).
+PACK_SELECTION_SAMPLE = 4000
 #: Fewest records for which a pack fits its own topic model.
 MIN_TOPIC_RECORDS = 40
 #: Packages whose versions the methods appendix reports.
@@ -175,6 +180,12 @@ class Briefing:
         tags = pd.read_parquet(build / "tag_matrix.parquet").set_index("record_id")
         flow = json.loads((build / "prisma.json").read_text(encoding="utf-8"))
         check_themes(params["themes"], codebook)
+        stale = [t.name for t in codebook.tags if t.name not in tags.columns]
+        if stale:
+            raise InputError(
+                f"{build / 'tag_matrix.parquet'}: built with another codebook (no tag "
+                f"{', '.join(stale[:3])}); run `scoping run --workspace {workspace}` to re-tag."
+            )
         briefing = cls(
             params=params,
             codebook=codebook,
@@ -232,7 +243,12 @@ class Briefing:
         k = self.params["n_topics"]
         high = max(3, min(12, n // 15))
         model = TopicModel(
-            n_topics=k, k_range=(min(3, high), high), random_state=self.params["seed"], min_df=2
+            n_topics=k,
+            k_range=(min(3, high), high),
+            random_state=self.params["seed"],
+            min_df=2,
+            selection_sample=PACK_SELECTION_SAMPLE,
+            n_jobs=-1,
         )
         model.fit(record_text(self.records))
         self.topic_model = model
@@ -408,16 +424,16 @@ class Briefing:
         )
 
     def _long(self, group: str) -> pd.DataFrame:
-        rows = []
+        """One row per record and tag of ``group`` it carries: record_id, year, label."""
         names = self._group(group)
-        labels = dict(zip(names, self._labels(names), strict=True))
-        for record in self.records[["record_id", "year"]].itertuples(index=False):
-            for name in names:
-                if self.tags.at[record.record_id, name]:
-                    rows.append(
-                        {"record_id": record.record_id, "year": record.year, group: labels[name]}
-                    )
-        return pd.DataFrame(rows, columns=["record_id", "year", group])
+        hits = self.tags.loc[self.records["record_id"], names].ne("")
+        hits.columns = self._labels(names)
+        pairs = hits.stack()
+        pairs = pairs[pairs].reset_index()
+        pairs.columns = ["record_id", group, "_"]
+        years = dict(zip(self.records["record_id"], self.records["year"], strict=True))
+        pairs["year"] = pairs["record_id"].map(years)
+        return pairs[["record_id", "year", group]]
 
     def evidence_map(self) -> Html:
         """The evidence map: years by theme, theme x setting, design mix, topics over time."""
@@ -529,72 +545,99 @@ class Briefing:
             )
         return Html("".join(parts))
 
-    def evidence_table(self) -> pd.DataFrame:
+    @cached_property
+    def evidence(self) -> pd.DataFrame:
         """One row per record of the pack, for the evidence table (CSV, XLSX, HTML).
 
         Columns: citation, year, design, setting, staff group, themes with their matched
         words, topic, screening decision and reason, link, record id.
         """
+        records = self.records.to_dict("records")
+        ids = [r["record_id"] for r in records]
         topic_of = dict(
             zip(self.doc_topics.get("record_id", []), self.doc_topics.get("topic", []), strict=True)
         )
         labels = dict(zip(self.topics.get("topic", []), self.topics.get("label", []), strict=True))
-        rows = []
-        for record in self.records.to_dict("records"):
-            rid = record["record_id"]
-            decision, reason = self.decisions.get(rid, ("not yet screened", ""))
-            topic = topic_of.get(rid, -1)
-            rows.append(
-                {
-                    "citation": vancouver(record),
-                    "year": record["year"],
-                    "design": self._cell(rid, "design"),
-                    "setting": self._cell(rid, "setting"),
-                    "staff group": self._cell(rid, "staff"),
-                    "themes (matched words)": self._cell(rid, "theme", words=True),
-                    "topic": f"{topic}: {labels[topic]}" if topic in labels else "",
-                    "screening decision": decision,
-                    "exclusion reason": reason,
-                    "link": link(record),
-                    "record_id": rid,
-                }
-            )
-        return pd.DataFrame(rows).astype({"year": "Int64"})
+        decided = [self.decisions.get(r, ("not yet screened", "")) for r in ids]
+        topics = [topic_of.get(r, -1) for r in ids]
+        return pd.DataFrame(
+            {
+                "citation": [vancouver(r) for r in records],
+                "year": pd.array([r["year"] for r in records], dtype="Int64"),
+                "design": self._cells(ids, "design"),
+                "setting": self._cells(ids, "setting"),
+                "staff group": self._cells(ids, "staff"),
+                "themes (matched words)": self._cells(ids, "theme", words=True),
+                "topic": [f"{t}: {labels[t]}" if t in labels else "" for t in topics],
+                "screening decision": [d for d, _ in decided],
+                "exclusion reason": [r for _, r in decided],
+                "link": [link(r) for r in records],
+                "record_id": ids,
+            }
+        )
 
-    def _cell(self, rid: str, group: str, words: bool = False) -> str:
-        out = []
-        for name in self._group(group):
-            terms = self.tags.at[rid, name]
-            if terms:
-                label = self._labels([name])[0]
-                out.append(f"{label} [{terms}]" if words else label)
-        return "; ".join(out)
+    def evidence_table(self) -> pd.DataFrame:
+        """A copy of :attr:`evidence`, the pack's evidence table."""
+        return self.evidence.copy()
+
+    def _cells(self, ids: list[str], group: str, words: bool = False) -> list[str]:
+        """Per record, the labels of its tags in ``group`` (with matched words if asked)."""
+        names = self._group(group)
+        columns = [self.tags.loc[ids, n].tolist() for n in names]
+        labels = self._labels(names)
+        return (
+            [
+                "; ".join(
+                    f"{label} [{terms}]" if words else label
+                    for label, terms in zip(labels, row, strict=True)
+                    if terms
+                )
+                for row in zip(*columns, strict=True)
+            ]
+            if names
+            else [""] * len(ids)
+        )
 
     def evidence_html(self) -> Html:
-        """The evidence table as HTML (record text escaped)."""
-        table = self.evidence_table()
+        """The evidence table as HTML (record text escaped), its newest rows in a big pack."""
+        table = self.evidence
+        shown = table
+        if len(table) > REPORT_TABLE_ROWS:
+            order = table.assign(_y=table["year"].fillna(0)).sort_values(
+                ["_y", "record_id"], ascending=[False, True]
+            )
+            shown = order.head(REPORT_TABLE_ROWS)
         columns = ["citation", "design", "setting", "themes (matched words)", "screening decision"]
         head = "".join(f"<th>{_e(c)}</th>" for c in columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{_e(str(row[c]))}</td>" for c in columns) + "</tr>"
-            for row in table.to_dict("records")
+            for row in shown.to_dict("records")
+        )
+        which = (
+            f"The {len(shown):,} most recent of its {len(table):,} records are shown here"
+            if len(shown) < len(table)
+            else f"{len(table):,} records"
         )
         return Html(
-            f"<h2>Evidence table</h2><p>{len(table):,} records. The full table, with staff "
-            f"groups, topics, exclusion reasons and links, is in evidence.xlsx and "
-            f"evidence.csv beside this report.</p><table class='evidence'><thead><tr>{head}"
-            f"</tr></thead><tbody>{body}</tbody></table>"
+            f"<h2>Evidence table</h2><p>{which}. The full table, with staff groups, topics, "
+            f"exclusion reasons and links, is in evidence.xlsx and evidence.csv beside this "
+            f"report.</p><table class='evidence'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>"
         )
 
     def reference_list(self) -> Html:
         """Every record of the pack, in Vancouver style, by first author and year."""
-        records = self.records.to_dict("records")
-        records.sort(key=lambda r: (vancouver(r).lower(), r["record_id"]))
-        items = "".join(f"<li>{_e(vancouver(r))} {_link(r)}</li>" for r in records)
+        cited = [(vancouver(r), r["record_id"], _link(r)) for r in self.records.to_dict("records")]
+        cited.sort(key=lambda c: (c[0].lower(), c[1]))
+        # numbered paragraphs, not list items: a third faster to lay out in a long PDF
+        items = "".join(
+            f"<p class='ref'>{n}. {_e(text)} {url}</p>"
+            for n, (text, _, url) in enumerate(cited, start=1)
+        )
         return Html(
-            f"<h2>References</h2><p>All {len(records):,} records of the pack (Vancouver "
+            f"<h2>References</h2><p>All {len(cited):,} records of the pack (Vancouver "
             f"style), also in references.ris and references.bib for reference managers."
-            f"</p><ol class='refs'>{items}</ol>"
+            f"</p><div class='refs'>{items}</div>"
         )
 
     def appendix(self) -> Html:
@@ -629,7 +672,7 @@ class Briefing:
         """Write the evidence table (CSV, XLSX), references (RIS, BibTeX) and trace."""
         out = Path(self.params["output"])
         out.mkdir(parents=True, exist_ok=True)
-        table = self.evidence_table()
+        table = self.evidence
         write_csv(table, out / "evidence.csv")
         write_xlsx(table, out / "evidence.xlsx")
         records = self.records.to_dict("records")
@@ -676,7 +719,7 @@ def _figure(ax: Any, caption: str) -> str:
 
 def _link(record: dict[str, Any]) -> str:
     url = link(record)
-    return f"<a href='{_e(url)}'>{_e(url)}</a>" if url.startswith("https://") else ""
+    return f"<a href='{_e(url)}'>[link]</a>" if url.startswith("https://") else ""
 
 
 def _or(labels: list[str]) -> str:

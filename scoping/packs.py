@@ -68,7 +68,8 @@ th { background: #e8edee; }
 td.n { text-align: right; }
 td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; word-break: break-all; }
 table.evidence td { font-size: 7.5pt; }
-ul.refs li, ol.refs li { margin-bottom: 0.25em; font-size: 8.5pt; }
+ul.refs li { margin-bottom: 0.25em; font-size: 8.5pt; }
+p.ref { margin: 0 0 0.25em 0; font-size: 8.5pt; }
 a { color: #005eb8; word-break: break-all; }
 figure { margin: 0.8em 0; break-inside: avoid; }
 figure img { max-width: 100%; }

@@ -213,16 +213,20 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     # -- model selection ------------------------------------------------------------
     def _score_k(
-        self, x: csr_matrix, binary: csr_matrix, k: int
+        self, x: csr_matrix, binary: csr_matrix, k: int, jobs: int | None = None
     ) -> tuple[dict[str, float], _Fit, np.ndarray, list[float]]:
         full = self._factorise(x, k, self.random_state)
         coherence = [npmi(binary, t) for t in full.top]
         rng = np.random.default_rng([self.random_state, k])
-        overlaps = []
-        for run in range(self.n_stability_runs):
-            rows = np.sort(rng.choice(x.shape[0], int(self.subsample * x.shape[0]), replace=False))
-            refit = self._factorise(x[rows], k, self.random_state + run + 1)
-            overlaps.append(match_topics(full.top, refit.top))
+        samples = [
+            np.sort(rng.choice(x.shape[0], int(self.subsample * x.shape[0]), replace=False))
+            for _ in range(self.n_stability_runs)
+        ]
+        refits = Parallel(n_jobs=jobs)(
+            delayed(self._factorise)(x[rows], k, self.random_state + run + 1)
+            for run, rows in enumerate(samples)
+        )
+        overlaps = [match_topics(full.top, refit.top) for refit in refits]
         stability = np.mean(overlaps, axis=0) if overlaps else np.ones(k)
         row = {
             "k": k,
@@ -245,10 +249,12 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 "records have titles or abstracts."
             ) from None
         self.terms_ = self.vectorizer_.get_feature_names_out()
-        chosen = self._select(x)
+        chosen, scored = self._select(x)
         self.n_topics_ = chosen
-        binary = (x > 0).astype(np.float32).tocsr()
-        _row, fit, stability, coherence = self._score_k(x, binary, chosen)
+        if scored is None:  # chosen on a sample, or given: fit on every document
+            binary = (x > 0).astype(np.float32).tocsr()
+            scored = self._score_k(x, binary, chosen, jobs=self.n_jobs)
+        _row, fit, stability, coherence = scored
         self.model_ = fit.model
         self.doc_topic_ = fit.doc_topic
         self.top_terms_ = [[str(self.terms_[i]) for i in t] for t in fit.top]
@@ -256,10 +262,11 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.topic_coherence_ = np.asarray(coherence, dtype=float)
         return self
 
-    def _select(self, x: csr_matrix) -> int:
+    def _select(self, x: csr_matrix) -> tuple[int, tuple | None]:
+        """The k to use, and its scored fit when that was made on every document."""
         if self.n_topics != "auto":
             self.selection_ = pd.DataFrame(columns=["k", "coherence", "stability", "score"])
-            return int(self.n_topics)
+            return int(self.n_topics), None
         sample = x
         if x.shape[0] > self.selection_sample:
             rng = np.random.default_rng(self.random_state)
@@ -272,8 +279,11 @@ class TopicModel(BaseEstimator, TransformerMixin):
         )
         rows = [s[0] for s in scored]
         self.selection_ = pd.DataFrame(rows)
-        best = self.selection_.sort_values(["score", "k"], ascending=[False, True]).iloc[0]
-        return int(best["k"])
+        best = int(
+            self.selection_.sort_values(["score", "k"], ascending=[False, True]).iloc[0]["k"]
+        )
+        reuse = scored[best - low] if sample is x else None
+        return best, reuse
 
     def transform(self, texts: list[str]) -> np.ndarray:
         """Document-topic weights for new texts."""

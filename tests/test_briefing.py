@@ -88,7 +88,7 @@ def test_sections_are_generated_from_the_data(demo):
         table["screening decision"] == "exclude"
     ).sum()
     refs = str(pack.reference_list())
-    assert refs.count("<li>") == len(pack.records)
+    assert refs.count("<p class='ref'>") == len(pack.records)
     assert "The counts add up" in str(pack.prisma())
     assert str(pack.evidence_map()).count("<img src='data:image/png;base64,") == 5
     frontline = Briefing.load(workspace=str(demo), themes=["burnout"], audience="frontline")
