@@ -348,7 +348,7 @@ def build_pack(
 
 
 def _pipeline_seed(workspace: Path) -> int | None:
-    path = workspace / "build" / "stages.json"
+    path = workspace / "build" / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")).get("seed") if path.is_file() else None
 
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from . import __version__, prisma, topics
-from .audit import sha256
+from .audit import decision_log, git_state, packages, sha256, workspace_inputs
 from .curation.store import DecisionStore
 from .dedupe import run as dedupe
 from .demo import generate, screen
@@ -47,7 +50,9 @@ def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
 class StageLog:
     """The runner's memory: for each stage, the hash of its inputs and of its outputs.
 
-    Kept in ``build/stages.json``. A stage is skipped when the hash of its inputs and
+    Kept in ``build/manifest.json``, the run manifest of the stages, which also records
+    the command, seed, workbench version and git commit, package versions, the SHA-256
+    of every input and the times of the last run. A stage is skipped when the hash of its inputs and
     parameters (content hashes, never file times) equals the last run's and its outputs
     are still the files that run wrote. Any change upstream changes the hashes of the
     outputs it rewrites, so exactly the stages downstream of a change run again.
@@ -56,6 +61,7 @@ class StageLog:
     def __init__(self, path: Path, seed: int) -> None:
         self.path = path
         self.seed = seed
+        self.started = time.time()
         saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         self.stages: dict[str, Any] = saved.get("stages", {}) if saved.get("seed") == seed else {}
 
@@ -87,10 +93,33 @@ class StageLog:
     def done(self, stage: str, key: str, outputs: list[Path]) -> None:
         """Record that ``stage`` ran with ``key`` and wrote ``outputs``."""
         self.stages[stage] = {"key": key, "outputs": {p.as_posix(): sha256(p) for p in outputs}}
+        self._write({"seed": self.seed, "stages": self.stages})
+
+    def finish(self, workspace: Path) -> None:
+        """Write the full run manifest once every stage has run or been skipped."""
+        self._write(
+            {
+                "kind": "pipeline stages",
+                "command": " ".join(["scoping", *sys.argv[1:]]),
+                "seed": self.seed,
+                "workbench": {"version": __version__, **git_state(workspace)},
+                "packages": packages(),
+                "inputs": workspace_inputs(workspace),
+                "decision_log": decision_log(workspace),
+                "stages": self.stages,
+                "times": {
+                    "started": datetime.fromtimestamp(self.started, UTC).isoformat(
+                        timespec="seconds"
+                    ),
+                    "seconds": round(time.time() - self.started, 1),
+                },
+            }
+        )
+
+    def _write(self, manifest: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(
-            json.dumps({"seed": self.seed, "stages": self.stages}, indent=1, sort_keys=True) + "\n",
-            encoding="utf-8",
+            json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
         )
 
 
@@ -113,7 +142,7 @@ def run_stages(workspace: str | Path = ".", *, seed: int = 2026, progress: bool 
     with contextlib.chdir(workspace):
         raw, log, synthetic = corpus_inputs(Path("."), seed)
         build, store_path = Path("build"), Path("curation") / "decisions.sqlite"
-        state = StageLog(build / "stages.json", seed)
+        state = StageLog(build / "manifest.json", seed)
         if synthetic:
             lines.append(
                 f"No exports in {Path(workspace) / 'corpus' / 'raw'}: running on the SYNTHETIC "
@@ -141,6 +170,7 @@ def run_stages(workspace: str | Path = ".", *, seed: int = 2026, progress: bool 
             if made:
                 lines.append(f"demo: {made} SYNTHETIC screening decisions recorded -> {store_path}")
         lines += _later_stages(state, build, store_path, log, seed)
+        state.finish(Path("."))
     return "\n".join(lines)
 
 

@@ -81,8 +81,15 @@ def test_a_pack_has_every_output_and_no_code(built):
 
 def test_two_builds_give_identical_bytes(built, demo):
     spec, out, first = built
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").unlink()  # without it the pack is rebuilt, not skipped
     assert build_pack(spec, demo) == out
     assert _hashes(out) == first
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["outputs"] == manifest["outputs"] == first
+    assert {k: v for k, v in again.items() if k != "times"} == {
+        k: v for k, v in manifest.items() if k != "times"
+    }
 
 
 def test_record_text_cannot_run_in_a_browser_or_a_spreadsheet(tmp_path, data):
