@@ -448,6 +448,8 @@ class Briefing:
             self.trace[f"figure, theme: {theme}"] = sorted(ids)
         for design, ids in self._long("design").groupby("design")["record_id"]:
             self.trace[f"figure, design: {design}"] = sorted(ids)
+        for (theme, setting), ids in both.groupby(["theme", "setting"])["record_id"]:
+            self.trace[f"figure, theme x setting: {theme} x {setting}"] = sorted(ids)
         figures = [
             _figure(plots.years_by_theme(dated), "Records per year of publication, by theme."),
             _figure(plots.theme_by_setting(grid), "Records by theme and setting."),

@@ -91,6 +91,11 @@ def test_sections_are_generated_from_the_data(demo):
     assert refs.count("<p class='ref'>") == len(pack.records)
     assert "The counts add up" in str(pack.prisma())
     assert str(pack.evidence_map()).count("<img src='data:image/png;base64,") == 5
+    cells = {k: v for k, v in pack.trace.items() if k.startswith("figure, theme x setting: ")}
+    assert cells and all(
+        set(ids) <= set(pack.trace[f"figure, theme: {k.split(': ', 1)[1].split(' x ')[0]}"])
+        for k, ids in cells.items()
+    )
     frontline = Briefing.load(workspace=str(demo), themes=["burnout"], audience="frontline")
     assert str(frontline.audience_section()).startswith("<h2>What staff can do and try</h2>")
 
