@@ -16,6 +16,7 @@ combination of the listed values is a pack; a theme listed alone becomes
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
@@ -214,15 +215,9 @@ def render_html(notebook: nbformat.NotebookNode, title: str) -> str:
     body, _ = exporter.from_notebook_node(notebook)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{_escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
         f"{body}</body></html>\n"
     )
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
 
 
 def render_pdf(html_text: str, path: Path) -> None:
@@ -252,8 +247,6 @@ def _pack_title(notebook: nbformat.NotebookNode) -> str:
             text = output.get("data", {}).get("text/html", "")
             found = re.search(r"<h1>(.*?)</h1>", "".join(text), re.S)
             if found:
-                import html
-
                 return html.unescape(found.group(1))
     return "Evidence briefing"
 

@@ -247,13 +247,8 @@ def tag_matrix(
     return matrix
 
 
-def run(folder: str | Path, codebook_path: str | Path) -> tuple[pd.DataFrame, Codebook]:
-    """``scoping tag DIR``: tag ``unique.parquet`` (or ``records.parquet``) in DIR.
-
-    Writes ``tags.csv`` (evidence: one row per record and matched tag, with the matched
-    terms and any exclusion) and ``tag_matrix.parquet`` (records x tags).
-    """
-    folder = Path(folder)
+def records_file(folder: Path) -> Path:
+    """The records a stage after ingest reads: ``unique.parquet``, else ``records.parquet``."""
     source = next(
         (folder / n for n in ("unique.parquet", "records.parquet") if (folder / n).is_file()), None
     )
@@ -262,6 +257,17 @@ def run(folder: str | Path, codebook_path: str | Path) -> tuple[pd.DataFrame, Co
             f"{folder}: has neither unique.parquet nor records.parquet; run "
             f"`scoping ingest ... --out {folder}` first."
         )
+    return source
+
+
+def run(folder: str | Path, codebook_path: str | Path) -> tuple[pd.DataFrame, Codebook]:
+    """``scoping tag DIR``: tag ``unique.parquet`` (or ``records.parquet``) in DIR.
+
+    Writes ``tags.csv`` (evidence: one row per record and matched tag, with the matched
+    terms and any exclusion) and ``tag_matrix.parquet`` (records x tags).
+    """
+    folder = Path(folder)
+    source = records_file(folder)
     codebook = load_codebook(codebook_path)
     records = pd.read_parquet(source)
     evidence = tag_records(records, codebook)

@@ -40,6 +40,7 @@ from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from .errors import InputError
+from .tags import records_file
 from .text import stem
 
 METHODS = ("nmf", "lda")
@@ -445,14 +446,7 @@ def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel
     trend of each topic) and ``topic_selection.csv`` (coherence and stability per k).
     """
     folder = Path(folder)
-    source = next(
-        (folder / n for n in ("unique.parquet", "records.parquet") if (folder / n).is_file()), None
-    )
-    if source is None:
-        raise InputError(
-            f"{folder}: has neither unique.parquet nor records.parquet; run "
-            f"`scoping ingest ... --out {folder}` first."
-        )
+    source = records_file(folder)
     records = pd.read_parquet(source).sort_values("record_id", ignore_index=True)
     model = model if model is not None else TopicModel(n_jobs=-1)
     if len(records) < 2 * max(model.k_range[0], 2):
