@@ -382,5 +382,51 @@ def audit(paths: tuple[Path, ...], keep: Path | None) -> None:
     sys.exit(0 if all(r.reproduced for r in reports) else 1)
 
 
+@main.command()
+@_WORKSPACE
+@click.option("--reviewers", required=True, help="Comma-separated reviewer names.")
+@click.option(
+    "--overlap",
+    default=1.0,
+    show_default=True,
+    help="Share of records screened by two reviewers (1.0: everyone screens everything).",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the deal.")
+def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
+    """Share the workspace's works among reviewers -> curation/assignments.csv."""
+    import pandas as pd
+
+    from .curation.assign import assign as deal
+    from .curation.assign import write_assignments
+    from .tags import records_file
+
+    records = pd.read_parquet(records_file(workspace / "build"), columns=["record_id"])
+    table = deal(records["record_id"], reviewers.split(","), overlap=overlap, seed=seed)
+    path = write_assignments(table, workspace / "curation" / "assignments.csv")
+    counts = table["reviewer"].value_counts().sort_index()
+    doubled = int((table["record_id"].value_counts() > 1).sum())
+    click.echo(
+        f"assign: {table['record_id'].nunique()} records, {doubled} screened twice or more; "
+        + ", ".join(f"{name} {n}" for name, n in counts.items())
+        + f" -> {path}"
+    )
+
+
+@main.command()
+@_WORKSPACE
+@click.option("--stage", default="title_abstract", show_default=True)
+def conflicts(workspace: Path, stage: str) -> None:
+    """List records whose reviewers disagree, and whether a third person resolved them."""
+    from .curation.assign import conflicts as find
+    from .curation.store import DecisionStore
+
+    table = find(DecisionStore(workspace / "curation" / "decisions.sqlite"), stage)
+    waiting = int((~table["resolved"]).sum()) if len(table) else 0
+    click.echo(f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person")
+    for row in table.itertuples():
+        state = f"resolved by {row.resolution}" if row.resolved else "OPEN"
+        click.echo(f"  {row.record_id}  {row.decisions}  [{state}]")
+
+
 if __name__ == "__main__":
     main()

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..tags import Codebook, tag_record
+from .assign import assigned_to
 from .prioritise import features, queue
 from .store import DecisionStore, pair_target
 
@@ -208,7 +209,9 @@ def open_screening(
     """The screening widget for a workspace (what the screening notebook calls).
 
     Records come from ``build/unique.parquet`` (or ``build/records.parquet``), decisions
-    go to ``curation/decisions.sqlite``, and highlights use ``corpus/codebook.yml``.
+    go to ``curation/decisions.sqlite``, and highlights use ``corpus/codebook.yml``. When
+    ``curation/assignments.csv`` exists (``scoping assign``), only the records assigned
+    to the reviewer are shown.
     """
     from ..tags import load_codebook
 
@@ -222,8 +225,12 @@ def open_screening(
             f"{build}: no records yet; run `scoping run --workspace {workspace}` first."
         )
     codebook = workspace / "corpus" / "codebook.yml"
+    records = pd.read_parquet(source)
+    mine = assigned_to(workspace / "curation" / "assignments.csv", reviewer or "")
+    if mine is not None:  # an assignment exists: the reviewer sees only their records
+        records = records[records["record_id"].isin(mine)]
     return ScreeningWidget(
-        pd.read_parquet(source),
+        records,
         DecisionStore(workspace / "curation" / "decisions.sqlite"),
         reviewer,
         stage=stage,

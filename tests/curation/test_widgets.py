@@ -136,3 +136,16 @@ def test_pair_review_decision_is_applied_by_the_next_dedupe_run(tmp_path, data):
     after = dedupe(build, store=store_path)
     assert after.group_of[burnout[0]] == after.group_of[burnout[1]]
     assert open_pair_review(tmp_path, reviewer="Ann").current is None  # nothing asked twice
+
+
+def test_a_reviewer_sees_only_the_records_assigned_to_them(records, tmp_path):
+    from scoping.curation.assign import write_assignments
+    from scoping.curation.widgets import open_screening
+
+    (tmp_path / "build").mkdir()
+    records.to_parquet(tmp_path / "build" / "unique.parquet")
+    table = pd.DataFrame({"record_id": ["r1", "r3", "r2"], "reviewer": ["Ann", "Ann", "Bo"]})
+    write_assignments(table, tmp_path / "curation" / "assignments.csv")
+    ann = open_screening(tmp_path, "Ann", order="random")
+    assert sorted(ann.records) == ["r1", "r3"] and "of <b>2</b>" in ann.progress.value
+    assert sorted(open_screening(tmp_path, "Bo", order="random").records) == ["r2"]
