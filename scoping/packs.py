@@ -103,6 +103,8 @@ def load_matrix(path: str | Path) -> list[PackSpec]:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise InputError(f"{path}{where}: not valid YAML; fix the packs file.") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected sections defaults, matrix and packs.")
     unknown = set(data) - {"defaults", "matrix", "packs"}
     if unknown:
         raise InputError(
@@ -113,6 +115,9 @@ def load_matrix(path: str | Path) -> list[PackSpec]:
     specs = []
     matrix = data.get("matrix") or {}
     keys = list(matrix)
+    for key in keys:
+        if not isinstance(matrix[key], list) or not matrix[key]:
+            raise InputError(f"{path}: matrix {key} must be a list, e.g. {key}: [a, b].")
     for values in itertools.product(*(matrix[k] for k in keys)) if keys else ():
         params = {**defaults}
         for key, value in zip(keys, values, strict=True):

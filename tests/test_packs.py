@@ -46,6 +46,8 @@ def test_default_matrix_is_each_theme_for_each_audience():
         ("packs: [{name: a}, {name: A}]\n", "pack name.*used twice: a"),
         ("matrix: {audience: [leaders]\n", "line 2: not valid YAML"),
         ("defaults: {seed: 1}\n", "no packs"),
+        ("- a\n- b\n", "expected sections defaults, matrix and packs"),
+        ("matrix: {audience: leaders}\n", "matrix audience must be a list"),
     ],
 )
 def test_packs_file_errors_name_the_pack_and_the_fix(tmp_path, text, message):
