@@ -18,18 +18,17 @@ import hashlib
 import html
 import io
 import json
-import platform
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import __version__, plots
+from . import plots
+from .audit import packages
 from .errors import InputError
 from .io.writers import link, to_bibtex, to_ris, vancouver, write_csv, write_xlsx
 from .prisma import check as check_flow
@@ -77,22 +76,6 @@ REPORT_TABLE_ROWS = 250
 PACK_SELECTION_SAMPLE = 4000
 #: Fewest records for which a pack fits its own topic model.
 MIN_TOPIC_RECORDS = 40
-#: Packages whose versions the methods appendix reports.
-PACKAGES = (
-    "pandas",
-    "numpy",
-    "scikit-learn",
-    "nltk",
-    "seaborn",
-    "matplotlib",
-    "papermill",
-    "nbconvert",
-    "weasyprint",
-    "rapidfuzz",
-    "rispy",
-    "bibtexparser",
-    "openpyxl",
-)
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DEMONSTRATION: this pack was built from the workbench's invented "
     "demonstration corpus. None of its records, counts or references is evidence."
@@ -649,9 +632,8 @@ class Briefing:
             for k, v in self.params.items()
             if k not in ("workspace", "output")
         )
-        versions = {"python": platform.python_version(), "scoping": __version__}
-        versions |= {p: _version(p) for p in PACKAGES}
-        packages = "".join(
+        versions = packages()  # the same list the manifest records
+        software = "".join(
             f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in versions.items()
         )
         inputs = "".join(
@@ -666,7 +648,7 @@ class Briefing:
             "command on the same inputs gives the same pack.</p>"
             f"<h3>Parameters</h3><table><tbody>{params}</tbody></table>"
             f"<h3>Inputs (SHA-256)</h3><table><tbody>{inputs}</tbody></table>"
-            f"<h3>Software</h3><table><tbody>{packages}</tbody></table>"
+            f"<h3>Software</h3><table><tbody>{software}</tbody></table>"
         )
 
     # ------------------------------------------------------------------ outputs
@@ -739,13 +721,6 @@ def _years(p: dict[str, Any]) -> str:
     if high is None:
         return f"from {low}"
     return f"from {low} to {high}"
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except Exception:
-        return "not installed"
 
 
 def codebook_path(workspace: Path) -> Path:

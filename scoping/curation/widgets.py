@@ -213,17 +213,11 @@ def open_screening(
     ``curation/assignments.csv`` exists (``scoping assign``), only the records assigned
     to the reviewer are shown.
     """
-    from ..tags import load_codebook
+    from ..tags import load_codebook, records_file
 
     workspace = Path(workspace)
     build = workspace / "build"
-    source = next(
-        (build / n for n in ("unique.parquet", "records.parquet") if (build / n).is_file()), None
-    )
-    if source is None:
-        raise InputError(
-            f"{build}: no records yet; run `scoping run --workspace {workspace}` first."
-        )
+    source = records_file(build)
     codebook = workspace / "corpus" / "codebook.yml"
     records = pd.read_parquet(source)
     mine = assigned_to(workspace / "curation" / "assignments.csv", reviewer or "")
