@@ -7,8 +7,11 @@ The widget shows the title, authors, year, source and abstract, with the codeboo
 matched words highlighted. It has buttons for include, exclude (with a reason from
 the store's list) and maybe, plus tags and a note. It shows progress (n screened of N,
 includes so far) and a filter: unscreened, all, one theme, or conflicts between
-reviewers. The order is prioritised by the decisions so far, or seeded random for
-calibration. Record text is untrusted: it is HTML-escaped before it is shown.
+reviewers. Keyboard shortcuts work while the pointer is over the record (ipyevents
+captures the keys there, so JupyterLab's own shortcuts do not fire): ``i`` include,
+``e`` exclude, ``m`` maybe, ``1``-``9`` pick an exclusion reason. The order is
+prioritised by the decisions so far, or seeded random for calibration. Record text
+is untrusted: it is HTML-escaped before it is shown.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
+from ipyevents import Event
 
 from ..errors import InputError
 from ..tags import Codebook, tag_record
@@ -36,6 +40,10 @@ def _text(value: Any) -> str:
     if hasattr(value, "__iter__"):  # author and keyword lists
         return "; ".join(str(v) for v in value)
     return str(value)
+
+
+#: Keys of the screening card and the decision each makes (digits pick a reason).
+SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe"}
 
 
 def highlight(text: str, words: list[str]) -> str:
@@ -99,6 +107,9 @@ class ScreeningWidget(w.VBox):
         self.current: str | None = None
         self._build()
         super().__init__([self.progress, self.filter, self.card, self.controls, self.message])
+        self.shortcuts = Event(source=self.card, watched_events=["keydown"])
+        self.shortcuts.ignore_modifier_key_events = True
+        self.shortcuts.on_dom_event(self.on_key)
         self.show_next()
 
     def _build(self) -> None:
@@ -108,6 +119,7 @@ class ScreeningWidget(w.VBox):
         self.filter = w.Dropdown(options=[*views, *themes], value="unscreened", description="Show")
         self.filter.observe(lambda _: self.show_next(), names="value")
         self.card = w.HTML()
+        self.card.add_class("scoping-card")  # where the keys work
         self.buttons = {
             name: w.Button(description=name.title(), button_style=style)
             for name, style in (("include", "success"), ("exclude", "danger"), ("maybe", "warning"))
@@ -117,10 +129,30 @@ class ScreeningWidget(w.VBox):
         self.reason = w.Dropdown(options=["", *self.store.reasons], description="Reason")
         self.tags = w.Text(description="Tags", placeholder="comma separated")
         self.note = w.Textarea(description="Note")
+        reasons = ", ".join(f"{n} {r}" for n, r in enumerate(self.store.reasons[:9], start=1))
+        hint = w.HTML(
+            "<small>Keys, with the pointer over the record: <b>i</b> include, <b>e</b> "
+            f"exclude, <b>m</b> maybe; reasons: {html.escape(reasons)}.</small>"
+        )
         self.controls = w.VBox(
-            [w.HBox(list(self.buttons.values())), self.reason, self.tags, self.note]
+            [w.HBox(list(self.buttons.values())), hint, self.reason, self.tags, self.note]
         )
         self.message = w.HTML()
+
+    def on_key(self, event: dict[str, Any]) -> None:
+        """Act on a key pressed over the record (what ipyevents calls).
+
+        ``i``, ``e`` and ``m`` decide as the buttons do; ``1`` to ``9`` pick that
+        exclusion reason. A held-down key (``repeat``) and keys with Ctrl, Alt or Meta
+        are ignored, so one press is one decision.
+        """
+        if event.get("repeat") or any(event.get(m) for m in ("ctrlKey", "altKey", "metaKey")):
+            return
+        key = str(event.get("key", "")).lower()
+        if key in SHORTCUTS:
+            self.decide(SHORTCUTS[key])
+        elif key.isdigit() and 1 <= int(key) <= min(9, len(self.store.reasons)):
+            self.reason.value = self.store.reasons[int(key) - 1]
 
     def _mine(self) -> pd.DataFrame:
         return self.store.current(self.stage, self.reviewer)

@@ -149,3 +149,34 @@ def test_a_reviewer_sees_only_the_records_assigned_to_them(records, tmp_path):
     ann = open_screening(tmp_path, "Ann", order="random")
     assert sorted(ann.records) == ["r1", "r3"] and "of <b>2</b>" in ann.progress.value
     assert sorted(open_screening(tmp_path, "Bo", order="random").records) == ["r2"]
+
+
+def _press(widget, key, **extra):
+    """A keydown as ipyevents' front end sends it, through ipyevents' own dispatch."""
+    content = {"event": "keydown", "type": "keydown", "key": key, "repeat": False}
+    widget.shortcuts._handle_mouse_msg(None, {**content, **extra}, None)
+
+
+def test_keyboard_shortcuts_decide_and_pick_the_reason(records, store):
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", seed=1)
+    assert widget.shortcuts.source is widget.card and widget.shortcuts.watched_events == ["keydown"]
+    first = widget.current
+    _press(widget, "i")
+    second = widget.current
+    _press(widget, "e")  # no reason yet: refused, as the button is
+    assert "reason" in widget.message.value and widget.current == second
+    _press(widget, str(store.reasons.index("wrong population") + 1))
+    assert widget.reason.value == "wrong population"
+    _press(widget, "E")
+    third = widget.current
+    _press(widget, "m", repeat=True)  # a held key is not a second decision
+    _press(widget, "m", ctrlKey=True)  # nor is a chord
+    _press(widget, "x")  # nor an unbound key
+    assert widget.current == third
+    _press(widget, "M")
+    got = store.events()[["target", "decision", "reason"]].fillna("").values.tolist()
+    assert got == [
+        [first, "include", ""],
+        [second, "exclude", "wrong population"],
+        [third, "maybe", ""],
+    ]

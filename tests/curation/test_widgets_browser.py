@@ -1,0 +1,177 @@
+"""The screening notebook in a real browser: JupyterLab, headless Debian Chromium, Playwright.
+
+The notebook is the shipped ``notebooks/screening.ipynb`` with a reviewer filled in; the
+test clicks "Include" on the first record, presses ``m`` (maybe) over the second, and
+checks that both decisions reached the workspace's SQLite store.
+
+It needs ``/usr/bin/chromium`` (Debian's ``chromium`` package; Playwright's own browser
+download does not work offline). Without it the test is skipped with that reason, except
+where ``SCOPING_REQUIRE_BROWSER=1`` (``.ci/run`` sets it after installing Chromium): there
+a missing browser is a failure, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from scoping.curation import DecisionStore
+from scoping.ingest import ingest
+
+CHROMIUM = Path("/usr/bin/chromium")
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+REVIEWER = "Browser Tester"
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _browser_or_skip():
+    """Playwright's sync API, or a skip (a failure under SCOPING_REQUIRE_BROWSER=1)."""
+    reason = None
+    if not CHROMIUM.is_file():
+        reason = f"{CHROMIUM} not found; install Debian's chromium (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed (pip install -e '.[test]')"
+    if reason and os.environ.get("SCOPING_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser test required but {reason}")
+    if reason:
+        pytest.skip(reason)
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workspace(tmp_path, data):
+    """Two records ingested for real, and the screening notebook with a reviewer."""
+    ingest(
+        [data / "multiline_abstract.ris", data / "unknown_tag.ris"],
+        tmp_path / "build",
+        progress=False,
+    )
+    notebook = nbformat.read(NOTEBOOKS / "screening.ipynb", as_version=4)
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    for default, value in (
+        ('reviewer = ""', f'reviewer = "{REVIEWER}"'),
+        ('order = "model"', 'order = "random"'),
+    ):
+        assert default in cell.source  # the shipped notebook's own parameter, filled in
+        cell.source = cell.source.replace(default, value)
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(notebook, tmp_path / "notebooks" / "screening.ipynb")
+    return tmp_path
+
+
+@pytest.fixture
+def lab(workspace):
+    """JupyterLab on 127.0.0.1 serving the workspace; stopped with its kernels at the end."""
+    port, token = _free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={workspace}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (workspace / "lab.log").open("w")
+    server = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"JupyterLab did not start: {(workspace / 'lab.log').read_text()[-2000:]}")
+        yield url, token
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
+        server.wait(timeout=30)
+        log.close()
+
+
+def _wait_for_events(store: DecisionStore, n: int, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = store.events()
+        if len(events) >= n:
+            return events
+        time.sleep(0.25)
+    return store.events()
+
+
+def test_a_click_and_a_key_in_jupyterlab_reach_the_store(workspace, lab):
+    sync_playwright = _browser_or_skip()
+    url, token = lab
+    store = DecisionStore(workspace / "curation" / "decisions.sqlite")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.set_default_timeout(90_000)  # the first Lab load on a cold machine is slow
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith("http://127.0.0.1")
+                else route.abort()
+            ),
+        )
+        page.goto(f"{url}/lab/tree/notebooks/screening.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is connected
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        include = page.locator("button", has_text="Include")
+        include.wait_for(state="visible")
+        progress = page.locator("text=screened of")
+        assert "0 screened of 2" in progress.inner_text()
+        include.click()
+        page.locator("text=1 screened of 2").wait_for()
+        page.locator(".scoping-card").hover()  # keys work over the record
+        page.keyboard.press("m")
+        page.locator("text=2 screened of 2").wait_for()
+        browser.close()
+    events = _wait_for_events(store, 2)
+    assert events["reviewer"].tolist() == [REVIEWER, REVIEWER]
+    assert events["decision"].tolist() == ["include", "maybe"]
+    assert events["target"].nunique() == 2
