@@ -57,7 +57,10 @@ class DedupeParams:
     A contradiction is a year more than ``year_slack`` apart, or a different volume
     or first page where both records have one; with near-identical titles a different
     first page (an e-locator against a printed page) only raises the confirmations
-    needed to ``confirm_close``. A pair with a missing title goes to a person.
+    needed to ``confirm_close``, unless the journal names cannot be the same journal
+    (the same conference abstract in two journals' supplements). Where neither record
+    has a page, a different issue number contradicts too (a column in every issue).
+    A pair with a missing title goes to a person.
 
     Parameters
     ----------
@@ -152,6 +155,31 @@ def _first_number(value: Any) -> str:
     return match.group(0).lstrip("0") if match else ""
 
 
+_JOURNAL_STOP = frozenset({"of", "the", "and", "for", "in", "on", "de", "la", "et"})
+
+
+def journals_compatible(a: str, b: str) -> bool:
+    """Whether two folded journal names can name the same journal.
+
+    True when either is missing, or the shorter is an abbreviation of the longer: its
+    words are, in order, starts of the longer one's words, or it is their initials.
+
+    >>> journals_compatible("j clin nurs", "journal of clinical nursing")
+    True
+    >>> journals_compatible("jama", "journal of the american medical association")
+    True
+    >>> journals_compatible("diabetes", "diabetologia")
+    False
+    """
+    short, long = sorted(
+        ([w for w in name.split() if w not in _JOURNAL_STOP] for name in (a, b)), key=len
+    )
+    if not short or short == long or "".join(w[0] for w in long) == "".join(short):
+        return True
+    words = iter(long)
+    return all(any(w.startswith(s) for w in words) for s in short)
+
+
 def _kind(title: str, doc_type: Any) -> str:
     text = f"{title} {fold(doc_type)}"
     return next((kind for kind, rx in _KIND_RES.items() if rx.search(text)), "")
@@ -168,6 +196,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys["year"] = frame["year"].astype("Int64")
     keys["page"] = [_first_number(p) for p in frame["pages"]]
     keys["volume"] = [_first_number(v) for v in frame["volume"]]
+    keys["issue"] = [_first_number(v) for v in frame["issue"]]
     keys["journal"] = [fold(j) for j in frame["journal"]]
     for name in ("doi", "pmid", "pmcid"):
         keys[name] = frame[name].fillna("").astype(str)
@@ -244,6 +273,11 @@ def _fields(x: pd.Series, y: pd.Series, slack: int) -> tuple[list[str], list[str
     for name in ("volume", "page"):
         if x[name] and y[name]:
             (agreed if x[name] == y[name] else disagreed).append(name)
+    # Issue is a fallback locator, only where neither record has a page (some exports
+    # put a running number in it); it never confirms: a column recurs in every issue.
+    no_pages = not x["page"] and not y["page"]
+    if no_pages and x["issue"] and y["issue"] and x["issue"] != y["issue"]:
+        disagreed.append("issue")
     return agreed, disagreed
 
 
@@ -272,10 +306,15 @@ def _decide(
         if title_sim is not None and title_sim < params.title_floor:
             return "maybe", f"{ident} shared but titles differ"
         return "same", ident
-    hard = [f for f in disagreed if f in ("year", "volume", "page")]
+    hard = [f for f in disagreed if f in ("year", "volume", "issue", "page")]
     confirm = sum(1 for f in agreed if f != "title")
     needed = _needed(title_sim, params)
-    if hard == ["page"] and title_sim is not None and title_sim >= params.title_exact:
+    if (
+        hard == ["page"]
+        and title_sim is not None
+        and title_sim >= params.title_exact
+        and journals_compatible(x["journal"], y["journal"])
+    ):
         hard, needed = [], params.confirm_close  # e-locator versus print page
     shown = "missing" if title_sim is None else f"{title_sim:.2f}"
     if title_sim is None:

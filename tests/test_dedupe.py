@@ -140,3 +140,23 @@ def test_planted_demo_duplicates_are_grouped(tmp_path):
         groups.setdefault(group, set()).add(by_work[rid])
     assert all(len(titles) == 1 for titles in groups.values())  # no false merges
     assert len(groups) <= works.nunique() + 5  # nearly every planted copy found
+
+
+def test_journal_issue_and_page_rules(tmp_path, data):
+    ingest([data / "dedupe_locators.ris"], tmp_path, progress=False)
+    result = run(tmp_path)
+    groups = _groups(result)
+    # a recurring column: same title, author, year and volume, another issue, no pages
+    assert ["Editor's Comments"] in groups and groups.count(["Editor's Comments"]) == 2
+    # one abstract in two journals' supplements: different pages and journals
+    assert not _together_at(result, "Joy in work", "Diabetologia", "Diabetes")
+    # an e-locator against a printed page in the same journal, abbreviated: merged
+    assert _together_at(result, "Compassionate", "J Clin Nurs", "Journal of Clinical Nursing")
+    # with pages on both, a running number in the issue field does not contradict
+    assert _together_at(result, "Learning from", "BMJ Quality & Safety", "BMJ Qual Saf")
+
+
+def _together_at(result, title_start, journal_a, journal_b):
+    records = result.records[result.records["title"].str.startswith(title_start)]
+    by_journal = dict(zip(records["journal"], records.index, strict=True))
+    return result.group_of[by_journal[journal_a]] == result.group_of[by_journal[journal_b]]
