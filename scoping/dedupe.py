@@ -75,6 +75,10 @@ class DedupeParams:
     title_floor : float
         Below this title similarity a shared identifier is not trusted on its own;
         the pair goes to review instead.
+    locator : bool
+        Merge records with the same first author, year, volume and full page range
+        (start and end) in compatible journals when their titles are at least
+        ``title_floor`` alike, or one is a translated title in brackets.
     max_block : int
         Largest blocking group compared pair by pair; larger groups (a very common
         title such as "Editorial") are compared only on identifiers.
@@ -91,6 +95,7 @@ class DedupeParams:
     year_slack: int = 1
     title_floor: float = 0.60
     max_block: int = 60
+    locator: bool = True
     prefix: int = 32
 
 
@@ -110,6 +115,13 @@ _TAGS = re.compile(r"<[^<>]{1,40}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"\d+")
 _BRACKETED = re.compile(r"^\[(.*)\]\.?$")
+_PUNCT = re.compile(r"[^\w\s]|_")
+#: A note that MEDLINE (Ovid) appends to a title: "[Erratum appears in ...]".
+_TITLE_NOTE = re.compile(
+    r"\s*\[(erratum|retraction|comment|update|corrected and republished)\b[^\]]*"
+    r"\b(appears|in|of|on|from)\b.*$",
+    re.IGNORECASE,
+)
 
 
 def fold(text: Any) -> str:
@@ -117,10 +129,13 @@ def fold(text: Any) -> str:
 
     >>> fold("Burnout in <i>Nurses</i>: a Café-based Study")
     'burnout in nurses a cafe based study'
+    >>> fold("Hemolytic\u2013uremic syndrome")  # an en dash separates words too
+    'hemolytic uremic syndrome'
     """
     if not isinstance(text, str) or not text:
         return ""
     text = html.unescape(_TAGS.sub(" ", text))
+    text = _PUNCT.sub(" ", unicodedata.normalize("NFC", text))  # before non-ASCII is dropped
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NON_ALNUM.sub(" ", ascii_text).strip()
@@ -129,7 +144,7 @@ def fold(text: Any) -> str:
 def _title(text: Any) -> str:
     if isinstance(text, str):
         match = _BRACKETED.match(text.strip())  # "[Translated title]." in MEDLINE
-        text = match.group(1) if match else text
+        text = match.group(1) if match else _TITLE_NOTE.sub("", text)
     return fold(text)
 
 
@@ -180,6 +195,21 @@ def journals_compatible(a: str, b: str) -> bool:
     return all(any(w.startswith(s) for w in words) for s in short)
 
 
+def page_range(value: Any) -> str:
+    """``start-end`` of a page range with the end written out, or "" without an end.
+
+    >>> page_range("477-80"), page_range("pp. 1647-1653"), page_range("e43268")
+    ('477-480', '1647-1653', '')
+    """
+    numbers = _DIGITS.findall(value) if isinstance(value, str) else []
+    if len(numbers) < 2:
+        return ""
+    start, end = numbers[0].lstrip("0"), numbers[1].lstrip("0")
+    if len(end) < len(start) and int(end or 0) < int(start[-len(end) :] or 0) + 10**len(end):
+        end = start[: len(start) - len(end)] + end  # 477-80 is 477-480
+    return f"{start}-{end}" if start and end and int(end) > int(start) else ""
+
+
 def _kind(title: str, doc_type: Any) -> str:
     text = f"{title} {fold(doc_type)}"
     return next((kind for kind, rx in _KIND_RES.items() if rx.search(text)), "")
@@ -197,6 +227,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys["page"] = [_first_number(p) for p in frame["pages"]]
     keys["volume"] = [_first_number(v) for v in frame["volume"]]
     keys["issue"] = [_first_number(v) for v in frame["issue"]]
+    keys["range"] = [page_range(p) for p in frame["pages"]]
+    keys["translated"] = [
+        isinstance(t, str) and bool(_BRACKETED.match(t.strip())) for t in frame["title"]
+    ]
     keys["journal"] = [fold(j) for j in frame["journal"]]
     for name in ("doi", "pmid", "pmcid"):
         keys[name] = frame[name].fillna("").astype(str)
@@ -292,6 +326,24 @@ def _needed(title_sim: float | None, params: DedupeParams) -> int | None:
     return 4 if title_sim >= params.title_loose else None
 
 
+def _same_locator(x: pd.Series, y: pd.Series) -> bool:
+    """Same first author, year, volume and full page range, in a compatible journal.
+
+    That locates one article whatever its title says (a translated title).
+    """
+    return bool(
+        x["range"]
+        and x["range"] == y["range"]
+        and x["volume"]
+        and x["volume"] == y["volume"]
+        and x["author"]
+        and x["author"] == y["author"]
+        and pd.notna(x["year"])
+        and x["year"] == y["year"]
+        and journals_compatible(x["journal"], y["journal"])
+    )
+
+
 def _decide(
     x: pd.Series,
     y: pd.Series,
@@ -306,6 +358,11 @@ def _decide(
         if title_sim is not None and title_sim < params.title_floor:
             return "maybe", f"{ident} shared but titles differ"
         return "same", ident
+    # a title and its translation ("[...]" in MEDLINE), or titles not far apart
+    translated = x["translated"] or y["translated"]
+    close = title_sim is not None and (translated or title_sim >= params.title_floor)
+    if params.locator and close and _same_locator(x, y):
+        return "same", "first author, year, journal, volume and page range"
     hard = [f for f in disagreed if f in ("year", "volume", "issue", "page")]
     confirm = sum(1 for f in agreed if f != "title")
     needed = _needed(title_sim, params)

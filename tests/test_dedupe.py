@@ -154,9 +154,26 @@ def test_journal_issue_and_page_rules(tmp_path, data):
     assert _together_at(result, "Compassionate", "J Clin Nurs", "Journal of Clinical Nursing")
     # with pages on both, a running number in the issue field does not contradict
     assert _together_at(result, "Learning from", "BMJ Quality & Safety", "BMJ Qual Saf")
+    # a translated title in brackets: same first author, year, volume and page range
+    assert _together_at(result, "[Compassion", "Pflege", "Pflege", "Mitgefuehl")
+    # the same locator with two unrelated titles and no translation: two papers
+    assert not _together_at(
+        result, "Algorithmic", "Care Work Review", "Care Work Review", "Platform"
+    )
+    # a note that MEDLINE appends to a title does not hide the duplicate
+    assert _together_at(result, "Just culture", "Safety Science", "Saf Sci")
 
 
-def _together_at(result, title_start, journal_a, journal_b):
-    records = result.records[result.records["title"].str.startswith(title_start)]
-    by_journal = dict(zip(records["journal"], records.index, strict=True))
-    return result.group_of[by_journal[journal_a]] == result.group_of[by_journal[journal_b]]
+def _together_at(result, title_start, journal_a, journal_b, other_start=None):
+    """Whether the record titled ``title_start...`` in journal_a and the one titled
+    ``other_start...`` (default: the same start) in journal_b were grouped."""
+    titles = result.records["title"]
+
+    def find(start, journal):
+        hit = result.records[titles.str.startswith(start) & (result.records["journal"] == journal)]
+        (rid,) = hit.index
+        return rid
+
+    a, b = find(title_start, journal_a), find(other_start or title_start, journal_b)
+    assert a != b
+    return result.group_of[a] == result.group_of[b]
