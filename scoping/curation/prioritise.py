@@ -127,18 +127,23 @@ def simulate_once(
     """Replay the screening of a fully labelled set with one seed.
 
     Priors (``priors[0]`` included, ``priors[1]`` excluded records) are drawn with the
-    seed; then the model picks the next record after every decision, until every
-    relevant record is found (the rest of the order does not change the metrics).
+    seed exactly as ``asreview simulate --prior-seed seed`` draws them (a fresh
+    ``RandomState(seed)`` for each class), so a comparison with ASReview is paired: the
+    same seed starts both from the same records. Then the model picks the next record
+    after every decision, until every relevant record is found (the rest of the order
+    does not change the metrics).
     """
-    rng = np.random.default_rng(seed)
     relevant, irrelevant = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     if len(relevant) < priors[0] or len(irrelevant) < priors[1]:
         raise InputError(
             "the labelled set has too few included or excluded records for the priors."
         )
-    labelled = list(rng.choice(relevant, priors[0], replace=False)) + list(
-        rng.choice(irrelevant, priors[1], replace=False)
-    )
+    labelled = [
+        int(i)
+        for pool, n in ((relevant, priors[0]), (irrelevant, priors[1]))
+        for i in np.random.RandomState(seed).choice(pool, n, replace=False)
+    ]
+    rng = np.random.default_rng(seed)
     priors_drawn = set(labelled)
     random_rest = (int(i) for i in rng.permutation(len(y)) if i not in priors_drawn)
     remaining = int(y.sum()) - priors[0]
