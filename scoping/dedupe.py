@@ -34,7 +34,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from .errors import InputError
-from .records import FIELDS
+from .records import FIELDS, MARKUP_TAG
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,6 @@ KIND_PATTERNS: dict[str, str] = {
     "preprint": r"\b(preprint|medrxiv|biorxiv|psyarxiv|ssrn|research square|posted content)\b",
 }
 _KIND_RES = {kind: re.compile(rx) for kind, rx in KIND_PATTERNS.items()}
-_TAGS = re.compile(r"<[^<>]{1,40}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"\d+")
 _BRACKETED = re.compile(r"^\[(.*)\]\.?$")
@@ -134,7 +133,7 @@ def fold(text: Any) -> str:
     """
     if not isinstance(text, str) or not text:
         return ""
-    text = html.unescape(_TAGS.sub(" ", text))
+    text = html.unescape(MARKUP_TAG.sub(" ", text))
     text = _PUNCT.sub(" ", unicodedata.normalize("NFC", text))  # before non-ASCII is dropped
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()

@@ -193,7 +193,18 @@ class Record:
 # --------------------------------------------------------------------------- #
 # Normalisers: one rule each, shared by every reader.
 # --------------------------------------------------------------------------- #
-_TAG = re.compile(r"<[^<>]{1,200}>")
+#: Tag names of the inline markup that exports carry in titles and abstracts (HTML,
+#: JATS, MathML); any ``prefix:name`` tag counts too. Only these are markup: a "<" in
+#: real text ("p<0.05 in those with BMI>30") is kept.
+MARKUP_TAG_NAMES = (
+    "a|abbr|b|big|bold|br|code|div|em|font|hr|i|img|inf|ins|del|italic|li|ol|p|q|s|sc|"
+    "scp|small|smallcaps|span|strike|strong|sub|sup|table|tbody|td|th|tr|tt|u|ul|underline"
+)
+#: An opening, closing or empty tag of :data:`MARKUP_TAG_NAMES`, or an HTML comment.
+MARKUP_TAG = re.compile(
+    rf"</?(?:{MARKUP_TAG_NAMES}|[a-z][\w.-]*:[a-z][\w.-]*)(?:\s[^<>]{{0,200}})?/?>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAIL = ".,;:)]}>'\""
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -257,7 +268,7 @@ def strip_markup(value: str | None) -> str | None:
     if not value or ("<" not in value and "&" not in value):
         return value
     if "<" in value:
-        value = _TAG.sub("", value)
+        value = MARKUP_TAG.sub("", value)
     if "&" in value:
         value = html.unescape(value)
     return clean_text(value)

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from nltk.stem import PorterStemmer
 
+from .records import MARKUP_TAG
+
 _TOKEN = re.compile(r"[a-z0-9]+")
-_TAGS = re.compile(r"<[^<>]{1,40}>")
 _STEMMER = PorterStemmer()
 
 
@@ -27,7 +28,7 @@ def normalise(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = html.unescape(_TAGS.sub(" ", text))
+    text = html.unescape(MARKUP_TAG.sub(" ", text))
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return text.lower()
 

@@ -89,6 +89,10 @@ def test_small_normalisers():
     assert normalise_pmid("WOS:000070998500012") is None
     assert normalise_pmcid("pmc 998877") == "PMC998877"
     assert strip_markup("Effects of <i>IL-6</i> &amp; stress") == "Effects of IL-6 & stress"
+    # markup goes, comparisons in real text stay (nothing of the text is lost)
+    assert strip_markup("p<0.05 in those with BMI>30") == "p<0.05 in those with BMI>30"
+    assert strip_markup("aged <65 and >18 years") == "aged <65 and >18 years"
+    assert strip_markup("H<sub>2</sub>O <mml:mi>x</mml:mi><!-- n --> <br/>") == "H2O x"
 
 
 def test_record_id_is_stable_and_distinguishes_repeats():
