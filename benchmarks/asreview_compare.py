@@ -68,7 +68,8 @@ def run_set(asreview: str, name: str, seeds: int, work: Path) -> dict:
         out = work / f"{name}_{seed}.asreview"
         command = [asreview, "simulate", str(csv), "--n-prior-included", "1"]
         command += ["--n-prior-excluded", "1", "--prior-seed", str(seed), "--seed", str(seed)]
-        subprocess.run([*command, "-o", str(out)], check=True, capture_output=True)
+        # ASReview leaves a dataset cache in its working folder: keep it in ``work``
+        subprocess.run([*command, "-o", str(out)], check=True, capture_output=True, cwd=work)
         runs.append(metrics(labelling_order(out), len(labels), sum(labels)))
     return {
         "records": len(labels),
