@@ -6,12 +6,12 @@
 The widget shows the title, authors, year, source and abstract, with the codebook's
 matched words highlighted. It has buttons for include, exclude (with a reason from
 the store's list) and maybe, plus tags and a note. It shows progress (n screened of N,
-includes so far) and a filter: unscreened, all, one theme, or conflicts between
-reviewers. Keyboard shortcuts work while the pointer is over the record (ipyevents
-captures the keys there, so JupyterLab's own shortcuts do not fire): ``i`` include,
-``e`` exclude, ``m`` maybe, ``1``-``9`` pick an exclusion reason. The order is
-prioritised by the decisions so far, or seeded random for calibration. Record text
-is untrusted: it is HTML-escaped before it is shown.
+includes so far) and a filter: unscreened, all, one theme, one topic, one source
+database, or conflicts between reviewers. Keyboard shortcuts work while the pointer is
+over the record (ipyevents captures the keys there, so JupyterLab's own shortcuts do
+not fire): ``i`` include, ``e`` exclude, ``m`` maybe, ``1``-``9`` pick an exclusion
+reason. The order is prioritised by the decisions so far, or seeded random for
+calibration. Record text is untrusted: it is HTML-escaped before it is shown.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ def _text(value: Any) -> str:
 
 #: Keys of the screening card and the decision each makes (digits pick a reason).
 SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe"}
+
+
+def _topic_order(label: str) -> tuple[int, str]:
+    """Sort "10: ..." after "9: ..." (topic labels start with their number)."""
+    head = label.split(":", 1)[0]
+    return (int(head) if head.isdigit() else -1, label)
 
 
 def highlight(text: str, words: list[str]) -> str:
@@ -79,6 +85,8 @@ class ScreeningWidget(w.VBox):
     blind : bool
         Blind screening: nothing of other reviewers' decisions is shown, so the
         "conflicts" view (for the person resolving them) is only offered when False.
+    topics : dict, optional
+        record_id -> topic label (from ``scoping topics``), for the topic filter.
     """
 
     def __init__(
@@ -92,12 +100,14 @@ class ScreeningWidget(w.VBox):
         order: str = "model",
         seed: int = 0,
         blind: bool = True,
+        topics: dict[str, str] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise InputError("give your name as reviewer: it is stored with every decision.")
         self.records = {r["record_id"]: r for r in records.to_dict("records")}
         self.store, self.reviewer, self.stage = store, reviewer.strip(), stage
         self.codebook, self.order, self.seed, self.blind = codebook, order, seed, blind
+        self.topics = topics or {}
         self.texts = {
             rid: f"{_text(r.get('title'))} {_text(r.get('abstract'))}"
             for rid, r in self.records.items()
@@ -116,7 +126,11 @@ class ScreeningWidget(w.VBox):
         self.progress = w.HTML()
         themes = [t.name for t in self.codebook.tags] if self.codebook else []
         views = ["unscreened", "all"] + ([] if self.blind else ["conflicts"])  # blind: never
-        self.filter = w.Dropdown(options=[*views, *themes], value="unscreened", description="Show")
+        topics = sorted(set(self.topics.values()), key=_topic_order)
+        options = [(v, v) for v in views] + [(f"theme: {t}", t) for t in themes]
+        options += [(f"topic: {t}", f"topic:{t}") for t in topics]
+        options += [(f"source: {d}", f"source:{d}") for d in self._databases()]
+        self.filter = w.Dropdown(options=options, value="unscreened", description="Show")
         self.filter.observe(lambda _: self.show_next(), names="value")
         self.card = w.HTML()
         self.card.add_class("scoping-card")  # where the keys work
@@ -169,9 +183,25 @@ class ScreeningWidget(w.VBox):
             everyone = self.store.current(self.stage)
             split = everyone.groupby("target")["decision"].nunique()
             return sorted(split[split > 1].index)
+        kind, _, name = choice.partition(":")
+        if kind == "topic":
+            return [rid for rid in ranked if self.topics.get(rid) == name]
+        if kind == "source":
+            return [rid for rid in ranked if name in self._sources(rid)]
         if choice != "unscreened":
             return [rid for rid in ranked if self._has_tag(rid, choice)]
         return ranked
+
+    def _sources(self, rid: str) -> list[str]:
+        """Databases a record came from (every copy's, after dedupe)."""
+        record = self.records[rid]
+        found = record.get("databases")
+        if found is None or (isinstance(found, float) and pd.isna(found)):
+            found = [record.get("database")]
+        return [str(d) for d in found if isinstance(d, str) and d]
+
+    def _databases(self) -> list[str]:
+        return sorted({d for rid in self.records for d in self._sources(rid)})
 
     def _has_tag(self, rid: str, tag: str) -> bool:
         rows = tag_record(self.records[rid], self.codebook) if self.codebook else []
@@ -243,7 +273,8 @@ def open_screening(
     Records come from ``build/unique.parquet`` (or ``build/records.parquet``), decisions
     go to ``curation/decisions.sqlite``, and highlights use ``corpus/codebook.yml``. When
     ``curation/assignments.csv`` exists (``scoping assign``), only the records assigned
-    to the reviewer are shown.
+    to the reviewer are shown. When ``scoping topics`` has run, its topics can be
+    filtered on.
     """
     from ..tags import load_codebook, records_file
 
@@ -264,7 +295,19 @@ def open_screening(
         seed=seed,
         blind=blind,
         codebook=load_codebook(codebook) if codebook.is_file() else None,
+        topics=_topic_labels(build),
     )
+
+
+def _topic_labels(build: Path) -> dict[str, str]:
+    """record_id -> "N: label" of its main topic, where ``scoping topics`` has run."""
+    doc_topics, topics = build / "doc_topics.csv", build / "topics.csv"
+    if not doc_topics.is_file() or not topics.is_file():
+        return {}
+    labels = pd.read_csv(topics, dtype={"topic": int, "label": str})
+    name = {t: f"{t}: {label}" for t, label in zip(labels["topic"], labels["label"], strict=True)}
+    rows = pd.read_csv(doc_topics, dtype={"record_id": str, "topic": int})
+    return {rid: name[t] for rid, t in zip(rows["record_id"], rows["topic"], strict=True)}
 
 
 _PAIR_FIELDS = ("title", "authors", "year", "journal", "volume", "pages", "doi", "database")

@@ -77,7 +77,8 @@ def test_record_text_is_escaped_and_matches_highlighted(records, store, tmp_path
 
 
 def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
-    assert "conflicts" not in ScreeningWidget(records, store, reviewer="Ann").filter.options
+    views = [value for _, value in ScreeningWidget(records, store, reviewer="Ann").filter.options]
+    assert "unscreened" in views and "conflicts" not in views
     store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
     store.record(
         reviewer="Bo", target="r1", stage="title_abstract", decision="exclude", reason="wrong topic"
@@ -180,3 +181,16 @@ def test_keyboard_shortcuts_decide_and_pick_the_reason(records, store):
         [second, "exclude", "wrong population"],
         [third, "maybe", ""],
     ]
+
+
+def test_topic_and_source_filters(records, store):
+    topics = {"r1": "0: burnout / nurses", "r3": "1: joy / work", "r2": "1: joy / work"}
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", topics=topics)
+    labels = [label for label, _ in widget.filter.options]
+    assert "topic: 1: joy / work" in labels and "source: Scopus" in labels
+    widget.filter.value = "topic:1: joy / work"
+    assert sorted(widget.candidates()) == ["r2", "r3"] and widget.current in ("r2", "r3")
+    widget.filter.value = "source:CINAHL Complete"
+    assert widget.candidates() == ["r3"] and widget.current == "r3"
+    widget.buttons["include"].click()
+    assert widget.candidates() == [] and widget.current is None  # screened: not shown again
