@@ -167,9 +167,12 @@ def test_a_click_and_a_key_in_jupyterlab_reach_the_store(workspace, lab):
         assert "0 screened of 2" in progress.inner_text()
         include.click()
         page.locator("text=1 screened of 2").wait_for()
+        markdown_cells = page.locator(".jp-MarkdownCell").count()
         page.locator(".scoping-card").hover()  # keys work over the record
         page.keyboard.press("m")
         page.locator("text=2 screened of 2").wait_for()
+        # the key went to the widget alone: JupyterLab did not turn a cell into Markdown
+        assert page.locator(".jp-MarkdownCell").count() == markdown_cells
         browser.close()
     events = _wait_for_events(store, 2)
     assert events["reviewer"].tolist() == [REVIEWER, REVIEWER]
