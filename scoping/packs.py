@@ -171,6 +171,9 @@ def _execute(template: Path, out: Path, params: dict[str, Any], workspace: Path)
             cwd=str(workspace),
             progress_bar=False,
             log_output=False,
+            # the kernel's own start-up warnings (e.g. "running over TCP without
+            # encryption" on a local socket) are noise for a pack's reader; errors stay
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         if exc.ename in ("InputError", "ScopingError", "FormatError"):
