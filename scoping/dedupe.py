@@ -204,7 +204,7 @@ def page_range(value: Any) -> str:
     if len(numbers) < 2:
         return ""
     start, end = numbers[0].lstrip("0"), numbers[1].lstrip("0")
-    if len(end) < len(start) and int(end or 0) < int(start[-len(end) :] or 0) + 10 ** len(end):
+    if len(end) < len(start):
         end = start[: len(start) - len(end)] + end  # 477-80 is 477-480
     return f"{start}-{end}" if start and end and int(end) > int(start) else ""
 
