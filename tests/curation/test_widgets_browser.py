@@ -43,20 +43,21 @@ FLAGS = [
 ]
 
 
-def _browser_or_skip():
+@pytest.fixture
+def sync_playwright():
     """Playwright's sync API, or a skip (a failure under SCOPING_REQUIRE_BROWSER=1)."""
     reason = None
     if not CHROMIUM.is_file():
         reason = f"{CHROMIUM} not found; install Debian's chromium (apt-get install chromium)"
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright as api
     except ImportError:
         reason = "playwright is not installed (pip install -e '.[test]')"
     if reason and os.environ.get("SCOPING_REQUIRE_BROWSER") == "1":
         pytest.fail(f"browser test required but {reason}")
     if reason:
         pytest.skip(reason)
-    return sync_playwright
+    return api
 
 
 def _free_port() -> int:
@@ -141,8 +142,8 @@ def _wait_for_events(store: DecisionStore, n: int, timeout: float = 30.0):
     return store.events()
 
 
-def test_a_click_and_a_key_in_jupyterlab_reach_the_store(workspace, lab):
-    sync_playwright = _browser_or_skip()
+def test_a_click_and_a_key_in_jupyterlab_reach_the_store(sync_playwright, workspace, lab):
+    # sync_playwright comes first: without a browser, no JupyterLab is started at all
     url, token = lab
     store = DecisionStore(workspace / "curation" / "decisions.sqlite")
     with sync_playwright() as p:
