@@ -111,8 +111,18 @@ KIND_PATTERNS: dict[str, str] = {
     "preprint": r"\b(preprint|medrxiv|biorxiv|psyarxiv|ssrn|research square|posted content)\b",
 }
 _KIND_RES = {kind: re.compile(rx) for kind, rx in KIND_PATTERNS.items()}
+#: The citation of the corrected paper that Web of Science ("Title (vol 360, pg 542,
+#: 2009)") and Embase ("Title (N Engl J Med (2009) 360 (542-544))") append to the title
+#: of a correction notice. It marks an erratum, and is dropped before titles are compared.
+_CORRECTION_CITE = re.compile(
+    r"\s*\((?:vol\.? \w+, pg\.? \w+, (?:19|20)\d\d|[^()]*\((?:19|20)\d\d\)[^()]*\([^()]*\))\)"
+    r"\s*\.?\s*$",
+    re.IGNORECASE,
+)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"\d+")
+#: Print pages: digits only, a single page or a range ("703-712", "1107").
+_PLAIN_PAGES = re.compile(r"^\s*\d+\s*(?:[-\u2013]\s*\d+\s*)?$")
 _BRACKETED = re.compile(r"^\[(.*)\]\.?$")
 _PUNCT = re.compile(r"[^\w\s]|_")
 #: A note that MEDLINE (Ovid) appends to a title: "[Erratum appears in ...]".
@@ -143,7 +153,7 @@ def fold(text: Any) -> str:
 def _title(text: Any) -> str:
     if isinstance(text, str):
         match = _BRACKETED.match(text.strip())  # "[Translated title]." in MEDLINE
-        text = match.group(1) if match else _TITLE_NOTE.sub("", text)
+        text = match.group(1) if match else _TITLE_NOTE.sub("", _CORRECTION_CITE.sub("", text))
     return fold(text)
 
 
@@ -184,9 +194,12 @@ def journals_compatible(a: str, b: str) -> bool:
     True
     >>> journals_compatible("diabetes", "diabetologia")
     False
+    >>> journals_compatible("health and social care in the community", "health soc care community")
+    True
     """
-    short, long = sorted(
-        ([w for w in name.split() if w not in _JOURNAL_STOP] for name in (a, b)), key=len
+    short, long = sorted(  # fewer words, then fewer letters: the order of a and b is moot
+        ([w for w in name.split() if w not in _JOURNAL_STOP] for name in (a, b)),
+        key=lambda words: (len(words), sum(map(len, words))),
     )
     if not short or short == long or "".join(w[0] for w in long) == "".join(short):
         return True
@@ -209,8 +222,28 @@ def page_range(value: Any) -> str:
     return f"{start}-{end}" if start and end and int(end) > int(start) else ""
 
 
-def _kind(title: str, doc_type: Any) -> str:
-    text = f"{title} {fold(doc_type)}"
+def print_span(value: Any) -> str:
+    """First and last print page of plain page numbers, else "".
+
+    An e-locator, a supplement page or a range that runs backwards does not place a
+    record in its volume.
+
+    >>> print_span("703-12"), print_span("1107"), print_span("S33-38"), print_span("2297-2108")
+    ('703-712', '1107-1107', '', '')
+    """
+    if not isinstance(value, str) or not _PLAIN_PAGES.match(value):
+        return ""
+    numbers = _DIGITS.findall(value)
+    if len(numbers) == 2:
+        return page_range(value)  # "" when the range runs backwards (a typing error)
+    return f"{int(numbers[0])}-{int(numbers[0])}"
+
+
+def _kind(title: Any, doc_type: Any) -> str:
+    """The record's kind from its title and document type ("" for a paper)."""
+    if isinstance(title, str) and _CORRECTION_CITE.search(title):
+        return "erratum"
+    text = f"{_title(title)} {fold(doc_type)}"
     return next((kind for kind, rx in _KIND_RES.items() if rx.search(text)), "")
 
 
@@ -227,13 +260,14 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys["volume"] = [_first_number(v) for v in frame["volume"]]
     keys["issue"] = [_first_number(v) for v in frame["issue"]]
     keys["range"] = [page_range(p) for p in frame["pages"]]
+    keys["span"] = [print_span(p) for p in frame["pages"]]
     keys["translated"] = [
         isinstance(t, str) and bool(_BRACKETED.match(t.strip())) for t in frame["title"]
     ]
     keys["journal"] = [fold(j) for j in frame["journal"]]
     for name in ("doi", "pmid", "pmcid"):
         keys[name] = frame[name].fillna("").astype(str)
-    keys["kind"] = [_kind(t, d) for t, d in zip(keys["title"], frame["doc_type"], strict=True)]
+    keys["kind"] = [_kind(t, d) for t, d in zip(frame["title"], frame["doc_type"], strict=True)]
     keys["has_abstract"] = frame["abstract"].fillna("").str.len() > 0
     return keys
 
@@ -325,14 +359,27 @@ def _needed(title_sim: float | None, params: DedupeParams) -> int | None:
     return 4 if title_sim >= params.title_loose else None
 
 
-def _same_locator(x: pd.Series, y: pd.Series) -> bool:
-    """Same first author, year, volume and full page range, in a compatible journal.
+def _ranges_overlap(a: str, b: str) -> bool:
+    """Whether two full page ranges ("2141-2147", "2142-2147") share a page.
 
-    That locates one article whatever its title says (a translated title).
+    >>> _ranges_overlap("2141-2147", "2142-2147"), _ranges_overlap("703-712", "1107-1108")
+    (True, False)
+    """
+    if not a or not b:
+        return False
+    (a0, a1), (b0, b1) = (map(int, r.split("-")) for r in (a, b))
+    return a0 <= b1 and b0 <= a1
+
+
+def _same_locator(x: pd.Series, y: pd.Series) -> bool:
+    """Same first author, year, volume and journal, and page ranges that overlap.
+
+    The journals need only be compatible (an abbreviation). That locates one article
+    whatever its title says (a translated title): two articles of one volume do not
+    share a page. Overlapping rather than equal ranges allow for a mistyped page.
     """
     return bool(
-        x["range"]
-        and x["range"] == y["range"]
+        _ranges_overlap(x["range"], y["range"])
         and x["volume"]
         and x["volume"] == y["volume"]
         and x["author"]
@@ -370,8 +417,11 @@ def _decide(
         and title_sim is not None
         and title_sim >= params.title_exact
         and journals_compatible(x["journal"], y["journal"])
+        and not (x["span"] and y["span"] and not _ranges_overlap(x["span"], y["span"]))
     ):
-        hard, needed = [], params.confirm_close  # e-locator versus print page
+        # an e-locator or supplement page ("e43268", "S33-38") against the print page, or
+        # a last page within a range; two print pages apart are two items (a correction)
+        hard, needed = [], params.confirm_close
     shown = "missing" if title_sim is None else f"{title_sim:.2f}"
     if title_sim is None:
         return "maybe", "a title is missing; a person decides"

@@ -162,6 +162,20 @@ def test_journal_issue_and_page_rules(tmp_path, data):
     )
     # a note that MEDLINE appends to a title does not hide the duplicate
     assert _together_at(result, "Just culture", "Safety Science", "Saf Sci")
+    # overlapping page ranges (a mistyped first page) and a subtitle: one article
+    care_home = "Psychological safety in care home teams"
+    assert _together(result, care_home, care_home + ": a mixed-methods study")
+    # the same title on one page later in the volume (a correction): kept apart
+    assert not _together(result, care_home, care_home + ".")
+    # corrections titled with the citation of the paper (Web of Science, Embase): the two
+    # notices are one record, and neither is merged with the paper
+    burnout = "Burnout among social workers in child protection"
+    wos, embase = (
+        f"{burnout} (vol 31, pg 220, 2020)",
+        f"{burnout} (Child and Family Social Work (2020) 31 (220-231))",
+    )
+    assert _together(result, wos, embase)
+    assert not _together(result, burnout, wos)
 
 
 def _together_at(result, title_start, journal_a, journal_b, other_start=None):
