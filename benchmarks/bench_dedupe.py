@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from scoping.dedupe import evaluate_files, prepare
+from scoping.dedupe import ranges_overlap, evaluate_files, prepare
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -95,11 +95,22 @@ def main() -> None:
 
 
 def _by_policy(missed, result, ids) -> int:
-    """Missed pairs the rules keep apart on purpose: an erratum, comment, retraction,
-    conference abstract or preprint against a paper (their kinds differ)."""
+    """Missed pairs the rules keep apart on purpose.
+
+    Their kinds differ (an erratum, comment, retraction, conference abstract or preprint
+    against a paper), or they are two items of one volume (print pages that do not
+    overlap: a paper and a one-page correction or abstract printed later).
+    """
     keys = prepare(result.records.reset_index(drop=True))
-    kind = dict(zip((ids[r] for r in keys["record_id"]), keys["kind"], strict=True))
-    return sum(1 for a, b in missed if kind[a] != kind[b])
+    row = {ids[r]: k for r, k in zip(keys["record_id"], keys.itertuples(), strict=True)}
+
+    def apart(x, y) -> bool:
+        if x.kind != y.kind:
+            return True
+        same_volume = x.volume and x.volume == y.volume
+        return bool(same_volume and x.span and y.span and not ranges_overlap(x.span, y.span))
+
+    return sum(1 for a, b in missed if apart(row[a], row[b]))
 
 
 if __name__ == "__main__":

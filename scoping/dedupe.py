@@ -359,10 +359,10 @@ def _needed(title_sim: float | None, params: DedupeParams) -> int | None:
     return 4 if title_sim >= params.title_loose else None
 
 
-def _ranges_overlap(a: str, b: str) -> bool:
+def ranges_overlap(a: str, b: str) -> bool:
     """Whether two full page ranges ("2141-2147", "2142-2147") share a page.
 
-    >>> _ranges_overlap("2141-2147", "2142-2147"), _ranges_overlap("703-712", "1107-1108")
+    >>> ranges_overlap("2141-2147", "2142-2147"), ranges_overlap("703-712", "1107-1108")
     (True, False)
     """
     if not a or not b:
@@ -379,7 +379,7 @@ def _same_locator(x: pd.Series, y: pd.Series) -> bool:
     share a page. Overlapping rather than equal ranges allow for a mistyped page.
     """
     return bool(
-        _ranges_overlap(x["range"], y["range"])
+        ranges_overlap(x["range"], y["range"])
         and x["volume"]
         and x["volume"] == y["volume"]
         and x["author"]
@@ -417,7 +417,7 @@ def _decide(
         and title_sim is not None
         and title_sim >= params.title_exact
         and journals_compatible(x["journal"], y["journal"])
-        and not (x["span"] and y["span"] and not _ranges_overlap(x["span"], y["span"]))
+        and not (x["span"] and y["span"] and not ranges_overlap(x["span"], y["span"]))
     ):
         # an e-locator or supplement page ("e43268", "S33-38") against the print page, or
         # a last page within a range; two print pages apart are two items (a correction)
