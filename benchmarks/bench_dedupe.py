@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from scoping.dedupe import ranges_overlap, evaluate_files, prepare
+from scoping.dedupe import evaluate_files, prepare, ranges_overlap
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
