@@ -106,7 +106,7 @@ KIND_PATTERNS: dict[str, str] = {
     r"publisher correction|author correction)\b",
     "retraction": r"\b(retraction|retracted|withdrawn|expression of concern)\b",
     "comment": r"\b(comment on|commentary on|response to|reply to|in reply|authors? reply|"
-    r"letter to the editor|re:)",
+    r"letter to the editor|re:)|\breply \|",  # a title ending in "- Reply"
     "conference abstract": r"\b(conference abstract|meeting abstract|poster abstract)\b",
     "preprint": r"\b(preprint|medrxiv|biorxiv|psyarxiv|ssrn|research square|posted content)\b",
 }
@@ -243,7 +243,7 @@ def _kind(title: Any, doc_type: Any) -> str:
     """The record's kind from its title and document type ("" for a paper)."""
     if isinstance(title, str) and _CORRECTION_CITE.search(title):
         return "erratum"
-    text = f"{_title(title)} {fold(doc_type)}"
+    text = f"{_title(title)} | {fold(doc_type)}"
     return next((kind for kind, rx in _KIND_RES.items() if rx.search(text)), "")
 
 

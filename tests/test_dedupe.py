@@ -1,9 +1,9 @@
 import pandas as pd
 import pytest
 
-from scoping.dedupe import DedupeParams, deduplicate, evaluate, fold, run
+from scoping.dedupe import DedupeParams, deduplicate, evaluate, fold, prepare, run
 from scoping.errors import InputError
-from scoping.ingest import ingest
+from scoping.ingest import SCHEMA, ingest
 
 
 @pytest.fixture
@@ -191,3 +191,20 @@ def _together_at(result, title_start, journal_a, journal_b, other_start=None):
     a, b = find(title_start, journal_a), find(other_start or title_start, journal_b)
     assert a != b
     return result.group_of[a] == result.group_of[b]
+
+
+@pytest.mark.parametrize(
+    ("title", "doc_type", "kind"),
+    [
+        ("Burnout in nursing homes - Reply", "Journal Article", "comment"),
+        ("Reply rates of care home managers to a survey", "Journal Article", ""),
+        ("Burnout in nursing homes (vol 12, pg 40, 2019)", None, "erratum"),
+        ("Burnout in nursing homes (Age Ageing (2019) 12 (40-48))", None, "erratum"),
+        ("Burnout in nursing homes (2019)", None, ""),
+        ("Burnout in nursing homes", "Conference Abstract", "conference abstract"),
+    ],
+)
+def test_kind_of_a_record_from_its_title_and_type(title, doc_type, kind):
+    row = dict.fromkeys(SCHEMA.names) | {"record_id": "r1", "authors": []}
+    records = pd.DataFrame([row | {"title": title, "doc_type": doc_type}], dtype=object)
+    assert prepare(records)["kind"].tolist() == [kind]
