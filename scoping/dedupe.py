@@ -239,11 +239,11 @@ def print_span(value: Any) -> str:
     return f"{int(numbers[0])}-{int(numbers[0])}"
 
 
-def _kind(title: Any, doc_type: Any) -> str:
-    """The record's kind from its title and document type ("" for a paper)."""
+def _kind(title: Any, folded: str, doc_type: Any) -> str:
+    """The record's kind from its title (as read, and folded) and document type."""
     if isinstance(title, str) and _CORRECTION_CITE.search(title):
         return "erratum"
-    text = f"{_title(title)} | {fold(doc_type)}"
+    text = f"{folded} | {fold(doc_type)}"
     return next((kind for kind, rx in _KIND_RES.items() if rx.search(text)), "")
 
 
@@ -267,7 +267,9 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys["journal"] = [fold(j) for j in frame["journal"]]
     for name in ("doi", "pmid", "pmcid"):
         keys[name] = frame[name].fillna("").astype(str)
-    keys["kind"] = [_kind(t, d) for t, d in zip(frame["title"], frame["doc_type"], strict=True)]
+    keys["kind"] = [
+        _kind(*row) for row in zip(frame["title"], keys["title"], frame["doc_type"], strict=True)
+    ]
     keys["has_abstract"] = frame["abstract"].fillna("").str.len() > 0
     return keys
 
