@@ -171,9 +171,11 @@ def _execute(template: Path, out: Path, params: dict[str, Any], workspace: Path)
             cwd=str(workspace),
             progress_bar=False,
             log_output=False,
-            # the kernel's own start-up warnings (e.g. "running over TCP without
-            # encryption" on a local socket) are noise for a pack's reader; errors stay
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # the kernel's own log is noise for a pack's reader: "running over TCP
+            # without encryption" on a local socket at start-up, and now and then
+            # "KeyboardInterrupt caught in kernel" (logged as an error) while it shuts
+            # down. A failing cell still raises PapermillExecutionError below.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         if exc.ename in ("InputError", "ScopingError", "FormatError"):
