@@ -169,3 +169,21 @@ def test_pack_from_real_multi_database_exports_adds_up(shared, tmp_path):
     page = (out / "pack.html").read_text(encoding="utf-8")
     assert "The counts add up" in page and "SYNTHETIC" not in page
     assert re.search(rf"Identified, total</td><td class=.n.>{identified:,}<", page)
+
+
+def test_a_failing_template_cell_is_reported_with_its_cell(tmp_path):
+    """The kernel's log is silenced, but a cell that fails still stops the pack."""
+    import nbformat
+
+    from scoping.errors import ScopingError
+    from scoping.packs import _execute
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell("theme = 'burnout'")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell("raise ValueError('no records')")]
+    template = tmp_path / "template.ipynb"
+    nbformat.write(notebook, template)
+    with pytest.raises(ScopingError, match=r"failed at cell \d+ \(ValueError: no records\)"):
+        _execute(template, tmp_path, {"theme": "joy in work"}, tmp_path)
