@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from scoping.dedupe import evaluate_files, prepare, ranges_overlap
+from scoping.dedupe import evaluate_files, pages_apart, prepare
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -102,13 +102,11 @@ def _by_policy(missed, result, ids) -> int:
     overlap: a paper and a one-page correction or abstract printed later).
     """
     keys = prepare(result.records.reset_index(drop=True))
-    row = {ids[r]: k for r, k in zip(keys["record_id"], keys.itertuples(), strict=True)}
+    row = {ids[k["record_id"]]: k for k in keys.to_dict("records")}
 
     def apart(x, y) -> bool:
-        if x.kind != y.kind:
-            return True
-        same_volume = x.volume and x.volume == y.volume
-        return bool(same_volume and x.span and y.span and not ranges_overlap(x.span, y.span))
+        same_volume = x["volume"] and x["volume"] == y["volume"]
+        return x["kind"] != y["kind"] or bool(same_volume and pages_apart(x, y))
 
     return sum(1 for a, b in missed if apart(row[a], row[b]))
 

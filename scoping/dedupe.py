@@ -373,6 +373,14 @@ def ranges_overlap(a: str, b: str) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
+def pages_apart(x: Any, y: Any) -> bool:
+    """Whether two prepared records both have print pages, and those do not overlap.
+
+    In one volume that makes them two items (a paper and a correction printed later).
+    """
+    return bool(x["span"] and y["span"] and not ranges_overlap(x["span"], y["span"]))
+
+
 def _same_locator(x: pd.Series, y: pd.Series) -> bool:
     """Same first author, year, volume and journal, and page ranges that overlap.
 
@@ -419,7 +427,7 @@ def _decide(
         and title_sim is not None
         and title_sim >= params.title_exact
         and journals_compatible(x["journal"], y["journal"])
-        and not (x["span"] and y["span"] and not ranges_overlap(x["span"], y["span"]))
+        and not pages_apart(x, y)
     ):
         # an e-locator or supplement page ("e43268", "S33-38") against the print page, or
         # a last page within a range; two print pages apart are two items (a correction)

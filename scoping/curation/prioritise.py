@@ -80,7 +80,7 @@ def _scores(
         raise InputError("prioritising needs at least one included and one excluded record.")
     pool = np.setdiff1d(np.arange(x.shape[0]), labelled)
     # One BLAS thread: on these small sparse fits, idle BLAS threads spinning on the
-    # other cores made each retraining about 1.8 times slower (measured on 2 cores).
+    # other cores made retraining 1.6 to 1.8 times slower (measured on 2 cores).
     with _threads().limit(limits=1):
         model = _model(classifier, seed).fit(x[labelled], labels)
         if hasattr(model, "predict_proba"):
