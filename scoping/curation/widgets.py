@@ -300,14 +300,18 @@ def open_screening(
 
 
 def _topic_labels(build: Path) -> dict[str, str]:
-    """record_id -> "N: label" of its main topic, where ``scoping topics`` has run."""
+    """record_id -> "N: label" of its main topic, where ``scoping topics`` has run.
+
+    A record with no modelled words (topic -1) has no topic to filter on.
+    """
     doc_topics, topics = build / "doc_topics.csv", build / "topics.csv"
     if not doc_topics.is_file() or not topics.is_file():
         return {}
     labels = pd.read_csv(topics, dtype={"topic": int, "label": str})
     name = {t: f"{t}: {label}" for t, label in zip(labels["topic"], labels["label"], strict=True)}
     rows = pd.read_csv(doc_topics, dtype={"record_id": str, "topic": int})
-    return {rid: name[t] for rid, t in zip(rows["record_id"], rows["topic"], strict=True)}
+    pairs = zip(rows["record_id"], rows["topic"], strict=True)
+    return {rid: name[t] for rid, t in pairs if t in name}
 
 
 _PAIR_FIELDS = ("title", "authors", "year", "journal", "volume", "pages", "doi", "database")

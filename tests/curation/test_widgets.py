@@ -152,6 +152,25 @@ def test_a_reviewer_sees_only_the_records_assigned_to_them(records, tmp_path):
     assert sorted(open_screening(tmp_path, "Bo", order="random").records) == ["r2"]
 
 
+def test_topics_from_the_build_folder_and_a_record_without_topic(records, store, tmp_path):
+    from scoping.curation.widgets import open_screening
+
+    build = tmp_path / "build"
+    build.mkdir()
+    records.to_parquet(build / "unique.parquet")
+    pd.DataFrame({"topic": [0, 1], "label": ["burnout / nurses", "joy / work"]}).to_csv(
+        build / "topics.csv", index=False
+    )
+    # r2 has no modelled words: topic -1, as scoping topics writes it
+    pd.DataFrame({"record_id": ["r1", "r2", "r3"], "topic": [0, -1, 1], "weight": 1}).to_csv(
+        build / "doc_topics.csv", index=False
+    )
+    widget = open_screening(tmp_path, "Ann", order="random")
+    assert widget.topics == {"r1": "0: burnout / nurses", "r3": "1: joy / work"}
+    widget.filter.value = "topic:0: burnout / nurses"
+    assert widget.candidates() == ["r1"]
+
+
 def _press(widget, key, **extra):
     """A keydown as ipyevents' front end sends it, through ipyevents' own dispatch."""
     content = {"event": "keydown", "type": "keydown", "key": key, "repeat": False}
