@@ -209,6 +209,8 @@ _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAIL = ".,;:)]}>'\""
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _DIGITS = re.compile(r"\d+")
+_PAGE_DASH = re.compile(r"\s*[-\u2010-\u2015]+\s*")
+_NOT_ISXN = re.compile(r"[^0-9Xx]")
 _PMC = re.compile(r"PMC\s*(\d+)", re.IGNORECASE)
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _LEADING_INITIAL = re.compile(r"^(?:[A-Z]\.?){1,2}$|^(?:[A-Z]\.)+$")
@@ -246,21 +248,23 @@ def clean_text(value: Any) -> str | None:
     text = value if isinstance(value, str) else str(value)
     if _already_clean(text):
         return text or None
+    if "\n" in text:  # lines of one value, each already stripped (most wrapped values)
+        flat = text.replace("\n", " ")
+        if _already_clean(flat):
+            return flat
     return " ".join(text.split()) or None
-
-
-#: The ASCII characters that ``str.split()`` treats as white space, other than " ".
-_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def _already_clean(text: str) -> bool:
     """True when ``" ".join(text.split())`` would return ``text`` unchanged.
 
-    Checked with fast scans in C, so clean text (most of it) is not split and joined.
+    Checked with scans in C, so clean text (most of it) is not split and joined. Every
+    white-space character other than the plain space is unprintable in Python's sense
+    (``str.isprintable``), so a printable text with no double, leading or trailing
+    space is already clean. A text with other unprintable characters (a soft hyphen)
+    takes the slow, always-right path.
     """
-    if not text.isascii() or text[:1] == " " or text[-1:] == " " or "  " in text:
-        return False
-    return not any(c in text for c in _ASCII_SPACES)
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def strip_markup(value: str | None) -> str | None:
@@ -341,7 +345,7 @@ def normalise_pages(first: Any, last: Any = None) -> str | None:
     start = clean_text(first)
     end = clean_text(last)
     if start and not end:
-        parts = re.split(r"\s*[-\u2010-\u2015]+\s*", start, maxsplit=1)
+        parts = _PAGE_DASH.split(start, maxsplit=1)
         if len(parts) == 2:
             start, end = parts
     if not start:
@@ -358,7 +362,7 @@ def normalise_issn(value: str) -> str | None:
     text = clean_text(value)
     if not text:
         return None
-    compact = re.sub(r"[^0-9Xx]", "", text.split("(")[0])
+    compact = _NOT_ISXN.sub("", text.split("(")[0])
     if len(compact) == 8:
         return f"{compact[:4]}-{compact[4:].upper()}"
     return text
@@ -369,7 +373,7 @@ def normalise_isbn(value: str) -> str | None:
     text = clean_text(value)
     if not text:
         return None
-    compact = re.sub(r"[^0-9Xx]", "", text.split("(")[0]).upper()
+    compact = _NOT_ISXN.sub("", text.split("(")[0]).upper()
     return compact if len(compact) in (10, 13) else None
 
 

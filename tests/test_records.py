@@ -102,6 +102,16 @@ def test_record_id_is_stable_and_distinguishes_repeats():
     assert make_record_id("a.ris", '[["TI","x"]]', 2) == f"{first}~2"
 
 
-@given(st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\x1c\x1f\xa0\u2009\u3000é"), max_size=20))
+_SPACES_AND_MORE = "ab \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\xad\u2009\u2028\u3000é"
+
+
+@given(st.text(alphabet=st.sampled_from(_SPACES_AND_MORE), max_size=20))
 def test_clean_text_fast_path_equals_split_join(text):
     assert clean_text(text) == (" ".join(text.split()) or None)
+
+
+def test_clean_text_collapses_every_kind_of_white_space():
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    assert len(spaces) == 29  # Python's own list; the fast path relies on all of them
+    for space in spaces:
+        assert clean_text(f"{space}caf\u00e9{space}{space}au{space}lait") == "caf\u00e9 au lait"

@@ -154,8 +154,10 @@ def _record(
     seen: dict[str, int],
 ) -> Record:
     raw = entry.raw_text if entry.raw_text is not None else raw_json(entry.raw)
-    key = f"{base_name}\x1f{raw}"
-    seen[key] = seen.get(key, 0) + 1
+    record_id = make_record_id(base_name, raw)
+    seen[record_id] = occurrence = seen.get(record_id, 0) + 1
+    if occurrence > 1:  # a record repeated word for word in the file
+        record_id = make_record_id(base_name, raw, occurrence)
     provenance = Provenance(
         source_file=source.name,
         source_sha256=source.sha256,
@@ -168,7 +170,7 @@ def _record(
     )
     values = normalise_entry(entry)
     return Record(
-        record_id=make_record_id(base_name, raw, seen[key]),
+        record_id=record_id,
         provenance=provenance,
         raw=raw,
         **values,

@@ -109,8 +109,32 @@ class Source:
 
     def read_text(self) -> str:
         """The whole decoded text (for formats that cannot be streamed)."""
-        with self.open_text() as handle:
-            return handle.read()
+        return "".join(self.text_chunks())
+
+    def text_chunks(self, size: int = 8 * 1024 * 1024) -> Iterator[str]:
+        r"""The decoded text in pieces of about ``size`` bytes, newlines made ``\n``.
+
+        The same text as :meth:`open_text` gives (universal newlines), several times
+        faster: the decoder and the newline fix each run over a whole piece in C. A
+        ``\r`` at the end of a piece waits for the next, in case a ``\n`` follows.
+        """
+        if self.encoding is None:
+            raise FormatError(f"{self.name}: is a {self.kind} container, not text.")
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        pending = ""
+        with self.open_bytes() as handle:
+            while True:
+                block = handle.read(size)
+                text = pending + decoder.decode(block, final=not block)
+                pending = ""
+                if block and text.endswith("\r"):
+                    text, pending = text[:-1], "\r"
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
+                if text:
+                    yield text
+                if not block:
+                    return
 
 
 def _binary_kind(head: bytes) -> str | None:

@@ -20,8 +20,8 @@ from typing import ClassVar
 from ..records import Entry
 from .base import FieldPlan, FileNote, Reader, Rejection, Source
 
-#: Characters read from the file at a time.
-CHUNK_CHARS = 8 * 1024 * 1024
+#: Bytes read from the file at a time.
+CHUNK_BYTES = 8 * 1024 * 1024
 
 
 def _value(text: str) -> str:
@@ -107,22 +107,18 @@ class TaggedReader(Reader):
     def _chunks(self, source: Source) -> Iterator[tuple[str, int]]:
         """(text, line of its first character), cut just before a record start."""
         carry, line = "", 1
-        with source.open_text() as handle:
-            while True:
-                block = handle.read(CHUNK_CHARS)
-                text = carry + block
-                if not block:
-                    yield text, line
-                    return
-                if text.startswith("\ufeff"):
-                    text = text[1:]
-                last = self._last_start(text)
-                if last is None:
-                    carry = text
-                    continue
-                yield text[:last], line
-                line += text.count("\n", 0, last)
-                carry = text[last:]
+        for block in source.text_chunks(CHUNK_BYTES):
+            text = carry + block
+            if text.startswith("\ufeff"):
+                text = text[1:]
+            last = self._last_start(text)
+            if last is None:
+                carry = text
+                continue
+            yield text[:last], line
+            line += text.count("\n", 0, last)
+            carry = text[last:]
+        yield carry, line
 
     def _last_start(self, text: str) -> int | None:
         needle = "\n" + self.start_tag

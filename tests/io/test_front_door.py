@@ -4,6 +4,7 @@ import pytest
 
 from scoping.errors import FormatError, StrictModeError
 from scoping.io import formats, read
+from scoping.io.base import inspect
 
 
 def test_empty_file(data):
@@ -78,3 +79,16 @@ def test_formats_cover_the_issue():
         "csl_json",
         "openalex",
     } <= set(formats())
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 4096])
+def test_text_in_pieces_equals_the_text_read_whole(tmp_path, encoding, size):
+    text = "TY  - JOUR\r\nTI  - Caf\u00e9 culture\rAB  - Joy\r\n\r\nER  - \n\u00e9\r"
+    path = tmp_path / "pieces.ris"
+    path.write_bytes(text.encode(encoding))
+    source = inspect(str(path), path=path)
+    with source.open_text() as handle:
+        whole = handle.read()
+    assert "".join(source.text_chunks(size)) == whole
+    assert "\r" not in whole and whole.count("\n") == 6
