@@ -24,6 +24,8 @@ from ..records import Entry, Problem, Record
 #: Bytes read for sniffing the format.
 HEAD_BYTES = 64 * 1024
 _CHUNK = 1 << 20
+#: Bytes decoded at a time when text is read in pieces (:meth:`Source.text_chunks`).
+TEXT_PIECE_BYTES = 8 * 1024 * 1024
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -101,26 +103,27 @@ class Source:
         assert self.path is not None
         return open(self.path, "rb")
 
-    def open_text(self) -> io.TextIOBase:
-        """A text file object with universal newlines, in the detected encoding."""
+    def _text_encoding(self) -> str:
         if self.encoding is None:
             raise FormatError(f"{self.name}: is a {self.kind} container, not text.")
-        return io.TextIOWrapper(self.open_bytes(), encoding=self.encoding, newline=None)
+        return self.encoding
+
+    def open_text(self) -> io.TextIOBase:
+        """A text file object with universal newlines, in the detected encoding."""
+        return io.TextIOWrapper(self.open_bytes(), encoding=self._text_encoding(), newline=None)
 
     def read_text(self) -> str:
         """The whole decoded text (for formats that cannot be streamed)."""
         return "".join(self.text_chunks())
 
-    def text_chunks(self, size: int = 8 * 1024 * 1024) -> Iterator[str]:
+    def text_chunks(self, size: int = TEXT_PIECE_BYTES) -> Iterator[str]:
         r"""The decoded text in pieces of about ``size`` bytes, newlines made ``\n``.
 
         The same text as :meth:`open_text` gives (universal newlines), several times
         faster: the decoder and the newline fix each run over a whole piece in C. A
         ``\r`` at the end of a piece waits for the next, in case a ``\n`` follows.
         """
-        if self.encoding is None:
-            raise FormatError(f"{self.name}: is a {self.kind} container, not text.")
-        decoder = codecs.getincrementaldecoder(self.encoding)()
+        decoder = codecs.getincrementaldecoder(self._text_encoding())()
         pending = ""
         with self.open_bytes() as handle:
             while True:

@@ -20,9 +20,6 @@ from typing import ClassVar
 from ..records import Entry
 from .base import FieldPlan, FileNote, Reader, Rejection, Source
 
-#: Bytes read from the file at a time.
-CHUNK_BYTES = 8 * 1024 * 1024
-
 
 def _value(text: str) -> str:
     """A multi-line value: continuation lines stripped, blank ones dropped."""
@@ -107,7 +104,7 @@ class TaggedReader(Reader):
     def _chunks(self, source: Source) -> Iterator[tuple[str, int]]:
         """(text, line of its first character), cut just before a record start."""
         carry, line = "", 1
-        for block in source.text_chunks(CHUNK_BYTES):
+        for block in source.text_chunks():
             text = carry + block
             if text.startswith("\ufeff"):
                 text = text[1:]
