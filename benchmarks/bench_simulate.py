@@ -1,6 +1,10 @@
 """Prioritised screening replayed on the 10 labelled screening sets in ../shared/data.
 
     python benchmarks/bench_simulate.py [--classifier logistic] [--seeds 5]
+        [--asreview-json asr.json]
+
+With ``--asreview-json`` (the file ``asreview_compare.py --json`` writes), a second
+table pairs the two tools seed by seed: both start from the same priors for a seed.
 
 Protocol, as ASReview's `asreview simulate`: one included and one excluded record drawn
 at random as priors (per seed); the model retrained after every screened record; title
@@ -11,7 +15,9 @@ over the seeds, next to ASReview 3.0.8's default model as measured for issue #5.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -54,23 +60,47 @@ def adhd() -> tuple[list[str], list[int]]:
     return texts, frame["label_abstract_screening"].astype(int).tolist()
 
 
+def paired(ours: dict[str, dict], asreview: dict[str, dict]) -> None:
+    """Print both tools' WSS@95 seed by seed: mean, spread, and seeds at or above ASReview."""
+    print("\n| set | ours | sd | ASReview | sd | difference | seeds at least ASReview's |")
+    print("|---|---|---|---|---|---|---|")
+    for name, result in ours.items():
+        mine = {run["seed"]: run["wss_at_95"] for run in result["runs"]}
+        theirs = dict(enumerate(run["wss_at_95"] for run in asreview[name]["runs"]))
+        seeds = sorted(set(mine) & set(theirs))
+        a, b = [mine[s] for s in seeds], [theirs[s] for s in seeds]
+        ahead = sum(x >= y for x, y in zip(a, b, strict=True))
+        print(
+            f"| {name} | {statistics.mean(a):.3f} | {statistics.stdev(a):.3f} | "
+            f"{statistics.mean(b):.3f} | {statistics.stdev(b):.3f} | "
+            f"{statistics.mean(a) - statistics.mean(b):+.3f} | {ahead} of {len(seeds)} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--classifier", default="logistic")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--asreview-json", type=Path, help="asreview_compare.py's --json file, to pair seeds"
+    )
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"needs the labelled sets at {SHARED}")
+    asreview = json.loads(args.asreview_json.read_text()) if args.asreview_json else None
+    short = [n for n in ASREVIEW if asreview and len(asreview.get(n, {}).get("runs", [])) < 2]
+    if short:
+        sys.exit(f"{args.asreview_json}: fewer than 2 runs of {', '.join(short)}; rerun it")
     print(
         "| set | records | relevant | WSS@95 (this project) | ASReview 3.0.8 | n@95 | n@100 | s |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    ours = []
+    results = {}
     for name in ASREVIEW:
         texts, labels = adhd() if name == "Cohen_2006_ADHD" else synergy(name)
         start = time.perf_counter()
         result = simulate(texts, labels, seeds=tuple(range(args.seeds)), classifier=args.classifier)
-        ours.append(result["mean_wss_at_95"])
+        results[name] = result
         print(
             f"| {name} | {result['records']:,} | {result['relevant']} | "
             f"{result['mean_wss_at_95']:.3f} | {ASREVIEW[name]:.3f} | "
@@ -79,9 +109,11 @@ def main() -> None:
             flush=True,
         )
     print(
-        f"| mean | | | {sum(ours) / len(ours):.3f} | "
+        f"| mean | | | {statistics.mean(r['mean_wss_at_95'] for r in results.values()):.3f} | "
         f"{sum(ASREVIEW.values()) / len(ASREVIEW):.3f} | | | |"
     )
+    if asreview is not None:
+        paired(results, asreview)
 
 
 if __name__ == "__main__":
