@@ -88,9 +88,12 @@ def main() -> None:
     if not SHARED.is_dir():
         sys.exit(f"needs the labelled sets at {SHARED}")
     asreview = json.loads(args.asreview_json.read_text()) if args.asreview_json else None
-    short = [n for n in ASREVIEW if asreview and len(asreview.get(n, {}).get("runs", [])) < 2]
-    if short:
-        sys.exit(f"{args.asreview_json}: fewer than 2 runs of {', '.join(short)}; rerun it")
+    if asreview is not None:
+        short = [n for n in ASREVIEW if len(asreview.get(n, {}).get("runs", [])) < 2]
+        if short:
+            sys.exit(f"{args.asreview_json}: fewer than 2 runs of {', '.join(short)}; rerun it")
+        if args.seeds < 2:
+            sys.exit("--asreview-json needs --seeds 2 or more, to compare spreads")
     print(
         "| set | records | relevant | WSS@95 (this project) | ASReview 3.0.8 | n@95 | n@100 | s |"
     )
