@@ -60,20 +60,37 @@ def adhd() -> tuple[list[str], list[int]]:
     return texts, frame["label_abstract_screening"].astype(int).tolist()
 
 
+def load_asreview(path: Path, seeds: int) -> dict[str, dict]:
+    """asreview_compare.py's --json file, checked before any simulation runs."""
+    try:
+        asreview = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        sys.exit(
+            f"{path}: cannot read it as JSON ({error}); write it with asreview_compare.py --json"
+        )
+    short = [n for n in ASREVIEW if len(asreview.get(n, {}).get("runs", [])) < seeds]
+    if short:
+        sys.exit(
+            f"{path}: fewer than {seeds} runs of {', '.join(short)}; rerun it with --seeds {seeds}"
+        )
+    if seeds < 2:
+        sys.exit("--asreview-json needs --seeds 2 or more, to compare spreads")
+    return asreview
+
+
 def paired(ours: dict[str, dict], asreview: dict[str, dict]) -> None:
     """Print both tools' WSS@95 seed by seed: mean, spread, and seeds at or above ASReview."""
     print("\n| set | ours | sd | ASReview | sd | difference | seeds at least ASReview's |")
     print("|---|---|---|---|---|---|---|")
     for name, result in ours.items():
-        mine = {run["seed"]: run["wss_at_95"] for run in result["runs"]}
-        theirs = dict(enumerate(run["wss_at_95"] for run in asreview[name]["runs"]))
-        seeds = sorted(set(mine) & set(theirs))
-        a, b = [mine[s] for s in seeds], [theirs[s] for s in seeds]
+        a = [run["wss_at_95"] for run in result["runs"]]  # seeds 0, 1, ... in order
+        b = [run["wss_at_95"] for run in asreview[name]["runs"]][: len(a)]  # the same seeds
         ahead = sum(x >= y for x, y in zip(a, b, strict=True))
+        difference = statistics.mean(a) - statistics.mean(b)
         print(
             f"| {name} | {statistics.mean(a):.3f} | {statistics.stdev(a):.3f} | "
             f"{statistics.mean(b):.3f} | {statistics.stdev(b):.3f} | "
-            f"{statistics.mean(a) - statistics.mean(b):+.3f} | {ahead} of {len(seeds)} |"
+            f"{difference:+.3f} | {ahead} of {len(a)} |"
         )
 
 
@@ -87,13 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"needs the labelled sets at {SHARED}")
-    asreview = json.loads(args.asreview_json.read_text()) if args.asreview_json else None
-    if asreview is not None:
-        short = [n for n in ASREVIEW if len(asreview.get(n, {}).get("runs", [])) < 2]
-        if short:
-            sys.exit(f"{args.asreview_json}: fewer than 2 runs of {', '.join(short)}; rerun it")
-        if args.seeds < 2:
-            sys.exit("--asreview-json needs --seeds 2 or more, to compare spreads")
+    asreview = load_asreview(args.asreview_json, args.seeds) if args.asreview_json else None
     print(
         "| set | records | relevant | WSS@95 (this project) | ASReview 3.0.8 | n@95 | n@100 | s |"
     )
