@@ -20,155 +20,35 @@ It returns "reproduced" only when every output matches byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import platform
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .curation.store import DecisionStore
+from . import manifest
+from .briefing import check_parameters
+from .curation.store import open_store
 from .errors import InputError
+from .packs import PackSpec, build_all, load_matrix
+from .pipeline import run_stages
+from .workspace import Workspace
 
-#: Packages whose versions a manifest records (they can change an output).
-PACKAGES = (
-    "pandas",
-    "numpy",
-    "pyarrow",
-    "scikit-learn",
-    "scipy",
-    "nltk",
-    "seaborn",
-    "matplotlib",
-    "papermill",
-    "nbconvert",
-    "nbformat",
-    "weasyprint",
-    "rapidfuzz",
-    "rispy",
-    "bibtexparser",
-    "openpyxl",
-    "defusedxml",
-    "pyyaml",
-)
-MANIFEST = "manifest.json"
-STORE = Path("curation") / "decisions.sqlite"
-
-
-def sha256(path: str | Path) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def packages() -> dict[str, str]:
-    """Python and the versions of the packages that shape the outputs."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version(), "scoping-workbench": __version__}
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def git_state(folder: Path) -> dict[str, Any]:
-    """The workbench's git commit and whether its tree had uncommitted changes."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None, "note": "not a git checkout"}
-    return {"commit": commit, "dirty": bool(dirty.strip())}
-
-
-def decision_log(workspace: Path) -> dict[str, Any]:
-    """The decision log's size, last event and a hash of its events (canonical JSON)."""
-    path = workspace / STORE
-    if not path.is_file():
-        return {"events": 0, "last_seq": 0, "sha256": None}
-    events = DecisionStore(path).events()
-    text = events.drop(columns=["seq"]).to_json(orient="records", lines=True, force_ascii=False)
-    return {
-        "events": len(events),
-        "last_seq": int(events["seq"].max()) if len(events) else 0,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    }
-
-
-def workspace_inputs(workspace: Path) -> dict[str, str]:
-    """SHA-256 of every input file under the workspace's ``corpus/`` and ``packs.yml``."""
-    found = {}
-    for path in sorted((workspace / "corpus").rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            found[path.relative_to(workspace).as_posix()] = sha256(path)
-    if (workspace / "packs.yml").is_file():
-        found["packs.yml"] = sha256(workspace / "packs.yml")
-    return found
-
-
-def write_manifest(
-    folder: Path,
-    *,
-    workspace: Path,
-    params: dict[str, Any],
-    outputs: tuple[str, ...],
-    started: float,
-    seed: int | None,
-    key: str,
-    source: str,
-) -> dict[str, Any]:
-    """Write ``folder/manifest.json`` for a built pack and return it."""
-    manifest = {
-        "kind": "briefing pack",
-        "pack": folder.name,
-        "key": key,
-        "source": source,
-        "command": " ".join(["scoping", *sys.argv[1:]])
-        if sys.argv[0].endswith("scoping")
-        else "scoping pack",
-        "workspace": Path(os.path.relpath(Path(workspace).resolve(), folder.resolve())).as_posix(),
-        "parameters": params,
-        "seeds": {"pipeline": seed, "pack": params.get("seed")},
-        "workbench": {"version": __version__, **git_state(workspace)},
-        "packages": packages(),
-        "inputs": workspace_inputs(workspace),
-        "decision_log": decision_log(workspace),
-        "outputs": {name: sha256(folder / name) for name in outputs},
-        "times": {
-            "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(time.time() - started, 1),
-        },
-    }
-    (folder / MANIFEST).write_text(
-        json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return manifest
+MANIFEST = manifest.MANIFEST
+#: What a pack manifest must hold, and the type of each value, for an audit.
+REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "pack": str,
+    "workspace": str,
+    "parameters": dict,
+    "seeds": dict,
+    "packages": dict,
+    "inputs": dict,
+    "decision_log": dict,
+    "outputs": dict,
+}
 
 
 @dataclass
@@ -204,19 +84,35 @@ class AuditReport:
 
 
 def _load(folder: Path) -> dict[str, Any]:
+    """A pack manifest, checked: any problem is one line saying what and where."""
     path = folder / MANIFEST
     if not path.is_file():
         raise InputError(
             f"{path}: not found; audit a pack folder built by `scoping pack` (reports/<pack>/)."
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} line {exc.lineno}: not valid JSON; rebuild the pack.") from None
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise InputError(f"{path}{where}: not valid JSON; rebuild the pack.") from None
+    if not isinstance(recorded, dict):
+        raise InputError(f"{path}: not a pack manifest (a JSON object); rebuild the pack.")
+    for name, kind in REQUIRED.items():
+        if not isinstance(recorded.get(name), kind):
+            raise InputError(
+                f"{path}: '{name}' is missing or not a {getattr(kind, '__name__', kind)}; "
+                "the manifest was edited or damaged: rebuild the pack."
+            )
+    seed = recorded["seeds"].get("pipeline")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise InputError(
+            f"{path}: seeds.pipeline {seed!r} is not a whole number; rebuild the pack."
+        )
+    return recorded
 
 
-def _input_changes(manifest: dict[str, Any], workspace: Path) -> list[str]:
-    before, now = manifest["inputs"], workspace_inputs(workspace)
+def _input_changes(recorded: dict[str, Any], workspace: Path) -> list[str]:
+    before, now = recorded["inputs"], manifest.input_hashes(workspace)
     changes = [
         f"{p}: changed (SHA-256 differs)"
         for p in sorted(before)
@@ -224,38 +120,55 @@ def _input_changes(manifest: dict[str, Any], workspace: Path) -> list[str]:
     ]
     changes += [f"{p}: removed" for p in sorted(set(before) - set(now))]
     changes += [f"{p}: added" for p in sorted(set(now) - set(before))]
-    log_then, log_now = manifest["decision_log"], decision_log(workspace)
-    if log_now["sha256"] != log_then["sha256"]:
-        changes.append(_decision_change(log_then, workspace))
-    versions = packages()
+    changes += _decision_changes(recorded["decision_log"], Workspace(workspace).store)
+    versions = manifest.packages()
     changes += [
         f"package {k}: {v} when built, {versions.get(k)} now"
-        for k, v in sorted(manifest["packages"].items())
+        for k, v in sorted(recorded["packages"].items())
         if versions.get(k) != v
     ]
     return changes
 
 
-def _decision_change(log_then: dict[str, Any], workspace: Path) -> str:
-    events = DecisionStore(workspace / STORE).events()
-    new = events[events["seq"] > log_then["last_seq"]]
-    if len(events) < log_then["events"]:
-        return "decision log: it has fewer events than when the pack was built (replaced?)"
-    described = "; ".join(
-        f"{r.reviewer} {r.decision}{' (' + r.reason + ')' if r.reason else ''} on {r.target} "
-        f"at {r.stage}"
-        for r in new.head(5).itertuples()
-    )
-    more = f" and {len(new) - 5} more" if len(new) > 5 else ""
-    return f"decision log: {len(new)} new event(s) since the build: {described}{more}"
+def _decision_changes(then: dict[str, Any], store: Path) -> list[str]:
+    """How the decision log differs from the one a pack was built with.
+
+    Events recorded before the build must be exactly those of the build: the log's
+    digest up to the build's last event is compared, so an event rewritten outside the
+    workbench is named, not hidden among "0 new events".
+    """
+    opened = open_store(store)
+    events = opened.events() if opened is not None else None
+    if events is None or events.empty:
+        return ["decision log: it is gone or empty now"] if then.get("events") else []
+    last = then.get("last_seq") or 0
+    earlier, new = events[events["seq"] <= last], events[events["seq"] > last]
+    changes = []
+    if len(earlier) != then.get("events", 0) or (
+        len(earlier) and manifest.events_digest(earlier) != then.get("sha256")
+    ):
+        changes.append(
+            f"decision log: the {then.get('events', 0)} events recorded before the build are "
+            "not the ones the pack was built from (the log was rewritten or replaced outside "
+            "the workbench)"
+        )
+    if len(new):
+        described = "; ".join(
+            f"{r.reviewer} {r.decision}{' (' + r.reason + ')' if r.reason else ''} on "
+            f"{r.target} at {r.stage}"
+            for r in new.head(5).itertuples()
+        )
+        more = f" and {len(new) - 5} more" if len(new) > 5 else ""
+        changes.append(f"decision log: {len(new)} new event(s) since the build: {described}{more}")
+    return changes
 
 
-def _params_change(manifest: dict[str, Any], current: dict[str, Any] | None) -> list[str]:
+def _params_change(recorded: dict[str, Any], current: dict[str, Any] | None) -> list[str]:
     if current is None:
         return [
-            f"packs.yml: no pack {manifest['pack']} any more; rebuilt with the recorded parameters"
+            f"packs.yml: no pack {recorded['pack']} any more; rebuilt with the recorded parameters"
         ]
-    before = manifest["parameters"]
+    before = recorded["parameters"]
     return [
         f"parameter {k}: {json.dumps(before.get(k))} when built, {json.dumps(current.get(k))} now"
         for k in sorted(set(before) | set(current))
@@ -263,20 +176,15 @@ def _params_change(manifest: dict[str, Any], current: dict[str, Any] | None) -> 
     ]
 
 
-def _current_params(manifest: dict[str, Any], workspace: Path) -> dict[str, Any] | None:
-    from .packs import load_matrix
-    from .pipeline import packs_file
-
-    if manifest.get("source") != "packs.yml":
-        return manifest["parameters"]
-    for spec in load_matrix(packs_file(workspace)):
-        if spec.name == manifest["pack"]:
-            from .briefing import check_parameters
-
+def _current_params(recorded: dict[str, Any], workspace: Path) -> dict[str, Any] | None:
+    if recorded.get("source") != "packs.yml":
+        return recorded["parameters"]
+    for spec in load_matrix(Workspace(workspace).packs):
+        if spec.name == recorded["pack"]:
             return {
                 **check_parameters(spec.params),
-                "workspace": ".",
-                "output": manifest["parameters"]["output"],
+                "workspace": recorded["parameters"].get("workspace"),
+                "output": recorded["parameters"].get("output"),
             }
     return None
 
@@ -345,21 +253,21 @@ def pack_folders(paths: list[str | Path]) -> list[Path]:
 
 
 def _copy_inputs(workspace: Path, target: Path) -> None:
-    shutil.copytree(workspace / "corpus", target / "corpus", dirs_exist_ok=True)
-    if (workspace / "packs.yml").is_file():
-        shutil.copy2(workspace / "packs.yml", target / "packs.yml")
-    if (workspace / STORE).is_file():
-        DecisionStore(workspace / STORE).export(target / "log.jsonl")
-        DecisionStore(target / STORE).import_log(target / "log.jsonl")
-        (target / "log.jsonl").unlink()
+    """Copy a workspace's inputs (every file the manifest hashes, and the decision log)."""
+    for name in manifest.input_hashes(workspace):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(workspace / name, target / name)
+    opened = open_store(Workspace(workspace).store)
+    if opened is not None:  # exact: ids, times, order, any exclusion reason
+        opened.copy_to(Workspace(target).store)
 
 
-def _compare(folder: Path, manifest: dict[str, Any], rebuilt: Path, report: AuditReport) -> None:
-    for name, digest in sorted(manifest["outputs"].items()):
-        if sha256(rebuilt / name) == digest:
+def _compare(folder: Path, recorded: dict[str, Any], rebuilt: Path, report: AuditReport) -> None:
+    for name, digest in sorted(recorded["outputs"].items()):
+        if (rebuilt / name).is_file() and manifest.sha256(rebuilt / name) == digest:
             continue
         old = folder / name
-        if old.is_file() and sha256(old) == digest:
+        if old.is_file() and manifest.sha256(old) == digest:
             report.output_differences.append(_describe(name, old, rebuilt / name))
         else:
             report.output_differences.append(
@@ -376,33 +284,35 @@ def audit(paths: list[str | Path], *, keep: str | Path | None = None) -> list[Au
     """Rebuild packs from their workspace's inputs and compare each with its manifest.
 
     The stages run once per workspace; the packs are then rebuilt together (two at a
-    time), so auditing a whole matrix costs about what building it did.
+    time), so auditing a whole matrix costs about what building it did. Nothing in
+    the audited workspace is written.
 
     Parameters
     ----------
     paths : list of str or Path
         Pack folders (``reports/<pack>``, holding ``manifest.json``) or folders of them.
     keep : str or Path, optional
-        Rebuild here and keep it (for inspection); a temporary folder otherwise.
-    """
-    from .packs import PackSpec, build_all
-    from .pipeline import run_stages
+        Rebuild in this new (or empty) folder and keep it for inspection; a temporary
+        folder otherwise.
 
+    Raises
+    ------
+    InputError
+        When the packs cannot be audited (no or damaged manifest, workspace gone,
+        ``keep`` not empty): the audit could not run, which is not "not reproduced".
+    """
     folders = pack_folders(paths)
-    manifests = [_load(f) for f in folders]
-    workspaces = {(f / m["workspace"]).resolve() for f, m in zip(folders, manifests, strict=True)}
-    if len(workspaces) != 1:
-        raise InputError("these packs come from different workspaces; audit one at a time.")
-    workspace = workspaces.pop()
-    if not workspace.is_dir():
-        raise InputError(f"{folders[0] / MANIFEST}: its workspace {workspace} is gone.")
+    recorded = [_load(f) for f in folders]
+    workspace = _workspace(folders, recorded)
+    if keep is not None and Path(keep).exists() and any(Path(keep).iterdir()):
+        raise InputError(f"--keep {keep}: not empty; give a new or empty folder for the rebuild.")
     reports, specs = [], []
-    for folder, manifest in zip(folders, manifests, strict=True):
+    for folder, entry in zip(folders, recorded, strict=True):
         report = AuditReport(folder.name)
-        report.input_changes = _input_changes(manifest, workspace)
-        params = _current_params(manifest, workspace)
-        report.input_changes += _params_change(manifest, params)
-        params = params or manifest["parameters"]
+        report.input_changes = _input_changes(entry, workspace)
+        params = _current_params(entry, workspace)
+        report.input_changes += _params_change(entry, params)
+        params = params or entry["parameters"]
         reports.append(report)
         specs.append(
             PackSpec(
@@ -413,11 +323,22 @@ def audit(paths: list[str | Path], *, keep: str | Path | None = None) -> list[Au
     target = Path(tmp.name if tmp else keep)
     try:
         _copy_inputs(workspace, target)
-        run_stages(target, seed=manifests[0]["seeds"]["pipeline"], progress=False)
+        run_stages(target, seed=recorded[0]["seeds"].get("pipeline") or 2026, progress=False)
         rebuilt = build_all(specs, target, reports=target / "reports", progress=False)
-        for folder, manifest, new, report in zip(folders, manifests, rebuilt, reports, strict=True):
-            _compare(folder, manifest, new, report)
+        for folder, entry, new, report in zip(folders, recorded, rebuilt, reports, strict=True):
+            _compare(folder, entry, new, report)
     finally:
         if tmp is not None:
             tmp.cleanup()
     return reports
+
+
+def _workspace(folders: list[Path], recorded: list[dict[str, Any]]) -> Path:
+    """The one workspace the packs were built in (it must still exist)."""
+    found = {(f / m["workspace"]).resolve() for f, m in zip(folders, recorded, strict=True)}
+    if len(found) != 1:
+        raise InputError("these packs come from different workspaces; audit one at a time.")
+    workspace = found.pop()
+    if not workspace.is_dir():
+        raise InputError(f"{folders[0] / MANIFEST}: its workspace {workspace} is gone.")
+    return workspace

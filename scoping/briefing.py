@@ -28,25 +28,26 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .audit import packages
 from .errors import InputError
 from .io.writers import link, to_bibtex, to_ris, vancouver, write_csv, write_xlsx
+from .manifest import packages
 from .prisma import check as check_flow
 from .tags import Codebook, load_codebook
 from .topics import TopicModel, describe, document_topics, record_text
+from .workspace import Workspace
 
 #: The pack template's parameters and their defaults (the template's parameters cell
 #: holds the same literals; a test checks they agree).
 PARAMETERS: dict[str, Any] = {
-    "workspace": ".",
-    "output": "reports/pack",
+    "workspace": "",
+    "output": "",
     "title": "",
     "themes": [],
     "audience": "leaders",
     "settings": "both",
     "year_from": None,
     "year_to": None,
-    "stage": "all",
+    "stage": "included",
     "n_topics": "auto",
     "seed": 2026,
 }
@@ -76,6 +77,12 @@ REPORT_TABLE_ROWS = 250
 PACK_SELECTION_SAMPLE = 4000
 #: Fewest records for which a pack fits its own topic model.
 MIN_TOPIC_RECORDS = 40
+UNSCREENED_NOTICE = (
+    "Nothing has been screened yet: this pack shows every record the searches found. "
+    "None of them has been checked by the scoping group, so some will not be relevant."
+)
+#: How a record's screening status is shown beside its citation.
+STATUS_LABELS = {"include": "included", "maybe": "maybe", "not yet screened": "not yet screened"}
 SYNTHETIC_NOTICE = (
     "SYNTHETIC DEMONSTRATION: this pack was built from the workbench's invented "
     "demonstration corpus. None of its records, counts or references is evidence."
@@ -137,6 +144,7 @@ class Briefing:
     synthetic: bool
     funnel: list[tuple[str, list[str]]]
     inputs: dict[str, str]
+    root: Path = Path(".")
     trace: dict[str, list[str]] = field(default_factory=dict)
     topic_model: TopicModel | None = None
     topics: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -147,8 +155,8 @@ class Briefing:
     def load(cls, **params: Any) -> Briefing:
         """Check the parameters, read the workspace's built outputs and select records."""
         params = check_parameters(params)
-        workspace = Path(params["workspace"])
-        build = workspace / "build"
+        space = Workspace(Path(params["workspace"])) if params["workspace"] else Workspace.find(".")
+        workspace, build = space.root, space.build
         needed = ["unique.parquet", "tag_matrix.parquet", "prisma.json", "ingest_report.json"]
         missing = [n for n in needed if not (build / n).is_file()]
         if missing:
@@ -157,7 +165,7 @@ class Briefing:
                 f"{workspace}` first."
             )
         report = json.loads((build / "ingest_report.json").read_text(encoding="utf-8"))
-        codebook = load_codebook(codebook_path(workspace))
+        codebook = load_codebook(space.codebook)
         corpus = pd.read_parquet(build / "unique.parquet").sort_values("record_id")
         corpus = corpus.reset_index(drop=True)
         tags = pd.read_parquet(build / "tag_matrix.parquet").set_index("record_id")
@@ -181,6 +189,7 @@ class Briefing:
             synthetic=bool(report["totals"].get("synthetic_demo_records")),
             funnel=[],
             inputs=_inputs(report, codebook, workspace),
+            root=workspace,
         )
         briefing._select()
         briefing._fit_topics()
@@ -189,7 +198,7 @@ class Briefing:
     def _select(self) -> None:
         p, keep = self.params, self.corpus
         self.funnel = [("unique works in the corpus", list(keep["record_id"]))]
-        if p["stage"] == "included":
+        if p["stage"] == "included" and not self.unscreened:
             keep = keep[keep["record_id"].isin(self.flow["records"]["included"])]
             self.funnel.append(
                 ("included at title and abstract screening", list(keep["record_id"]))
@@ -218,6 +227,25 @@ class Briefing:
         self.trace["records in this pack"] = list(self.records["record_id"])
         for step, ids in self.funnel:
             self.trace[f"funnel: {step}"] = ids
+
+    @property
+    def unscreened(self) -> bool:
+        """True before the scoping group has recorded any screening decision."""
+        return not self.decisions
+
+    @property
+    def shows_unincluded(self) -> bool:
+        """Whether the pack holds records that were not included (shown with a status)."""
+        included = set(self.flow["records"]["included"])
+        return not set(self.records["record_id"]) <= included
+
+    def status(self, record_id: str) -> str:
+        """A record's screening status as shown beside its citation ("" when not needed)."""
+        if not self.shows_unincluded:
+            return ""
+        decision, reason = self.decisions.get(record_id, ("not yet screened", ""))
+        label = f"excluded: {reason}" if decision == "exclude" else STATUS_LABELS[decision]
+        return f"[{label}]"
 
     def _fit_topics(self) -> None:
         n = len(self.records)
@@ -260,8 +288,16 @@ class Briefing:
     def _references(self, frame: pd.DataFrame, limit: int = 5) -> str:
         order = frame.assign(_y=pd.to_numeric(frame["year"], errors="coerce").fillna(0))
         order = order.sort_values(["_y", "record_id"], ascending=[False, True]).head(limit)
-        items = "".join(f"<li>{_e(vancouver(r))} {_link(r)}</li>" for r in order.to_dict("records"))
+        items = "".join(
+            f"<li>{_e(vancouver(r))} {self._status_html(r['record_id'])}{_link(r)}</li>"
+            for r in order.to_dict("records")
+        )
         return f"<ul class='refs'>{items}</ul>" if items else ""
+
+    def _status_html(self, record_id: str) -> str:
+        status = self.status(record_id)
+        kind = "included" if status == "[included]" else "other"
+        return f"<span class='status {kind}'>{_e(status)}</span> " if status else ""
 
     def _terms(self, name: str, limit: int = 6) -> str:
         counts: Counter[str] = Counter()
@@ -284,6 +320,14 @@ class Briefing:
         p = self.params
         n = self._count("records in this pack", self.records["record_id"])
         notice = f"<p class='synthetic'>{_e(SYNTHETIC_NOTICE)}</p>" if self.synthetic else ""
+        if self.unscreened:
+            notice += f"<p class='unscreened'>{_e(UNSCREENED_NOTICE)}</p>"
+        elif self.shows_unincluded:
+            notice += (
+                "<p class='unscreened'>This pack also shows records the scoping group has "
+                "not included (excluded, maybe or not yet screened); each citation says its "
+                "screening status.</p>"
+            )
         steps = "".join(f"<li>{_e(step)}: {len(ids):,}</li>" for step, ids in self.funnel)
         settings = {"both": "health and social care"}.get(p["settings"], p["settings"])
         text = (
@@ -616,8 +660,8 @@ class Briefing:
         cited.sort(key=lambda c: (c[0].lower(), c[1]))
         # numbered paragraphs, not list items: a third faster to lay out in a long PDF
         items = "".join(
-            f"<p class='ref'>{n}. {_e(text)} {url}</p>"
-            for n, (text, _, url) in enumerate(cited, start=1)
+            f"<p class='ref'>{n}. {_e(text)} {self._status_html(rid)}{url}</p>"
+            for n, (text, rid, url) in enumerate(cited, start=1)
         )
         return Html(
             f"<h2>References</h2><p>All {len(cited):,} records of the pack (Vancouver "
@@ -654,7 +698,7 @@ class Briefing:
     # ------------------------------------------------------------------ outputs
     def write_outputs(self) -> Html:
         """Write the evidence table (CSV, XLSX), references (RIS, BibTeX) and trace."""
-        out = Path(self.params["output"])
+        out = Path(self.params["output"] or self.root / "reports" / "pack")
         out.mkdir(parents=True, exist_ok=True)
         table = self.evidence
         write_csv(table, out / "evidence.csv")
@@ -663,7 +707,9 @@ class Briefing:
         (out / "references.ris").write_text(to_ris(records), encoding="utf-8")
         (out / "references.bib").write_text(to_bibtex(records), encoding="utf-8")
         trace = {
-            "parameters": self.params,
+            "parameters": {
+                k: v for k, v in self.params.items() if k not in ("workspace", "output")
+            },
             "numbers": {k: self.trace[k] for k in sorted(self.trace)},
             "prisma": self.flow["records"],
         }
@@ -721,14 +767,6 @@ def _years(p: dict[str, Any]) -> str:
     if high is None:
         return f"from {low}"
     return f"from {low} to {high}"
-
-
-def codebook_path(workspace: Path) -> Path:
-    """The workspace's own codebook, else the one shipped with the workbench."""
-    from .pipeline import SHIPPED_CODEBOOK
-
-    own = workspace / "corpus" / "codebook.yml"
-    return own if own.is_file() else SHIPPED_CODEBOOK
 
 
 def check_themes(themes: list[str], codebook: Codebook) -> None:

@@ -6,6 +6,9 @@ with status 2; they never show a traceback.
 
 from __future__ import annotations
 
+import errno
+import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -13,17 +16,45 @@ import click
 
 from . import __version__
 from .errors import ScopingError
+from .workspace import Workspace
+
+# Stage modules are imported inside their commands, so that `scoping --help` and a
+# mistyped option answer at once instead of after loading pandas and scikit-learn.
+
+
+#: Control characters (ANSI and OSC escapes among them) shown, never sent to a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters written as escapes, on one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text.replace("\n", " "))
 
 
 class _Group(click.Group):
-    """A click group that turns ScopingError into one line and exit status 2."""
+    """A click group that turns a user's error into one line and exit status 2."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ScopingError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            message = str(exc)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
+                raise
+            message = (
+                f"{exc.filename or 'the workspace'}: cannot write ({exc.strerror}); free some "
+                "space or work in a writable copy of the workspace."
+            )
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc) and "unable to open" not in str(exc):
+                raise
+            message = (
+                f"the decision store cannot be written ({exc}); work in a writable copy of "
+                "the workspace."
+            )
+        click.echo(f"error: {_printable(message)}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=_Group)
@@ -115,7 +146,7 @@ def dedupe(folder: Path, decisions: Path | None) -> None:
     """Group duplicates in FOLDER/records.parquet (nothing is deleted)."""
     from .dedupe import run as run_dedupe
 
-    store = decisions or folder.parent / "curation" / "decisions.sqlite"
+    store = decisions or Workspace(folder.parent).store
     click.echo(run_dedupe(folder, store=store).summary(folder))
 
 
@@ -123,17 +154,17 @@ def dedupe(folder: Path, decisions: Path | None) -> None:
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option(
     "--codebook",
-    default=Path("corpus/codebook.yml"),
+    default=None,
     type=click.Path(path_type=Path),
-    show_default=True,
-    help="The codebook to apply.",
+    help="The codebook to apply; default: the workspace's corpus/codebook.yml, else the "
+    "shipped one.",
 )
-def tag(folder: Path, codebook: Path) -> None:
+def tag(folder: Path, codebook: Path | None) -> None:
     """Tag FOLDER's records with the codebook, keeping the matched words as evidence."""
     from .tags import run as run_tags
     from .tags import summary as tag_summary
 
-    evidence, book = run_tags(folder, codebook)
+    evidence, book = run_tags(folder, codebook or Workspace(folder.parent).codebook)
     click.echo(tag_summary(evidence, book, folder))
 
 
@@ -284,8 +315,23 @@ def run(workspace: Path, seed: int, no_packs: bool) -> None:
     """The main job: every stage on corpus/raw (or the demo corpus), then the packs."""
     from .pipeline import run_all
 
-    outcome = run_all(workspace, seed=seed, build_packs=not no_packs)
-    click.echo(outcome)
+    click.echo(run_all(workspace, seed=seed, build_packs=not no_packs).text())
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Create a workspace in FOLDER: corpus/, notebooks/, packs.yml (never overwrites)."""
+    from .workspace import init as make
+
+    written = make(folder)
+    click.echo(f"init: workspace {folder} with {len(written)} files:")
+    for path in written:
+        click.echo(f"  {path.relative_to(folder).as_posix()}")
+    click.echo(
+        f"Put your exports in {folder / 'corpus' / 'raw'}, describe them in "
+        f"{folder / 'corpus' / 'searches.yml'}, then run `scoping run --workspace {folder}`."
+    )
 
 
 def _literal(text: str):
@@ -329,8 +375,9 @@ def pack(
     stages: bool,
 ) -> None:
     """Build briefing packs into reports/<pack>/ (HTML, PDF, XLSX, CSV, RIS, BibTeX)."""
+    from .briefing import check_parameters
     from .packs import PackSpec, build_all, load_matrix
-    from .pipeline import packs_file, run_stages
+    from .pipeline import run_stages
 
     if parameters and not name:
         raise ScopingError("-p parameters build one pack: give it a --name too.")
@@ -342,11 +389,9 @@ def pack(
                 raise ScopingError(f"-p {item!r}: write NAME=VALUE, e.g. -p audience=leaders.")
             params[key.strip()] = _literal(value)
         specs = [PackSpec(name, params, source="command line")]
-        from .briefing import check_parameters
-
         check_parameters(params)
     else:
-        specs = load_matrix(packs_path or packs_file(workspace))
+        specs = load_matrix(packs_path or Workspace(workspace).exists().packs)
         if only:
             unknown = sorted(set(only) - {s.name for s in specs})
             if unknown:
@@ -356,7 +401,7 @@ def pack(
                 )
             specs = [s for s in specs if s.name in only]
     if stages:
-        click.echo(run_stages(workspace))
+        click.echo(run_stages(workspace).text())
     for out in build_all(specs, workspace):
         click.echo(f"pack: {out}")
 
@@ -372,7 +417,8 @@ def pack(
 def audit(paths: tuple[Path, ...], keep: Path | None) -> None:
     """Rebuild the packs in PATHS (pack folders, or reports/) and compare with their manifests.
 
-    Exit 0 when every output is reproduced byte for byte, else 1 with what changed.
+    Exit 0 when every output is reproduced byte for byte, 1 with what changed when
+    not, and 2 with one line when the packs could not be audited.
     """
     from .audit import audit as run_audit
 
@@ -400,9 +446,10 @@ def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
     from .curation.assign import write_assignments
     from .tags import records_file
 
-    records = pd.read_parquet(records_file(workspace / "build"), columns=["record_id"])
+    space = Workspace(workspace).exists()
+    records = pd.read_parquet(records_file(space.build), columns=["record_id"])
     table = deal(records["record_id"], reviewers.split(","), overlap=overlap, seed=seed)
-    path = write_assignments(table, workspace / "curation" / "assignments.csv")
+    path = write_assignments(table, space.assignments)
     counts = table["reviewer"].value_counts().sort_index()
     doubled = int((table["record_id"].value_counts() > 1).sum())
     click.echo(
@@ -418,9 +465,14 @@ def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
 def conflicts(workspace: Path, stage: str) -> None:
     """List records whose reviewers disagree, and whether a third person resolved them."""
     from .curation.assign import conflicts as find
-    from .curation.store import DecisionStore
+    from .curation.store import open_store
 
-    table = find(DecisionStore(workspace / "curation" / "decisions.sqlite"), stage)
+    space = Workspace(workspace).exists()
+    store = open_store(space.store)
+    if store is None:
+        click.echo(f"conflicts at {stage}: 0 (no decision is recorded yet in {space.store})")
+        return
+    table = find(store, stage)
     waiting = int((~table["resolved"]).sum()) if len(table) else 0
     click.echo(f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person")
     for row in table.itertuples():

@@ -33,7 +33,11 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz
 
+from .atomic import Outputs
+from .curation.store import open_store, pair_decisions
 from .errors import InputError
+from .ingest import SCHEMA
+from .io import read
 from .records import FIELDS, MARKUP_TAG
 
 
@@ -512,6 +516,10 @@ class _Groups:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+#: A person's pair decisions kept beside the records (``a,b,decision``).
+DECISIONS_FILE = "dedupe_decisions.csv"
+
+
 def load_decisions(path: Path) -> dict[frozenset[str], str]:
     """A person's pair decisions (``a,b,decision[,reviewer,note]``), latest line wins."""
     if not path.is_file():
@@ -728,30 +736,36 @@ def _merge(result: DedupeResult, group: str, ids: list[str]) -> dict[str, Any]:
 
 
 def run(
-    folder: str | Path, params: DedupeParams | None = None, store: str | Path | None = None
+    folder: str | Path,
+    params: DedupeParams | None = None,
+    store: str | Path | None = None,
+    *,
+    stale: Iterable[str] = (),
 ) -> DedupeResult:
     """``scoping dedupe DIR``: read ``DIR/records.parquet``, write the dedup outputs.
 
     Writes ``duplicates.csv`` (one row per record), ``unique.parquet`` (one merged
-    record per group) and ``dedupe_review.csv`` (pairs for a person). A person's
-    decisions override the algorithm: those in ``DIR/dedupe_decisions.csv`` (columns a,
-    b, decision), then those in the decision store ``store`` (the pair-review notebook
+    record per group) and ``dedupe_review.csv`` (pairs for a person), swapped in
+    together (``stale`` files are removed in the same commit). A person's decisions
+    override the algorithm: those in ``DIR/dedupe_decisions.csv`` (columns a, b,
+    decision), then those in the decision store ``store`` (the pair-review notebook
     writes there), the store's latest decision winning.
     """
-    from .curation.store import DecisionStore, pair_decisions
-
     folder = Path(folder)
     source = folder / "records.parquet"
     if not source.is_file():
         raise InputError(f"{source}: not found; run `scoping ingest ... --out {folder}` first.")
     records = pd.read_parquet(source)
-    decisions = load_decisions(folder / "dedupe_decisions.csv")
-    if store is not None and Path(store).is_file():
-        decisions |= pair_decisions(DecisionStore(store))
+    decisions = load_decisions(folder / DECISIONS_FILE)
+    opened = open_store(store) if store is not None else None
+    if opened is not None:
+        decisions |= pair_decisions(opened)
     result = deduplicate(records, params, decisions)
-    duplicates_table(result).to_csv(folder / "duplicates.csv", index=False)
-    review_table(result).to_csv(folder / "dedupe_review.csv", index=False)
-    unique_table(result).to_parquet(folder / "unique.parquet", index=False, compression="zstd")
+    with Outputs(folder) as out:
+        duplicates_table(result).to_csv(out.path("duplicates.csv"), index=False)
+        review_table(result).to_csv(out.path("dedupe_review.csv"), index=False)
+        unique_table(result).to_parquet(out.path("unique.parquet"), index=False, compression="zstd")
+        out.remove(*stale)
     return result
 
 
@@ -851,9 +865,6 @@ def evaluate_files(
     params: DedupeParams | None = None,
 ) -> tuple[Evaluation, DedupeResult, pd.Series]:
     """Ingest a labelled file, deduplicate it, and score it against gold groups."""
-    from .ingest import SCHEMA
-    from .io import read
-
     rows = [r.to_row() for r in read(records_path).records]
     records = pd.DataFrame(rows, columns=SCHEMA.names)
     result = deduplicate(records, params)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from . import atomic
 from .curation.store import DecisionStore
 
 #: Carried in the notes of every demonstration record, and checked for downstream.
@@ -396,7 +397,7 @@ def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path
     for (name, database, interface, day), bucket, write in zip(
         EXPORTS, buckets, writers, strict=True
     ):
-        (raw / name).write_text(write(bucket), encoding="utf-8", newline="\n")
+        atomic.write_text(raw / name, write(bucket))
         log.append(
             {
                 "file": name,
@@ -414,8 +415,20 @@ def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path
     text = yaml.safe_dump(
         {"synthetic": True, "searches": log}, sort_keys=False, allow_unicode=True, width=100
     )
-    (Path(out) / "searches.yml").write_text(header + text, encoding="utf-8")
+    atomic.write_text(Path(out) / "searches.yml", header + text)  # last: marks it complete
     return raw
+
+
+def is_complete(out: str | Path) -> bool:
+    """Whether ``out`` holds a whole demonstration corpus (its log and every export)."""
+    log = Path(out) / "searches.yml"
+    try:
+        searches = (yaml.safe_load(log.read_text(encoding="utf-8")) or {}).get("searches")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return False
+    return bool(searches) and all(
+        (Path(out) / "raw" / str(entry.get("file"))).is_file() for entry in searches
+    )
 
 
 #: Share of demo works given each synthetic screening decision (the rest stay unscreened).
@@ -435,7 +448,8 @@ def screen(unique_ids: list[str], store: DecisionStore, *, seed: int = 2026) -> 
     The demonstration pack then shows a full PRISMA flow (included, excluded with
     reasons, maybe, not yet screened). Nothing is recorded when the store already has
     events, so decisions a user makes while trying the workbench are kept. Every event
-    names the synthetic reviewer and says it is invented.
+    names the synthetic reviewer and says it is invented. The decisions are stored in
+    one transaction, so a run killed part-way leaves none and the next run makes them.
 
     Returns
     -------
@@ -445,20 +459,21 @@ def screen(unique_ids: list[str], store: DecisionStore, *, seed: int = 2026) -> 
     if len(store.events()):
         return 0
     rng = random.Random(seed)
-    recorded = 0
+    decisions = []
     for rid in sorted(unique_ids):
         draw, edge = rng.random(), 0.0
         for decision, reason, share in DEMO_SCREENING:
             edge += share
             if draw < edge:
-                store.record(
-                    reviewer=DEMO_REVIEWER,
-                    target=rid,
-                    stage="title_abstract",
-                    decision=decision,
-                    reason=reason,
-                    note="Synthetic demonstration decision: invented, not a judgement.",
+                decisions.append(
+                    {
+                        "reviewer": DEMO_REVIEWER,
+                        "target": rid,
+                        "stage": "title_abstract",
+                        "decision": decision,
+                        "reason": reason,
+                        "note": "Synthetic demonstration decision: invented, not a judgement.",
+                    }
                 )
-                recorded += 1
                 break
-    return recorded
+    return len(store.record_many(decisions))  # all or none, even if killed part-way

@@ -10,6 +10,7 @@ log are checked against each other.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 from tqdm import tqdm
 
+from . import atomic
 from .demo import is_synthetic
 from .errors import InputError, ScopingError
 from .io import ReadResult, read
@@ -341,6 +343,7 @@ def ingest(
     keep_going: bool = False,
     progress: bool = True,
     column_map: dict[str, str] | None = None,
+    stale: Iterable[str] = DOWNSTREAM,
 ) -> IngestResult:
     """Read exports into ``<out>/records.parquet`` and ``<out>/ingest_report.json``.
 
@@ -359,28 +362,36 @@ def ingest(
         Show a progress bar on a terminal.
     column_map : dict, optional
         For tables whose headers are not recognised: canonical field -> column header.
+    stale : iterable of str
+        Outputs in ``out`` built from earlier records, removed when the new records
+        are in place (the later stages' outputs).
 
     Returns
     -------
     IngestResult
+
+    Notes
+    -----
+    The outputs are written beside the old ones and swapped in together when every
+    file has been read (:class:`scoping.atomic.Outputs`): a failed or killed ingest
+    leaves the previous outputs as they were.
     """
     files = find_inputs(paths)
     log = Path(searches) if searches else default_search_log(paths)
     if log is not None and not log.is_file():
         raise InputError(f"{log}: search log not found; give an existing file or omit it.")
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stale = [p.name for p in map(out_dir.joinpath, DOWNSTREAM) if p.is_file()]
-    for name in stale:  # built from the previous records: rebuild them, never reuse them
-        (out_dir / name).unlink()
-    sink = RecordSink(out_dir / "records.parquet", progress=progress)
-    try:
-        result = read_all(files, sink, keep_going=keep_going, column_map=column_map)
-    finally:
-        sink.close()
-    if log is not None:
-        result.search_log = check_search_log(log, result.files)
-    result.removed_stale = stale
-    text = json.dumps(result.report(), indent=2, ensure_ascii=False, sort_keys=True)
-    (out_dir / "ingest_report.json").write_text(text + "\n", encoding="utf-8")
+    with atomic.Outputs(out_dir) as outputs:
+        sink = RecordSink(outputs.path("records.parquet"), progress=progress)
+        try:
+            result = read_all(files, sink, keep_going=keep_going, column_map=column_map)
+        finally:
+            sink.close()
+        if log is not None:
+            result.search_log = check_search_log(log, result.files)
+        # built from the previous records: removed with the same commit, never reused
+        result.removed_stale = [n for n in stale if (out_dir / n).is_file()]
+        outputs.remove(*stale)
+        text = json.dumps(result.report(), indent=2, ensure_ascii=False, sort_keys=True)
+        outputs.path("ingest_report.json").write_text(text + "\n", encoding="utf-8")
     return result

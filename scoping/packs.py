@@ -18,25 +18,31 @@ from __future__ import annotations
 
 import html
 import itertools
-import json
 import os
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import yaml
 
-from .briefing import check_parameters, check_themes, codebook_path
+from . import __version__, manifest, resources
+from .atomic import replacing_folder, write_text
+from .briefing import check_parameters, check_themes
 from .errors import InputError, ScopingError
 from .tags import load_codebook
+from .workspace import Workspace
 
-REPO = Path(__file__).resolve().parents[1]
 #: The pack template and the default matrix shipped with the workbench.
-TEMPLATE = REPO / "notebooks" / "briefing_pack.ipynb"
-DEFAULT_PACKS = REPO / "packs.yml"
+TEMPLATE = resources.path(resources.TEMPLATE)
+DEFAULT_PACKS = resources.path(resources.PACKS)
+#: What a pack name may hold: it becomes a folder name under reports/.
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
+#: Stage outputs a pack is built from (with the codebook and template).
+PACK_INPUTS = ("unique.parquet", "tag_matrix.parquet", "prisma.json", "ingest_report.json")
 #: Files each pack folder holds when it is built.
 OUTPUTS = (
     "pack.ipynb",
@@ -61,6 +67,11 @@ h3 { font-size: 11pt; margin-bottom: 0.2em; break-after: avoid; }
 p.lead { font-size: 11pt; }
 p.synthetic { border: 3px solid #d5281b; background: #fde8e6; color: #8a1c12; padding: 0.6em;
               font-weight: bold; font-size: 11pt; }
+p.unscreened { border: 2px solid #ffb81c; background: #fff4cc; padding: 0.5em;
+               font-size: 10.5pt; }
+span.status { font-size: 8pt; font-weight: bold; padding: 0 3px; border-radius: 2px;
+              background: #fde8e6; color: #8a1c12; }
+span.status.included { background: #d5ecd4; color: #1e5b1a; }
 p.definition { font-style: italic; color: #444; }
 span.flag { color: #d5281b; font-weight: normal; font-size: 9pt; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 8.5pt; width: 100%; }
@@ -80,11 +91,24 @@ figcaption { font-size: 8.5pt; color: #444; }
 
 @dataclass(frozen=True)
 class PackSpec:
-    """One pack to build: its folder name and its template parameters."""
+    """One pack to build: its folder name and its template parameters.
+
+    The name becomes a folder of ``reports/``: lower-case letters, digits, ``.``,
+    ``_`` and ``-``, starting with a letter or digit, so that no name can reach
+    outside ``reports/`` (``../x``, ``/tmp/x``).
+    """
 
     name: str
     params: dict[str, Any]
     source: str = "packs.yml"
+
+    def __post_init__(self) -> None:
+        if not NAME.fullmatch(self.name) or ".." in self.name:
+            raise InputError(
+                f"pack name {self.name!r} cannot be a folder of reports/: use lower-case "
+                "letters, digits, '-', '_' and '.', starting with a letter or digit "
+                "(e.g. burnout-frontline)."
+            )
 
 
 def _slug(value: Any) -> str:
@@ -150,7 +174,7 @@ def template_parameters(template: str | Path = TEMPLATE) -> dict[str, Any]:
     return {name: info["default"] for name, info in found.items()}
 
 
-def _execute(template: Path, out: Path, params: dict[str, Any], workspace: Path) -> None:
+def _execute(template: Path, out: Path, params: dict[str, Any]) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -168,7 +192,7 @@ def _execute(template: Path, out: Path, params: dict[str, Any], workspace: Path)
             parameters=params,
             kernel_name="python3",
             language="python",
-            cwd=str(workspace),
+            cwd=str(out),
             progress_bar=False,
             log_output=False,
             # the kernel's own log is noise for a pack's reader: "running over TCP
@@ -267,18 +291,13 @@ def _reports(workspace: Path, reports: str | Path | None) -> Path:
 
 def pack_key(spec: PackSpec, workspace: Path, template: Path) -> str:
     """Hash of everything a pack is built from: template, parameters, stage outputs."""
-    from .pipeline import StageLog
-
-    build = workspace / "build"
-    return StageLog.key(
+    space = Workspace(workspace)
+    return manifest.key(
         "pack",
         spec.params,
         template,
-        *(
-            build / n
-            for n in ("unique.parquet", "tag_matrix.parquet", "prisma.json", "ingest_report.json")
-        ),
-        codebook_path(workspace),
+        *(space.build / n for n in PACK_INPUTS),
+        space.codebook,
     )
 
 
@@ -290,16 +309,14 @@ def is_fresh(
     template: str | Path = TEMPLATE,
 ) -> bool:
     """Whether the pack was built from exactly these inputs and its outputs are intact."""
-    from .audit import MANIFEST, sha256
-
     workspace = Path(workspace).resolve()
     out = _reports(workspace, reports) / spec.name
-    if not (out / MANIFEST).is_file():
+    recorded = manifest.read(out / manifest.MANIFEST)
+    if recorded is None or not isinstance(recorded.get("outputs"), dict):
         return False
-    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    return manifest.get("key") == pack_key(spec, workspace, Path(template)) and all(
-        (out / name).is_file() and sha256(out / name) == digest
-        for name, digest in manifest["outputs"].items()
+    return recorded.get("key") == pack_key(spec, workspace, Path(template)) and all(
+        (out / name).is_file() and manifest.sha256(out / name) == digest
+        for name, digest in recorded["outputs"].items()
     )
 
 
@@ -312,47 +329,80 @@ def build_pack(
 ) -> Path:
     """Build one pack into ``<reports>/<name>/`` (default ``<workspace>/reports``).
 
-    Writes the outputs, then ``manifest.json`` (inputs, parameters, versions, output
-    hashes and times). A pack whose inputs have not changed is not rebuilt.
+    The pack is built in a staging folder beside its final place (outputs, then
+    ``manifest.json``: inputs, parameters, versions, output hashes and times) and
+    renamed into place only when complete, so a failed or killed build leaves the
+    previous pack whole, or no pack: never a mix. A pack whose inputs have not
+    changed is not rebuilt.
     """
-    from .audit import write_manifest
-
     started = time.time()
     workspace = Path(workspace).resolve()
+    space = Workspace(workspace)
     out = _reports(workspace, reports) / spec.name
-    check_themes(check_parameters(spec.params)["themes"], load_codebook(codebook_path(workspace)))
+    check_themes(check_parameters(spec.params)["themes"], load_codebook(space.codebook))
     if is_fresh(spec, workspace, reports=reports, template=template):
         return out
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        output = out.relative_to(workspace).as_posix()
-    except ValueError:
-        output = str(out)
-    params = check_parameters({**spec.params, "workspace": ".", "output": output})
-    _execute(Path(template), out, params, workspace)  # every parameter, defaults included
-    notebook = _scrub(out / "pack.ipynb")
-    html_text = render_html(notebook, _pack_title(notebook))
-    (out / "pack.html").write_text(html_text, encoding="utf-8")
-    render_pdf(html_text, out / "pack.pdf")
-    missing = [name for name in OUTPUTS if not (out / name).is_file()]
-    if missing:
-        raise ScopingError(f"{out}: the pack lacks {', '.join(missing)}; see pack.ipynb.")
-    write_manifest(
-        out,
-        workspace=workspace,
-        params=params,
-        outputs=OUTPUTS,
-        started=started,
-        seed=_pipeline_seed(workspace),
-        key=pack_key(spec, workspace, Path(template)),
-        source=spec.source,
-    )
+    with replacing_folder(out) as staging:
+        # staging and final folder are siblings: the same relative way to the workspace
+        relative = Path(os.path.relpath(workspace, staging)).as_posix()
+        params = check_parameters({**spec.params, "workspace": relative, "output": "."})
+        _execute(Path(template), staging, params)  # every parameter, defaults included
+        notebook = _scrub(staging / "pack.ipynb")
+        html_text = render_html(notebook, _pack_title(notebook))
+        write_text(staging / "pack.html", html_text)
+        render_pdf(html_text, staging / "pack.pdf")
+        missing = [name for name in OUTPUTS if not (staging / name).is_file()]
+        if missing:
+            raise ScopingError(f"{out}: the pack lacks {', '.join(missing)}; see pack.ipynb.")
+        write_manifest(
+            staging,
+            name=spec.name,
+            workspace=workspace,
+            relative=relative,
+            params=params,
+            started=started,
+            key=pack_key(spec, workspace, Path(template)),
+            source=spec.source,
+        )
     return out
 
 
-def _pipeline_seed(workspace: Path) -> int | None:
-    path = workspace / "build" / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8")).get("seed") if path.is_file() else None
+def write_manifest(
+    folder: Path,
+    *,
+    name: str,
+    workspace: Path,
+    relative: str,
+    params: dict[str, Any],
+    started: float,
+    key: str,
+    source: str,
+) -> dict[str, Any]:
+    """Write ``folder/manifest.json`` for a built pack and return it."""
+    space = Workspace(workspace)
+    run = manifest.read(space.build / manifest.MANIFEST) or {}
+    recorded = {
+        "kind": "briefing pack",
+        "pack": name,
+        "key": key,
+        "source": source,
+        "command": manifest.command(),
+        "workspace": relative,
+        "parameters": params,
+        "seeds": {"pipeline": run.get("seed"), "pack": params.get("seed")},
+        "workbench": {"version": __version__, **manifest.git_state()},
+        "packages": manifest.packages(),
+        "inputs": manifest.input_hashes(workspace),
+        "decision_log": manifest.decision_log(space.store),
+        "outputs": {name: manifest.sha256(folder / name) for name in OUTPUTS},
+        "times": {
+            "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.time() - started, 1),
+        },
+    }
+    manifest.write(folder / manifest.MANIFEST, recorded)
+    return recorded
 
 
 def build_all(

@@ -1,111 +1,238 @@
-"""The main job: run the stages that exist, in order, on a workspace's corpus.
+"""The main job: run the stages in order on a workspace's corpus, then the packs.
 
-A workspace is a folder with ``corpus/raw/`` (exports as downloaded) and
-``corpus/searches.yml`` (the search log). When ``corpus/raw/`` holds no exports, the
-synthetic demonstration corpus is generated into ``corpus/demo/`` and used instead,
-and every output says so. Stage outputs go to ``build/``.
+A stage is one row of :data:`STAGES`: its name, its outputs in ``build/``, what its
+key is made of (the content of its inputs and its parameters), and the function that
+builds it. The runner goes down the table; a stage whose key is the one recorded in
+``build/manifest.json`` and whose outputs are still the files it wrote is skipped.
+
+Every stage writes its outputs beside the old ones and swaps them in together,
+removing the outputs of the later stages in the same commit (they were built from
+what it replaces), and the manifest records the stage only after that. So ``build/``
+always holds, for each stage, its previous complete outputs, its new complete outputs
+or none: never a mix, whatever fails or is killed.
+
+When ``corpus/raw/`` holds no exports, the synthetic demonstration corpus is written
+to ``corpus/demo/`` (once) and used instead, and every output says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import __version__, prisma, topics
-from .audit import decision_log, git_state, packages, sha256, workspace_inputs
+from . import __version__, manifest, prisma, topics
 from .curation.store import DecisionStore
+from .dedupe import DECISIONS_FILE
 from .dedupe import run as dedupe
-from .demo import generate, screen
+from .demo import generate, is_complete, screen
 from .ingest import IGNORED_NAMES, ingest
-from .packs import DEFAULT_PACKS, build_all, load_matrix
+from .packs import build_all, load_matrix
 from .tags import run as tag
 from .tags import summary as tag_summary
-
-#: The codebook shipped with the workbench, used when the workspace has none.
-SHIPPED_CODEBOOK = Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml"
+from .workspace import Workspace
 
 
-def corpus_inputs(workspace: Path, seed: int) -> tuple[Path, Path | None, bool]:
-    """The raw folder and search log to use, and whether they are the synthetic demo."""
-    raw = workspace / "corpus" / "raw"
+@dataclass
+class Context:
+    """What every stage of one run needs: the workspace (as ``.``), corpus and seed."""
+
+    space: Workspace
+    raw: Path
+    log: Path | None
+    synthetic: bool
+    seed: int
+    progress: bool
+
+    def events_digest(self, stage: str) -> str | None:
+        """Digest of the decision log's events at ``stage`` (None when there is none)."""
+        return manifest.decision_log(self.space.store, stage)["sha256"]
+
+    def topic_model(self) -> topics.TopicModel:
+        """The corpus topic model of this run."""
+        return topics.TopicModel(random_state=self.seed, n_jobs=-1)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage: its outputs, what its key is made of, and what builds it."""
+
+    name: str
+    outputs: tuple[str, ...]
+    key: Callable[[Context], tuple[Any, ...]]
+    build: Callable[[Context, tuple[str, ...]], list[str]]
+
+
+def _ingest(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    build = ctx.space.build
+    result = ingest([ctx.raw], build, searches=ctx.log, progress=ctx.progress, stale=stale)
+    return result.summary(build)
+
+
+def _dedupe(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    build = ctx.space.build
+    return [dedupe(build, store=ctx.space.store, stale=stale).summary(build)]
+
+
+def _demo_screening(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    if not ctx.synthetic:
+        return []
+    unique = pd.read_parquet(ctx.space.build / "unique.parquet", columns=["record_id"])
+    made = screen(list(unique["record_id"]), DecisionStore(ctx.space.store), seed=ctx.seed)
+    if not made:
+        return []
+    return [f"demo: {made} SYNTHETIC screening decisions recorded -> {ctx.space.store}"]
+
+
+def _tag(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    evidence, book = tag(ctx.space.build, ctx.space.codebook, stale=stale)
+    return [tag_summary(evidence, book, ctx.space.build)]
+
+
+def _topics(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    fitted, table = topics.run(ctx.space.build, ctx.topic_model(), stale=stale)
+    return [topics.summary(fitted, table, ctx.space.build)]
+
+
+def _prisma(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    build = ctx.space.build
+    flow = prisma.write(build, store=ctx.space.store, search_log=ctx.log, stale=stale)
+    return [prisma.summary(flow, build)]
+
+
+def _raw_files(ctx: Context) -> list[tuple[str, str]]:
+    files = sorted(p for p in ctx.raw.rglob("*") if p.is_file())
+    return [(p.as_posix(), manifest.sha256(p)) for p in files]
+
+
+#: The stages, in order. Each reads only what earlier stages and the corpus give it.
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "ingest",
+        ("records.parquet", "ingest_report.json"),
+        lambda c: (_raw_files(c), c.log),
+        _ingest,
+    ),
+    Stage(
+        "dedupe",
+        ("duplicates.csv", "unique.parquet", "dedupe_review.csv"),
+        lambda c: (
+            c.space.build / "records.parquet",
+            c.space.build / DECISIONS_FILE,
+            c.events_digest("dedupe"),
+        ),
+        _dedupe,
+    ),
+    Stage(
+        "demo screening",
+        (),
+        lambda c: (c.space.build / "unique.parquet", c.synthetic, c.seed),
+        _demo_screening,
+    ),
+    Stage(
+        "tag",
+        ("tags.csv", "tag_matrix.parquet"),
+        lambda c: (c.space.build / "unique.parquet", c.space.codebook),
+        _tag,
+    ),
+    Stage(
+        "topics",
+        topics.OUTPUTS,
+        lambda c: (c.space.build / "unique.parquet", repr(c.topic_model())),
+        _topics,
+    ),
+    Stage(
+        "prisma",
+        ("prisma.json",),
+        lambda c: (
+            c.space.build / "records.parquet",
+            c.space.build / "duplicates.csv",
+            c.events_digest("title_abstract"),
+            c.log,
+        ),
+        _prisma,
+    ),
+)
+
+
+def corpus_inputs(space: Workspace, seed: int) -> tuple[Path, Path | None, bool]:
+    """The raw folder and search log to use, and whether they are the synthetic demo.
+
+    The demonstration corpus is written once; an existing, complete one is used as
+    it is (so an audit rebuilds from the workspace's own files).
+    """
+    raw = space.raw
     if raw.is_dir() and any(
         p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(".")
         for p in raw.rglob("*")
     ):
-        log = workspace / "corpus" / "searches.yml"
-        return raw, (log if log.is_file() else None), False
-    demo = workspace / "corpus" / "demo"
-    generate(demo, seed=seed)
-    return demo / "raw", demo / "searches.yml", True
+        return raw, (space.searches if space.searches.is_file() else None), False
+    if not is_complete(space.demo):
+        generate(space.demo, seed=seed)
+    return space.demo / "raw", space.demo / "searches.yml", True
 
 
 class StageLog:
-    """The runner's memory: for each stage, the hash of its inputs and of its outputs.
+    """The runner's memory: for each stage, its key and the hashes of its outputs.
 
-    Kept in ``build/manifest.json``, the run manifest of the stages, which also records
-    the command, seed, workbench version and git commit, package versions, the SHA-256
-    of every input and the times of the last run. A stage is skipped when the hash of its inputs and
-    parameters (content hashes, never file times) equals the last run's and its outputs
-    are still the files that run wrote. Any change upstream changes the hashes of the
-    outputs it rewrites, so exactly the stages downstream of a change run again.
+    Kept in ``build/manifest.json``, the run manifest, which also records the command,
+    seed, workbench version and git commit, package versions, the SHA-256 of every
+    input and the times of the last run. A missing or damaged manifest is no memory:
+    every stage runs again.
     """
 
     def __init__(self, path: Path, seed: int) -> None:
         self.path = path
         self.seed = seed
         self.started = time.time()
-        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        self.stages: dict[str, Any] = saved.get("stages", {}) if saved.get("seed") == seed else {}
+        saved = manifest.read(path)
+        self.damaged = path.is_file() and saved is None
+        saved = saved or {}
+        stages = saved.get("stages") if saved.get("seed") == seed else None
+        self.stages: dict[str, Any] = stages if isinstance(stages, dict) else {}
 
-    @staticmethod
-    def key(*parts: Any) -> str:
-        """Hash of a stage's inputs: files by content, everything else by its JSON."""
-        digest = hashlib.sha256(__version__.encode())
-        for part in parts:
-            text = sha256(part) if isinstance(part, Path) and part.is_file() else part
-            digest.update(
-                json.dumps(
-                    str(text) if isinstance(part, Path) else text, sort_keys=True, default=str
-                ).encode()
-            )
-        return digest.hexdigest()
-
-    def fresh(self, stage: str, key: str) -> bool:
+    def fresh(self, stage: Stage, key: str) -> bool:
         """Whether ``stage`` ran with this key and its outputs are unchanged since."""
-        entry = self.stages.get(stage)
-        return (
-            bool(entry)
-            and entry["key"] == key
-            and all(
-                Path(name).is_file() and sha256(name) == digest
-                for name, digest in entry["outputs"].items()
-            )
+        entry = self.stages.get(stage.name)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return False
+        outputs = entry.get("outputs")
+        return isinstance(outputs, dict) and all(
+            Path(name).is_file() and manifest.sha256(name) == digest
+            for name, digest in outputs.items()
         )
 
-    def done(self, stage: str, key: str, outputs: list[Path]) -> None:
-        """Record that ``stage`` ran with ``key`` and wrote ``outputs``."""
-        self.stages[stage] = {"key": key, "outputs": {p.as_posix(): sha256(p) for p in outputs}}
-        self._write({"seed": self.seed, "stages": self.stages})
+    def forget(self, names: list[str]) -> None:
+        """Drop stages from memory (their outputs are about to be replaced or removed)."""
+        for name in names:
+            self.stages.pop(name, None)
 
-    def finish(self, workspace: Path) -> None:
+    def done(self, stage: str, key: str, outputs: list[Path]) -> None:
+        """Record that ``stage`` ran with ``key`` and wrote ``outputs`` (now in place)."""
+        self.stages[stage] = {
+            "key": key,
+            "outputs": {p.as_posix(): manifest.sha256(p) for p in outputs},
+        }
+        manifest.write(self.path, {"seed": self.seed, "stages": self.stages})
+
+    def finish(self, space: Workspace) -> None:
         """Write the full run manifest once every stage has run or been skipped."""
-        self._write(
+        manifest.write(
+            self.path,
             {
                 "kind": "pipeline stages",
-                "command": " ".join(["scoping", *sys.argv[1:]]),
+                "command": manifest.command(),
                 "seed": self.seed,
-                "workbench": {"version": __version__, **git_state(workspace)},
-                "packages": packages(),
-                "inputs": workspace_inputs(workspace),
-                "decision_log": decision_log(workspace),
+                "workbench": {"version": __version__, **manifest.git_state()},
+                "packages": manifest.packages(),
+                "inputs": manifest.input_hashes(space.root),
+                "decision_log": manifest.decision_log(space.store),
                 "stages": self.stages,
                 "times": {
                     "started": datetime.fromtimestamp(self.started, UTC).isoformat(
@@ -113,110 +240,85 @@ class StageLog:
                     ),
                     "seconds": round(time.time() - self.started, 1),
                 },
-            }
-        )
-
-    def _write(self, manifest: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(
-            json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+            },
         )
 
 
-def _events_hash(store: Path, stage: str) -> str:
-    if not store.is_file():
-        return ""
-    events = DecisionStore(store).events()
-    events = events[events["stage"] == stage].drop(columns=["seq"])
-    return hashlib.sha256(events.to_json(orient="records").encode()).hexdigest()
+@dataclass
+class RunReport:
+    """What a run did: a line per stage (ran or kept), notices, and the packs built."""
+
+    lines: list[str] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    packs: list[Path] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The report as the command prints it."""
+        return "\n".join(self.lines)
 
 
-def run_stages(workspace: str | Path = ".", *, seed: int = 2026, progress: bool = True) -> str:
-    """Run ingest, dedupe, tag, topics and the PRISMA flow; return what each did.
+def run_stages(
+    workspace: str | Path = ".", *, seed: int = 2026, progress: bool = True
+) -> RunReport:
+    """Run every stage of :data:`STAGES` that is not fresh; return what each did.
 
     Runs inside the workspace, so every path written into an output is relative to it
-    and the outputs do not depend on where the workspace lives. A stage whose inputs
-    and parameters have not changed since its last run is skipped (:class:`StageLog`).
+    and the outputs do not depend on where the workspace lives.
     """
-    lines = []
+    report = RunReport()
+    Workspace(Path(workspace)).exists()
     with contextlib.chdir(workspace):
-        raw, log, synthetic = corpus_inputs(Path("."), seed)
-        build, store_path = Path("build"), Path("curation") / "decisions.sqlite"
-        state = StageLog(build / "manifest.json", seed)
+        space = Workspace(Path("."))
+        raw, log, synthetic = corpus_inputs(space, seed)
+        report.synthetic = synthetic
         if synthetic:
-            lines.append(
+            report.lines.append(
                 f"No exports in {Path(workspace) / 'corpus' / 'raw'}: running on the SYNTHETIC "
                 "demonstration corpus (invented records, not evidence)."
             )
-        files = sorted(p for p in raw.rglob("*") if p.is_file())
-        key = state.key("ingest", [(p.as_posix(), sha256(p)) for p in files], log)
-        if state.fresh("ingest", key):
-            lines.append(
-                f"ingest: inputs unchanged since the last run; kept {build / 'records.parquet'}"
+        elif log is None:
+            report.lines.append(
+                f"warning: no search log at {Path(workspace) / 'corpus' / 'searches.yml'}: "
+                "describe each export there (PRISMA-S; see the README) so the packs can say "
+                "what was searched, where and when."
             )
-        else:
-            lines += ingest([raw], build, searches=log, progress=progress).summary(build)
-            state.done("ingest", key, [build / "records.parquet", build / "ingest_report.json"])
-        key = state.key("dedupe", build / "records.parquet", _events_hash(store_path, "dedupe"))
-        outputs = [build / n for n in ("duplicates.csv", "unique.parquet", "dedupe_review.csv")]
-        if state.fresh("dedupe", key):
-            lines.append(f"dedupe: inputs unchanged since the last run; kept {outputs[0]}")
-        else:
-            lines.append(dedupe(build, store=store_path).summary(build))
-            state.done("dedupe", key, outputs)
-        if synthetic:
-            unique = pd.read_parquet(build / "unique.parquet", columns=["record_id"])
-            made = screen(list(unique["record_id"]), DecisionStore(store_path), seed=seed)
-            if made:
-                lines.append(f"demo: {made} SYNTHETIC screening decisions recorded -> {store_path}")
-        lines += _later_stages(state, build, store_path, log, seed)
-        state.finish(Path("."))
-    return "\n".join(lines)
+        ctx = Context(space, raw, log, synthetic, seed, progress)
+        state = StageLog(space.build / manifest.MANIFEST, seed)
+        if state.damaged:
+            report.lines.append(
+                f"note: {Path(workspace) / 'build' / 'manifest.json'} was damaged; every "
+                "stage runs again."
+            )
+        for number, stage in enumerate(STAGES):
+            _run_stage(stage, ctx, state, report, STAGES[number + 1 :])
+        state.finish(space)
+    return report
 
 
-def _later_stages(
-    state: StageLog, build: Path, store: Path, log: Path | None, seed: int
-) -> list[str]:
-    lines = []
-    own = Path("corpus") / "codebook.yml"
-    codebook = own if own.is_file() else SHIPPED_CODEBOOK
-    key = state.key("tag", build / "unique.parquet", codebook)
-    outputs = [build / "tags.csv", build / "tag_matrix.parquet"]
-    if state.fresh("tag", key):
-        lines.append(f"tag: inputs unchanged since the last run; kept {outputs[0]}")
-    else:
-        evidence, book = tag(build, codebook)
-        lines.append(tag_summary(evidence, book, build))
-        state.done("tag", key, outputs)
-    model = topics.TopicModel(random_state=seed, n_jobs=-1)
-    key = state.key("topics", build / "unique.parquet", repr(model))
-    outputs = [build / name for name in topics.OUTPUTS]
-    if state.fresh("topics", key):
-        lines.append(f"topics: inputs unchanged since the last run; kept {outputs[0]}")
-    else:
-        fitted, table = topics.run(build, model)
-        lines.append(topics.summary(fitted, table, build))
-        state.done("topics", key, outputs)
-    key = state.key(
-        "prisma",
-        build / "records.parquet",
-        build / "duplicates.csv",
-        _events_hash(store, "title_abstract"),
-        log,
-    )
-    if state.fresh("prisma", key):
-        lines.append(f"prisma: inputs unchanged since the last run; kept {build / 'prisma.json'}")
-    else:
-        flow = prisma.write(build, store=store, search_log=log)
-        lines.append(prisma.summary(flow, build))
-        state.done("prisma", key, [build / "prisma.json"])
-    return lines
-
-
-def packs_file(workspace: str | Path) -> Path:
-    """The workspace's ``packs.yml``, else the default matrix shipped with the workbench."""
-    own = Path(workspace) / "packs.yml"
-    return own if own.is_file() else DEFAULT_PACKS
+def _run_stage(
+    stage: Stage,
+    ctx: Context,
+    state: StageLog,
+    report: RunReport,
+    later: tuple[Stage, ...],
+) -> None:
+    key = manifest.key(stage.name, *stage.key(ctx))
+    build = ctx.space.build
+    if state.fresh(stage, key):
+        report.kept.append(stage.name)
+        if stage.outputs:
+            report.lines.append(
+                f"{stage.name}: inputs unchanged since the last run; kept "
+                f"{build / stage.outputs[0]}"
+            )
+        return
+    state.forget([stage.name, *(s.name for s in later)])
+    stale = tuple(name for s in later for name in s.outputs)
+    report.lines += stage.build(ctx, stale)
+    report.ran.append(stage.name)
+    state.done(stage.name, key, [build / name for name in stage.outputs])
 
 
 def run_all(
@@ -225,16 +327,15 @@ def run_all(
     seed: int = 2026,
     progress: bool = True,
     build_packs: bool = True,
-) -> str:
-    """The main job: every stage, then the default pack matrix of ``packs.yml``."""
-    lines = [run_stages(workspace, seed=seed, progress=progress)]
+) -> RunReport:
+    """The main job: every stage, then the pack matrix of the workspace's ``packs.yml``."""
+    report = run_stages(workspace, seed=seed, progress=progress)
     if build_packs:
-        source = packs_file(workspace)
-        specs = load_matrix(source)
-        built = build_all(specs, workspace, progress=progress)
-        reports = Path(workspace) / "reports"
-        lines.append(
-            f"packs: {len(built)} briefing packs from {source.name} -> {reports}/<pack>/ "
-            f"(HTML, PDF, XLSX, CSV, RIS, BibTeX, trace.json)"
+        space = Workspace(Path(workspace))
+        specs = load_matrix(space.packs)
+        report.packs = build_all(specs, workspace, progress=progress)
+        report.lines.append(
+            f"packs: {len(report.packs)} briefing packs from {space.packs.name} -> "
+            f"{space.reports}/<pack>/ (HTML, PDF, XLSX, CSV, RIS, BibTeX, trace.json)"
         )
-    return "\n".join(lines)
+    return report

@@ -183,17 +183,19 @@ def prisma_flow(
     _arrow(ax, (2.8, 7.6), (2.8, 6.8))
     excluded = counts["excluded"]
     reasons = "\n".join(f"{r}: {n:,}" for r, n in sorted(excluded.items()))
+    _box(ax, 6.2, 5.0, 3.6, 2.5, f"Excluded: {sum(excluded.values()):,}\n{reasons}", "#f2f2f2")
+    _arrow(ax, (5.4, 6.2), (6.2, 6.2))
     _box(
         ax,
         6.2,
-        4.9,
+        3.4,
         3.6,
-        2.6,
-        f"Excluded: {sum(excluded.values()):,}\n{reasons}"
-        f"\nMaybe: {counts['maybe']:,}\nNot yet screened: {counts['not_yet_screened']:,}",
-        "#f2f2f2",
+        1.2,
+        f"Awaiting a decision: {counts['maybe'] + counts['not_yet_screened']:,}\n"
+        f"Maybe: {counts['maybe']:,}; not yet screened: {counts['not_yet_screened']:,}",
+        "#fff4cc",
     )
-    _arrow(ax, (5.4, 6.2), (6.2, 6.2))
+    _arrow(ax, (5.4, 5.9), (6.2, 4.0))
     _box(ax, 0.2, 3.6, 5.2, 1.2, f"Included: {counts['included']:,}", "#d5ecd4")
     _arrow(ax, (2.8, 5.6), (2.8, 4.8))
     if in_pack is not None:

@@ -21,13 +21,15 @@ screened = included + excluded + maybe + not yet screened. :func:`check` tests b
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from .curation.store import DecisionStore
+from . import atomic
+from .curation.store import open_store
 from .errors import InputError
 
 
@@ -76,8 +78,9 @@ def flow(
         for rid, g in zip(groups["record_id"], groups["group_id"], strict=True)
     }
     final: dict[str, tuple[str, str | None]] = {}
-    if store is not None and Path(store).is_file():
-        log = DecisionStore(store).events()
+    opened = open_store(store) if store is not None else None
+    if opened is not None:
+        log = opened.events()
         for row in log[log["stage"] == stage].sort_values("seq").to_dict("records"):
             if row["target"] in work_of:
                 final[work_of[row["target"]]] = (row["decision"], row["reason"])
@@ -126,16 +129,22 @@ def check(result: dict[str, Any]) -> list[str]:
     return problems
 
 
-def write(build: str | Path, **kwargs: Any) -> dict[str, Any]:
-    """Compute the flow for ``build`` and write ``build/prisma.json``."""
+def write(build: str | Path, *, stale: Iterable[str] = (), **kwargs: Any) -> dict[str, Any]:
+    """Compute the flow for ``build`` and write ``build/prisma.json`` (atomically).
+
+    Keyword arguments go to :func:`flow`; ``stale`` files of ``build`` are removed in
+    the same commit.
+    """
     result = flow(build, **kwargs)
     result["checks"] = check(result) or [
         "identified = duplicates removed + screened",
         "screened = included + excluded + maybe + not yet screened",
     ]
-    Path(build, "prisma.json").write_text(
-        json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    with atomic.Outputs(build) as out:
+        out.path("prisma.json").write_text(
+            json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        out.remove(*stale)
     return result
 
 

@@ -235,11 +235,17 @@ _PARTICLES = frozenset(
 )
 
 
+#: C0 and C1 control characters, and DEL (white space among them is split anyway).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def clean_text(value: Any) -> str | None:
-    """Collapse white space and strip; empty becomes ``None``.
+    r"""Collapse white space and control characters, and strip; empty becomes ``None``.
 
     >>> clean_text("  Burnout in   nurses ")
     'Burnout in nurses'
+    >>> clean_text("Joy\x07 in work\x1b[31m")
+    'Joy in work [31m'
     """
     if value is None:
         return None
@@ -252,7 +258,9 @@ def clean_text(value: Any) -> str | None:
         flat = text.replace("\n", " ")
         if _already_clean(flat):
             return flat
-    return " ".join(text.split()) or None
+    # control characters (BEL, ESC, NUL...) carry no text and break XML and spreadsheets;
+    # the raw fields keep them as read
+    return " ".join(CONTROL_CHARACTERS.sub(" ", text).split()) or None
 
 
 def _already_clean(text: str) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .atomic import Outputs
 from .errors import InputError
 from .text import stem, tokens
 
@@ -226,7 +227,7 @@ def tag_records(records: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Evidence for every record and tag, in record order then codebook order."""
     columns = ["record_id", "tag", "group", "applied", "matched_terms", "fields", "excluded_by"]
     rows = [r for rec in records.to_dict("records") for r in tag_record(rec, codebook)]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns).astype({"applied": bool})
 
 
 def tag_matrix(
@@ -260,21 +261,27 @@ def records_file(folder: Path) -> Path:
     return source
 
 
-def run(folder: str | Path, codebook_path: str | Path) -> tuple[pd.DataFrame, Codebook]:
+def run(
+    folder: str | Path, codebook_path: str | Path, *, stale: Iterable[str] = ()
+) -> tuple[pd.DataFrame, Codebook]:
     """``scoping tag DIR``: tag ``unique.parquet`` (or ``records.parquet``) in DIR.
 
     Writes ``tags.csv`` (evidence: one row per record and matched tag, with the matched
-    terms and any exclusion) and ``tag_matrix.parquet`` (records x tags).
+    terms and any exclusion) and ``tag_matrix.parquet`` (records x tags), swapped in
+    together (``stale`` files are removed in the same commit). A codebook that matches
+    nothing gives empty outputs with their columns, not an error.
     """
     folder = Path(folder)
     source = records_file(folder)
     codebook = load_codebook(codebook_path)
     records = pd.read_parquet(source)
     evidence = tag_records(records, codebook)
-    evidence.to_csv(folder / "tags.csv", index=False)
-    tag_matrix(evidence, records["record_id"], codebook).to_parquet(
-        folder / "tag_matrix.parquet", index=False
-    )
+    with Outputs(folder) as out:
+        evidence.to_csv(out.path("tags.csv"), index=False)
+        tag_matrix(evidence, records["record_id"], codebook).to_parquet(
+            out.path("tag_matrix.parquet"), index=False
+        )
+        out.remove(*stale)
     return evidence, codebook
 
 

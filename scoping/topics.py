@@ -26,6 +26,8 @@ documents and the final model is fitted on all of them.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,10 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from .atomic import Outputs
 from .errors import InputError
 from .tags import records_file
 from .text import stem
@@ -209,7 +213,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
             model = LatentDirichletAllocation(
                 k, learning_method="batch", random_state=seed, max_iter=min(self.max_iter, 50)
             )
-        doc_topic = model.fit_transform(x)
+        with warnings.catch_warnings():  # reported as converged_, not printed
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            doc_topic = model.fit_transform(x)
         return _Fit(model, doc_topic, top_indices(model.components_, self.top_n))
 
     # -- model selection ------------------------------------------------------------
@@ -261,6 +267,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.top_terms_ = [[str(self.terms_[i]) for i in t] for t in fit.top]
         self.topic_stability_ = np.asarray(stability, dtype=float)
         self.topic_coherence_ = np.asarray(coherence, dtype=float)
+        self.converged_ = bool(getattr(fit.model, "n_iter_", 0) < fit.model.max_iter)
         return self
 
     def _select(self, x: csr_matrix) -> tuple[int, tuple | None]:
@@ -345,7 +352,7 @@ OUTPUTS = (
 )
 
 
-def _write_empty(folder: Path) -> None:
+def _write_empty(out: Outputs) -> None:
     """Outputs with headers and no rows, for a corpus too small to model."""
     columns = {
         "topics.csv": TOPIC_COLUMNS,
@@ -354,9 +361,9 @@ def _write_empty(folder: Path) -> None:
         "topic_selection.csv": ("k", "coherence", "stability", "score"),
     }
     for name, names in columns.items():
-        pd.DataFrame(columns=list(names)).to_csv(folder / name, index=False)
+        pd.DataFrame(columns=list(names)).to_csv(out.path(name), index=False)
     pd.DataFrame({"record_id": pd.Series(dtype=str)}).to_parquet(
-        folder / "doc_topic_weights.parquet", index=False
+        out.path("doc_topic_weights.parquet"), index=False
     )
 
 
@@ -437,29 +444,34 @@ def topic_years(doc_topics: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame
     )
 
 
-def run(folder: str | Path, model: TopicModel | None = None) -> tuple[TopicModel, pd.DataFrame]:
+def run(
+    folder: str | Path, model: TopicModel | None = None, *, stale: Iterable[str] = ()
+) -> tuple[TopicModel, pd.DataFrame]:
     """``scoping topics DIR``: model the topics of the records in DIR.
 
     Reads ``unique.parquet`` (else ``records.parquet``). Writes ``topics.csv`` (one row
     per topic), ``doc_topics.csv`` (each record's main topic and its weight),
     ``doc_topic_weights.parquet`` (the full weight matrix), ``topic_years.csv`` (the
-    trend of each topic) and ``topic_selection.csv`` (coherence and stability per k).
+    trend of each topic) and ``topic_selection.csv`` (coherence and stability per k),
+    swapped in together (``stale`` files are removed in the same commit).
     """
     folder = Path(folder)
     source = records_file(folder)
     records = pd.read_parquet(source).sort_values("record_id", ignore_index=True)
     model = model if model is not None else TopicModel(n_jobs=-1)
-    if len(records) < 2 * max(model.k_range[0], 2):
-        _write_empty(folder)
-        return model, pd.DataFrame(columns=TOPIC_COLUMNS)
-    model.fit(record_text(records))
-    table = describe(model, records)
-    docs = document_topics(model, records)
-    table.to_csv(folder / "topics.csv", index=False)
-    docs.to_csv(folder / "doc_topics.csv", index=False)
-    weights(model, records).to_parquet(folder / "doc_topic_weights.parquet", index=False)
-    topic_years(docs, records).to_csv(folder / "topic_years.csv", index=False)
-    model.selection_.round(4).to_csv(folder / "topic_selection.csv", index=False)
+    with Outputs(folder) as out:
+        out.remove(*stale)
+        if len(records) < 2 * max(model.k_range[0], 2):
+            _write_empty(out)
+            return model, pd.DataFrame(columns=TOPIC_COLUMNS)
+        model.fit(record_text(records))
+        table = describe(model, records)
+        docs = document_topics(model, records)
+        table.to_csv(out.path("topics.csv"), index=False)
+        docs.to_csv(out.path("doc_topics.csv"), index=False)
+        weights(model, records).to_parquet(out.path("doc_topic_weights.parquet"), index=False)
+        topic_years(docs, records).to_csv(out.path("topic_years.csv"), index=False)
+        model.selection_.round(4).to_csv(out.path("topic_selection.csv"), index=False)
     return model, table
 
 
@@ -472,9 +484,14 @@ def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
         )
     how = "chosen by coherence x stability" if model.n_topics == "auto" else "as set"
     unstable = int((~table["stable"]).sum())
+    converged = (
+        ""
+        if model.converged_
+        else f"; the final fit stopped at max_iter={model.max_iter} before converging"
+    )
     return (
         f"topics: {model.n_topics_} {model.method.upper()} topics ({how}, seed "
-        f"{model.random_state}), {unstable} flagged unstable -> {out / 'topics.csv'}"
+        f"{model.random_state}), {unstable} flagged unstable{converged} -> {out / 'topics.csv'}"
     )
 
 

@@ -4,6 +4,7 @@ in ../shared/data (skipped, with the reason, where that folder is absent)."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,25 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"third-party exports not found at {SHARED}; set SCOPING_SHARED_DATA")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory) -> Path:
+    """The demonstration workspace after every stage, built once for the whole session.
+
+    Shared by every test that reads a built workspace: treat it as read-only, and
+    copy it (``demo_copy``) to change anything but its reports/.
+    """
+    from scoping.pipeline import run_stages
+
+    workspace = tmp_path_factory.mktemp("demo")
+    run_stages(workspace, progress=False)
+    return workspace
+
+
+@pytest.fixture
+def demo_copy(demo_built, tmp_path) -> Path:
+    """A private copy of the built demonstration workspace, free to change."""
+    target = tmp_path / "ws"
+    shutil.copytree(demo_built, target, ignore=shutil.ignore_patterns("reports"))
+    return target

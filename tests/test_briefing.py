@@ -7,14 +7,11 @@ import pytest
 from scoping.briefing import PARAMETERS, Briefing, check_parameters
 from scoping.errors import InputError
 from scoping.packs import template_parameters
-from scoping.pipeline import run_stages
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("ws")
-    run_stages(workspace, progress=False)
-    return workspace
+@pytest.fixture
+def demo(demo_built):
+    return demo_built
 
 
 @pytest.mark.parametrize(

@@ -6,17 +6,15 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from scoping import resources
 from scoping.curation import DecisionStore
-from scoping.pipeline import run_stages
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = resources.path(resources.NOTEBOOKS)
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ws")
-    run_stages(folder, progress=False)
-    return folder
+@pytest.fixture
+def workspace(demo_built):
+    return demo_built
 
 
 def _run(name, out, **parameters):

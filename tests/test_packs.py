@@ -18,10 +18,8 @@ from scoping.pipeline import run_stages
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("ws")
-    run_stages(workspace, progress=False)
-    return workspace
+def demo(demo_built):
+    return demo_built
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -186,4 +184,4 @@ def test_a_failing_template_cell_is_reported_with_its_cell(tmp_path):
     template = tmp_path / "template.ipynb"
     nbformat.write(notebook, template)
     with pytest.raises(ScopingError, match=r"failed at cell \d+ \(ValueError: no records\)"):
-        _execute(template, tmp_path, {"theme": "joy in work"}, tmp_path)
+        _execute(template, tmp_path, {"theme": "joy in work"})

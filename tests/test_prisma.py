@@ -5,15 +5,12 @@ import pytest
 
 from scoping.curation import DecisionStore
 from scoping.errors import InputError
-from scoping.pipeline import run_stages
 from scoping.prisma import check, flow, write
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("ws")
-    run_stages(workspace, progress=False)
-    return workspace
+@pytest.fixture
+def demo(demo_built):
+    return demo_built
 
 
 def test_demo_flow_adds_up_and_uses_the_search_log_names(demo):

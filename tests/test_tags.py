@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from scoping import resources
 from scoping.errors import InputError
 from scoping.tags import Term, load_codebook, run, tag_record
 
@@ -109,9 +110,8 @@ def test_codebook_errors(tmp_path, text, match):
 
 
 def test_shipped_codebook_loads_and_covers_the_mission():
-    from pathlib import Path
 
-    codebook = load_codebook(Path(__file__).resolve().parents[1] / "corpus" / "codebook.yml")
+    codebook = load_codebook(resources.path(resources.CODEBOOK))
     names = {t.name for t in codebook.tags}
     assert {
         "just_culture",

@@ -9,7 +9,6 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from scoping.errors import InputError
-from scoping.pipeline import run_stages
 from scoping.topics import (
     TopicModel,
     document_topics,
@@ -131,11 +130,9 @@ for name in topics.OUTPUTS:
 """
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("ws")
-    run_stages(workspace, progress=False)
-    return workspace / "build"
+@pytest.fixture
+def demo(demo_copy):
+    return demo_copy / "build"
 
 
 def test_same_inputs_and_seed_give_identical_topics_in_two_processes(demo):

@@ -14,6 +14,7 @@ the store already has (by ``event_id``).
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 import uuid
@@ -76,6 +77,9 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: record a new event instead'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: nothing is deleted'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id OR seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: that event exists already'); END;
 CREATE INDEX IF NOT EXISTS events_target ON events (stage, target, reviewer, seq);
 """
 
@@ -86,29 +90,79 @@ class DecisionStore:
     Parameters
     ----------
     path : str or Path
-        The database file (created with its folder if missing).
+        The database file (created with its folder if missing, unless ``readonly``).
     reasons : iterable of str, optional
         Allowed exclusion reasons; :data:`DEFAULT_REASONS` if omitted.
+    readonly : bool
+        Open an existing store for reading only (``mode=ro``): nothing is created or
+        written, so a read-only workspace can still be read and audited.
+
+    Raises
+    ------
+    InputError
+        When the file is not a decision store, or fails SQLite's ``quick_check``.
     """
 
-    def __init__(self, path: str | Path, reasons: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, path: str | Path, reasons: Iterable[str] | None = None, *, readonly: bool = False
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         self.reasons = tuple(reasons) if reasons is not None else DEFAULT_REASONS
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        if readonly and not self.path.is_file():
+            raise InputError(f"{self.path}: no decision store here; no decision is recorded yet.")
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._connect() as db:
+                if not readonly:
+                    db.executescript(_SCHEMA)
+                self._verify(db)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"{self.path}: not a usable decision store ({exc}); restore it from a copy "
+                "or an exported log (DecisionStore.import_log)."
+            ) from None
+
+    def _verify(self, db: sqlite3.Connection) -> None:
+        """Refuse a damaged file, or one that is not a decision store, on opening."""
+        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+        found = {r[1] for r in db.execute("PRAGMA table_info(events)")}
+        if set(COLUMNS) - found:
+            raise sqlite3.DatabaseError("it has no table of decision events")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode, closed when the block ends."""
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        if self.readonly:
+            db = _open_readonly(self.path)
+        else:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            if not self.readonly:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA recursive_triggers=ON")
             db.execute("PRAGMA busy_timeout=60000")
             yield db
         finally:
             db.close()
+
+    def copy_to(self, path: str | Path) -> DecisionStore:
+        """An exact copy of the whole log (ids, times, order) in a new file at ``path``."""
+        path = Path(path)
+        if path.exists():
+            raise InputError(f"{path}: exists already; copy the decision log to a new file.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as source:
+            target = sqlite3.connect(path, isolation_level=None)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+        return DecisionStore(path, self.reasons)
 
     def _check(self, reviewer: str, stage: str, decision: str, reason: str | None) -> None:
         if not reviewer or not reviewer.strip():
@@ -139,26 +193,67 @@ class DecisionStore:
         target_kind: str = "record",
     ) -> dict[str, Any]:
         """Append one decision; returns the stored event."""
-        self._check(reviewer, stage, decision, reason)
-        event = {
-            "event_id": uuid.uuid4().hex,
-            "recorded_at": datetime.now(UTC).isoformat(timespec="microseconds"),
-            "reviewer": reviewer.strip(),
-            "target": target,
-            "target_kind": target_kind,
-            "stage": stage,
-            "decision": decision,
-            "reason": reason,
-            "tags": json.dumps(sorted(set(tags))),
-            "note": note,
-        }
-        with self._connect() as db:
-            cursor = db.execute(
-                f"INSERT INTO events ({', '.join(event)}) VALUES ({', '.join('?' * len(event))})",
-                tuple(event.values()),
-            )
-            event["seq"] = cursor.lastrowid
+        (event,) = self.record_many(
+            [
+                {
+                    "reviewer": reviewer,
+                    "target": target,
+                    "stage": stage,
+                    "decision": decision,
+                    "reason": reason,
+                    "tags": tags,
+                    "note": note,
+                    "target_kind": target_kind,
+                }
+            ]
+        )
         return event
+
+    def record_many(self, decisions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append several decisions (keyword dictionaries of :meth:`record`) at once.
+
+        All are checked first and stored in one transaction: either every one is in the
+        log or none is, even when the process is killed part-way.
+        """
+        events = []
+        for given in decisions:
+            self._check(given["reviewer"], given["stage"], given["decision"], given.get("reason"))
+            events.append(
+                {
+                    "event_id": uuid.uuid4().hex,
+                    "recorded_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+                    "reviewer": given["reviewer"].strip(),
+                    "target": given["target"],
+                    "target_kind": given.get("target_kind", "record"),
+                    "stage": given["stage"],
+                    "decision": given["decision"],
+                    "reason": given.get("reason"),
+                    "tags": json.dumps(sorted(set(given.get("tags", ())))),
+                    "note": given.get("note"),
+                }
+            )
+        seqs = self._insert([tuple(e[c] for c in COLUMNS[1:]) for e in events])
+        for event, seq in zip(events, seqs, strict=True):
+            event["seq"] = seq
+        return events
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Insert event rows (columns ``COLUMNS[1:]``) in one transaction; their seqs."""
+        query = (
+            f"INSERT INTO events ({', '.join(COLUMNS[1:])}) VALUES "
+            f"({', '.join('?' * (len(COLUMNS) - 1))})"
+        )
+        seqs = []
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for row in rows:
+                    seqs.append(db.execute(query, row).lastrowid)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return seqs
 
     def events(self, until_seq: int | None = None) -> pd.DataFrame:
         """The log in order (up to and including ``until_seq``)."""
@@ -192,41 +287,120 @@ class DecisionStore:
         return len(log)
 
     def import_log(self, path: str | Path) -> int:
-        """Add the events of an exported log that the store lacks; returns how many."""
+        """Add the events of an exported log that the store lacks; returns how many.
+
+        Events whose ``event_id`` the store (or an earlier line of the file) already
+        has are skipped. Every other line must be a valid event; one that is not
+        stops the import with its line number, and nothing is imported (one
+        transaction).
+        """
         path = Path(path)
-        if path.suffix == ".csv":
-            log = pd.read_csv(path, dtype=str, keep_default_na=False)
-        elif path.suffix == ".jsonl":
-            log = pd.read_json(path, lines=True, dtype=False)
-        else:
-            raise InputError(f"{path}: import a .csv or .jsonl file written by export.")
-        missing = set(COLUMNS[1:]) - set(log.columns)
-        if missing:
-            raise InputError(f"{path}: not a decision log (missing {', '.join(sorted(missing))}).")
-        rows = []
         with self._connect() as db:
             known = {r[0] for r in db.execute("SELECT event_id FROM events")}
-        for line, row in enumerate(log.to_dict("records"), start=2):
-            if row["event_id"] in known:
-                continue
+        rows = []
+        for line, raw in _log_lines(path):
             try:
-                self._check(row["reviewer"], row["stage"], row["decision"], row["reason"] or None)
+                event = _event(raw)
+                self._check(event["reviewer"], event["stage"], event["decision"], event["reason"])
             except InputError as exc:
                 raise InputError(f"{path} line {line}: {exc}; nothing was imported.") from None
-            rows.append([row[c] if row[c] != "" else None for c in COLUMNS[1:]])
-        with self._connect() as db:  # all or nothing: one transaction
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(
-                    f"INSERT OR IGNORE INTO events ({', '.join(COLUMNS[1:])}) VALUES "
-                    f"({', '.join('?' * (len(COLUMNS) - 1))})",
-                    rows,
-                )
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+            if event["event_id"] not in known:
+                known.add(event["event_id"])
+                rows.append(tuple(event[c] for c in COLUMNS[1:]))
+        self._insert(rows)  # all or nothing: one transaction
         return len(rows)
+
+
+def _log_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The events of an exported log (CSV or JSON Lines), each with its line number."""
+    if path.suffix not in (".csv", ".jsonl"):
+        raise InputError(f"{path}: import a .csv or .jsonl file written by export.")
+    if not path.is_file():
+        raise InputError(f"{path}: not found; give a log written by DecisionStore.export.")
+    with open(path, encoding="utf-8", newline="") as handle:
+        if path.suffix == ".csv":
+            reader = csv.DictReader(handle)
+            missing = set(COLUMNS[1:]) - set(reader.fieldnames or ())
+            if missing:
+                raise InputError(
+                    f"{path}: not a decision log (no column {', '.join(sorted(missing))})."
+                )
+            for row in reader:
+                yield reader.line_num, row
+            return
+        for line, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{path} line {line}: not JSON ({exc.msg}); nothing was imported."
+                ) from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path} line {line}: expected one event object per line.")
+            yield line, row
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """One imported event with every value checked and in the store's types."""
+    missing = [c for c in COLUMNS[1:] if c not in row]
+    if missing:
+        raise InputError(f"event lacks {', '.join(missing)}")
+    event = {}
+    for column in COLUMNS[1:]:
+        value = row[column]
+        if column == "tags":
+            value = _tags(value)
+        elif value is None or value == "" or (isinstance(value, float) and value != value):
+            value = None
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = str(value)
+        else:
+            raise InputError(f"{column} must be text, not {type(value).__name__} {value!r}")
+        event[column] = value
+    for column in ("event_id", "recorded_at", "reviewer", "target", "target_kind", "stage"):
+        if event[column] is None:
+            raise InputError(f"{column} is empty")
+    try:
+        datetime.fromisoformat(event["recorded_at"])
+    except ValueError:
+        raise InputError(f"recorded_at {event['recorded_at']!r} is not an ISO time") from None
+    return event
+
+
+def _tags(value: Any) -> str:
+    """Tags as the store keeps them: a JSON list of sorted unique strings."""
+    if value is None or value == "":
+        return "[]"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(f"tags {value!r} is not a JSON list") from None
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise InputError(f"tags must be a list of text, not {value!r}")
+    return json.dumps(sorted(set(value)))
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """Open ``path`` without writing to it or beside it.
+
+    ``mode=ro`` reads a store in WAL mode when its ``-shm`` file exists or can be made;
+    in a read-only folder with neither, SQLite can only read the file as immutable.
+    """
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+
+def open_store(path: str | Path) -> DecisionStore | None:
+    """The store at ``path`` opened for reading, or None when there is none yet."""
+    return DecisionStore(path, readonly=True) if Path(path).is_file() else None
 
 
 def pair_target(a: str, b: str) -> str:

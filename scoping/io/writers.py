@@ -8,6 +8,7 @@ for CSV injection); the text stays readable and nothing runs.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,7 @@ import bibtexparser
 import pandas as pd
 import rispy
 from bibtexparser.model import Entry, Field
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,14 +42,19 @@ BIBTEX_TYPES = {
 
 
 def safe_cell(value: Any) -> Any:
-    r"""Neutralise text that a spreadsheet would run as a formula.
+    r"""Neutralise text that a spreadsheet would run as a formula, or could not store.
 
-    >>> safe_cell("=HYPERLINK(\\"http://x\\")"), safe_cell("Burnout"), safe_cell(3)
-    ('\\'=HYPERLINK("http://x")', 'Burnout', 3)
+    Control characters (which Excel's XML cannot hold) become spaces.
+
+    >>> print(safe_cell('=HYPERLINK("http://x")'), safe_cell("Burnout"), safe_cell(3))
+    '=HYPERLINK("http://x") Burnout 3
+    >>> safe_cell("Joy\x07 in work")
+    'Joy  in work'
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def safe_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -61,8 +68,14 @@ def safe_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a neutralised CSV (UTF-8 with BOM, so Excel reads accents correctly)."""
-    safe_table(table).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    """Write a neutralised CSV (UTF-8 with BOM, so Excel reads accents correctly).
+
+    Every field is quoted, so a spreadsheet that splits on another separator (``;`` in
+    European locales) cannot cut a cell in two and start a formula mid-value.
+    """
+    safe_table(table).to_csv(
+        path, index=False, encoding="utf-8-sig", lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     return Path(path)
 
 
@@ -183,11 +196,30 @@ def to_ris(records: Iterable[dict[str, Any]]) -> str:
 _KEY_SAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
-_BIBTEX_SPECIAL = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}"}
-
-
 def _bibtex_value(text: str) -> str:
-    return re.sub(r"[\\{}]", lambda m: _BIBTEX_SPECIAL[m.group()], text)
+    r"""A field value that BibTeX reads as one value, whatever the record holds.
+
+    BibTeX counts braces even after a backslash, so ``\{`` cannot protect one: an
+    unmatched ``}`` would end the field and let the rest of a title become fields of
+    its own. Braces that pair up are kept; the others become parentheses.
+
+    >>> _bibtex_value("x}, note = {injected")
+    'x), note = (injected'
+    >>> _bibtex_value("The {NHS} staff survey")
+    'The {NHS} staff survey'
+    """
+    chars, open_at = list(text), []
+    for at, char in enumerate(chars):
+        if char == "{":
+            open_at.append(at)
+        elif char == "}":
+            if open_at:
+                open_at.pop()
+            else:
+                chars[at] = ")"
+    for at in open_at:
+        chars[at] = "("
+    return "".join(chars).replace("\\", "/")
 
 
 def to_bibtex(records: Iterable[dict[str, Any]]) -> str:

@@ -1,3 +1,4 @@
+import json
 import signal
 import sqlite3
 import subprocess
@@ -173,3 +174,237 @@ def test_decisions_follow_records_through_reingest(tmp_path, data):
     records = pd.read_parquet(tmp_path / "build" / "records.parquet")
     decided = records.merge(store.current("title_abstract"), left_on="record_id", right_on="target")
     assert len(records) == 2 and decided["decision"].tolist() == ["include"]
+
+
+EVENT = (
+    "e1",
+    "2026-11-25T10:00:00+00:00",
+    "Mallory",
+    "r1",
+    "record",
+    "title_abstract",
+    "exclude",
+    "wrong population",
+    "[]",
+    None,
+)
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        pytest.param("REPLACE INTO", id="replace"),
+        pytest.param("INSERT OR REPLACE INTO", id="insert-or-replace"),
+        pytest.param("INSERT INTO", id="insert-same-id"),
+    ],
+)
+def test_an_existing_event_cannot_be_replaced(tmp_path, verb):
+    """REPLACE deletes without firing delete triggers unless recursive_triggers is on;
+    a BEFORE INSERT trigger refuses an event whose id the log already holds."""
+    store = DecisionStore(tmp_path / "d.sqlite")
+    event = store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
+    db = sqlite3.connect(tmp_path / "d.sqlite")  # a plain connection: no pragmas of ours
+    columns = "event_id, recorded_at, reviewer, target, target_kind, stage, decision, reason, "
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(
+            f"{verb} events ({columns}tags, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (event["event_id"], *EVENT[1:]),
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(
+            f"{verb} events (seq, {columns}tags, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (event["seq"], *EVENT),
+        )
+    db.commit()
+    (kept,) = store.events().to_dict("records")
+    assert (kept["event_id"], kept["decision"]) == (event["event_id"], "include")
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        pytest.param(b"this is not a database at all" * 100, "not a usable decision", id="garbage"),
+        pytest.param(b"SQLite format 3\x00" + b"\x00" * 84, "not a usable", id="header-only"),
+    ],
+)
+def test_a_file_that_is_not_a_store_is_one_clear_error_on_opening(tmp_path, content, match):
+    path = tmp_path / "decisions.sqlite"
+    path.write_bytes(content)
+    for readonly in (False, True):
+        with pytest.raises(InputError, match=match):
+            DecisionStore(path, readonly=readonly)
+
+
+def test_a_damaged_store_is_noticed_on_opening_not_at_the_next_write(tmp_path):
+    path = tmp_path / "d.sqlite"
+    store = DecisionStore(path)
+    store.record_many(
+        [
+            {"reviewer": "Ann", "target": f"r{i}", "stage": "title_abstract", "decision": "maybe"}
+            for i in range(3000)
+        ]
+    )
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 4096] = b"\xff" * 4096  # a damaged page
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="not a usable decision store"):
+        DecisionStore(path, readonly=True)
+
+
+def test_record_many_is_all_or_nothing(tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    good = {"reviewer": "Ann", "target": "r1", "stage": "title_abstract", "decision": "include"}
+    with pytest.raises(InputError, match="exclusion needs a reason"):
+        store.record_many([good, {**good, "target": "r2", "decision": "exclude"}])
+    assert store.events().empty
+
+
+def test_a_reader_opens_read_only_and_creates_nothing(tmp_path):
+    from scoping.curation.store import open_store
+
+    assert open_store(tmp_path / "missing.sqlite") is None
+    assert not (tmp_path / "missing.sqlite").exists()
+    DecisionStore(tmp_path / "d.sqlite").record(
+        reviewer="Ann", target="r1", stage="title_abstract", decision="include"
+    )
+    reader = open_store(tmp_path / "d.sqlite")
+    assert len(reader.events()) == 1
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.record(reviewer="Ann", target="r2", stage="title_abstract", decision="include")
+
+
+def test_copy_keeps_every_event_exactly(tmp_path):
+    store = DecisionStore(tmp_path / "a.sqlite", reasons=["not about staff"])
+    store.record(
+        reviewer="Ann",
+        target="r1",
+        stage="title_abstract",
+        decision="exclude",
+        reason="not about staff",
+    )
+    copy = store.copy_to(tmp_path / "b.sqlite")
+    assert copy.events().equals(store.events())
+    with pytest.raises(InputError, match="exists already"):
+        store.copy_to(tmp_path / "b.sqlite")
+
+
+HEADER = "event_id,recorded_at,reviewer,target,target_kind,stage,decision,reason,tags,note\n"
+
+
+def test_import_counts_what_it_added_and_skips_repeats_in_the_file(tmp_path):
+    (tmp_path / "log.csv").write_text(
+        HEADER
+        + "e0,2026-11-25T09:00:00,Ann,r0,record,title_abstract,include,,[],\n"
+        + "e0,2026-11-25T09:00:00,Ann,r0,record,title_abstract,include,,[],\n"
+        + "e1,2026-11-25T09:01:00,Ann,r1,record,title_abstract,maybe,,[],\n"
+    )
+    store = DecisionStore(tmp_path / "d.sqlite")
+    assert store.import_log(tmp_path / "log.csv") == 2
+    assert len(store.events()) == 2
+    assert store.import_log(tmp_path / "log.csv") == 0
+
+
+def test_import_of_json_lines_with_numbers_and_lists(tmp_path):
+    line = {
+        "event_id": "e9",
+        "recorded_at": "2026-11-25T09:00:00+00:00",
+        "reviewer": "Ann",
+        "target": 12345,  # a PMID written as a number by another tool
+        "target_kind": "record",
+        "stage": "title_abstract",
+        "decision": "include",
+        "reason": None,
+        "tags": ["burnout", "burnout", "acute"],
+        "note": None,
+    }
+    (tmp_path / "log.jsonl").write_text(json.dumps(line) + "\n")
+    store = DecisionStore(tmp_path / "d.sqlite")
+    assert store.import_log(tmp_path / "log.jsonl") == 1
+    (event,) = store.events().to_dict("records")
+    assert event["target"] == "12345" and event["tags"] == '["acute", "burnout"]'
+
+
+@pytest.mark.parametrize(
+    ("line", "match"),
+    [
+        pytest.param('{"event_id": ', "line 1: not JSON", id="broken-json"),
+        pytest.param("[1, 2]", "line 1: expected one event object", id="a-list"),
+        pytest.param('{"event_id": "e1"}', "line 1: event lacks recorded_at", id="missing"),
+        pytest.param(
+            json.dumps(
+                dict(
+                    zip(
+                        [
+                            "event_id",
+                            "recorded_at",
+                            "reviewer",
+                            "target",
+                            "target_kind",
+                            "stage",
+                            "decision",
+                            "reason",
+                            "tags",
+                            "note",
+                        ],
+                        [
+                            "e1",
+                            "yesterday",
+                            "Ann",
+                            "r1",
+                            "record",
+                            "title_abstract",
+                            "include",
+                            None,
+                            [],
+                            None,
+                        ],
+                        strict=True,
+                    )
+                )
+            ),
+            "recorded_at 'yesterday' is not an ISO time",
+            id="bad-time",
+        ),
+        pytest.param(
+            json.dumps(
+                dict(
+                    zip(
+                        [
+                            "event_id",
+                            "recorded_at",
+                            "reviewer",
+                            "target",
+                            "target_kind",
+                            "stage",
+                            "decision",
+                            "reason",
+                            "tags",
+                            "note",
+                        ],
+                        [
+                            "e1",
+                            "2026-11-25",
+                            {"name": "Ann"},
+                            "r1",
+                            "record",
+                            "title_abstract",
+                            "include",
+                            None,
+                            [],
+                            None,
+                        ],
+                        strict=True,
+                    )
+                )
+            ),
+            "reviewer must be text, not dict",
+            id="object-value",
+        ),
+    ],
+)
+def test_import_refuses_a_bad_json_line_with_its_number(tmp_path, line, match):
+    (tmp_path / "log.jsonl").write_text(line + "\n")
+    store = DecisionStore(tmp_path / "d.sqlite")
+    with pytest.raises(InputError, match=match):
+        store.import_log(tmp_path / "log.jsonl")
+    assert store.events().empty

@@ -1,0 +1,188 @@
+"""The workspace: one folder per review, and every path in it.
+
+A workspace holds the review's inputs (``corpus/``: exports, search log, codebook,
+charting form), its configuration (``scoping.yml``, ``packs.yml``), the curation
+store (``curation/``), the curation notebooks (``notebooks/``), and what the workbench
+builds from them (``build/`` and ``reports/``, which can be deleted and rebuilt).
+Nothing else in the workbench spells out a workspace path: it asks a
+:class:`Workspace`. Where the workspace has no codebook, pack matrix or charting form
+of its own, the shipped one is used (:mod:`scoping.resources`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import resources
+from .errors import InputError
+
+#: The file ``scoping init`` writes at the top of a workspace.
+CONFIG = "scoping.yml"
+CONFIG_TEXT = """\
+# A scoping workbench workspace (made by `scoping init`). Commands run here, or with
+# --workspace pointing here, use this folder's corpus/, curation/, build/ and reports/.
+workspace: 1
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every path of one workspace, and the shipped fallbacks.
+
+    Parameters
+    ----------
+    root : Path
+        The workspace folder.
+    """
+
+    root: Path
+
+    # ---------------------------------------------------------------- inputs
+    @property
+    def corpus(self) -> Path:
+        """``corpus/``: the review's inputs."""
+        return self.root / "corpus"
+
+    @property
+    def raw(self) -> Path:
+        """``corpus/raw/``: exports exactly as downloaded."""
+        return self.corpus / "raw"
+
+    @property
+    def demo(self) -> Path:
+        """``corpus/demo/``: the synthetic demonstration corpus, when there are no exports."""
+        return self.corpus / "demo"
+
+    @property
+    def searches(self) -> Path:
+        """``corpus/searches.yml``: the search log (PRISMA-S)."""
+        return self.corpus / "searches.yml"
+
+    @property
+    def own_codebook(self) -> Path:
+        """``corpus/codebook.yml``, the workspace's own codebook (may not exist)."""
+        return self.corpus / "codebook.yml"
+
+    @property
+    def codebook(self) -> Path:
+        """The codebook in use: the workspace's own, else the shipped one."""
+        return _own_or_shipped(self.own_codebook, resources.CODEBOOK)
+
+    @property
+    def own_packs(self) -> Path:
+        """``packs.yml``, the workspace's own pack matrix (may not exist)."""
+        return self.root / "packs.yml"
+
+    @property
+    def packs(self) -> Path:
+        """The pack matrix in use: the workspace's own, else the shipped one."""
+        return _own_or_shipped(self.own_packs, resources.PACKS)
+
+    @property
+    def config(self) -> Path:
+        """``scoping.yml``: marks the folder as a workspace made by ``scoping init``."""
+        return self.root / CONFIG
+
+    # ---------------------------------------------------------------- curation
+    @property
+    def curation(self) -> Path:
+        """``curation/``: the decision store and assignments."""
+        return self.root / "curation"
+
+    @property
+    def store(self) -> Path:
+        """``curation/decisions.sqlite``: the append-only decision log."""
+        return self.curation / "decisions.sqlite"
+
+    @property
+    def assignments(self) -> Path:
+        """``curation/assignments.csv``: who screens which records."""
+        return self.curation / "assignments.csv"
+
+    @property
+    def notebooks(self) -> Path:
+        """``notebooks/``: the curation notebooks."""
+        return self.root / "notebooks"
+
+    # ---------------------------------------------------------------- outputs
+    @property
+    def build(self) -> Path:
+        """``build/``: the stages' outputs and the run manifest."""
+        return self.root / "build"
+
+    @property
+    def pair_decisions(self) -> Path:
+        """``build/dedupe_decisions.csv``: a person's pair decisions, an input to dedup."""
+        return self.build / "dedupe_decisions.csv"
+
+    @property
+    def reports(self) -> Path:
+        """``reports/``: one folder per briefing pack."""
+        return self.root / "reports"
+
+    # ---------------------------------------------------------------- helpers
+    def exists(self) -> Workspace:
+        """Check that the workspace folder exists (else one clear error); returns self."""
+        if not self.root.is_dir():
+            raise InputError(
+                f"{self.root}: no such workspace folder; check --workspace, or make one "
+                f"with `scoping init {self.root}`."
+            )
+        return self
+
+    @classmethod
+    def find(cls, start: str | Path = ".") -> Workspace:
+        """The workspace holding ``start``: the nearest folder upwards that is one.
+
+        A workspace folder has a ``scoping.yml`` or a ``corpus/`` folder. Notebooks
+        call this with their own folder, so they find their workspace whether run in
+        JupyterLab or headless with papermill.
+        """
+        here = Path(start).resolve()
+        for folder in (here, *here.parents):
+            if (folder / CONFIG).is_file() or (folder / "corpus").is_dir():
+                return cls(folder)
+        raise InputError(
+            f"{here}: not inside a workspace (no scoping.yml or corpus/ here or above); "
+            "make one with `scoping init DIR`, or pass the workspace folder."
+        )
+
+
+def _own_or_shipped(own: Path, shipped: str) -> Path:
+    return own if own.is_file() else resources.path(shipped)
+
+
+def init(root: str | Path) -> list[Path]:
+    """Create a workspace at ``root``; refuse to overwrite anything there.
+
+    Writes ``scoping.yml``, ``corpus/raw/README.md``, ``corpus/searches.yml`` (a
+    commented template), ``corpus/codebook.yml``, ``packs.yml``, ``notebooks/`` (the
+    curation notebooks) and a ``.gitignore`` for build outputs. Returns what it wrote.
+    """
+    space = Workspace(Path(root))
+    plan = {
+        space.config: None,
+        space.raw / "README.md": resources.RAW_README,
+        space.searches: resources.SEARCHES,
+        space.own_codebook: resources.CODEBOOK,
+        space.own_packs: resources.PACKS,
+        space.root / ".gitignore": resources.GITIGNORE,
+    }
+    notebooks = resources.path(resources.NOTEBOOKS)
+    for notebook in sorted(notebooks.glob("*.ipynb")):
+        plan[space.notebooks / notebook.name] = f"{resources.NOTEBOOKS}/{notebook.name}"
+    there = [p for p in plan if p.exists()]
+    if there:
+        raise InputError(
+            f"{root}: already holds {', '.join(p.relative_to(root).as_posix() for p in there)}; "
+            "scoping init never overwrites: choose an empty or new folder."
+        )
+    for target, source in plan.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source is None:
+            target.write_text(CONFIG_TEXT, encoding="utf-8")
+        else:
+            shutil.copyfile(resources.path(source), target)
+    return list(plan)

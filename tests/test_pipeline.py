@@ -1,0 +1,118 @@
+"""The stage runner: the stage table, skipping, and never leaving a half-written build."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from scoping.errors import ScopingError
+from scoping.pipeline import STAGES, run_stages
+
+
+def _hashes(folder):
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != "manifest.json"
+    }
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "scoping.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+
+
+def test_every_stage_output_is_in_the_run_manifest(demo_built):
+    recorded = json.loads((demo_built / "build" / "manifest.json").read_text())
+    for stage in STAGES:
+        assert set(recorded["stages"][stage.name]["outputs"]) == {
+            f"build/{name}" for name in stage.outputs
+        }
+
+
+def test_a_failed_ingest_leaves_the_previous_build_whole(demo_copy, data):
+    """Before: an empty records.parquet beside the old report, and 11 later outputs gone."""
+    before = _hashes(demo_copy / "build")
+    raw = demo_copy / "corpus" / "raw"
+    raw.mkdir(parents=True)
+    shutil.copy(data / "not_an_export.pdf", raw / "search.ris")
+    with pytest.raises(ScopingError):
+        run_stages(demo_copy, progress=False)
+    assert _hashes(demo_copy / "build") == before
+    assert not [p.name for p in (demo_copy / "build").iterdir() if p.name.startswith(".")]
+
+
+def test_a_codebook_that_matches_nothing_is_not_an_error(demo_copy):
+    (demo_copy / "corpus" / "codebook.yml").write_text(
+        "version: '1'\ntags:\n  - name: nothing\n    group: theme\n    definition: none\n"
+        "    include: [zzyzxqv]\n    fields: [title]\n"
+    )
+    report = run_stages(demo_copy, progress=False)
+    assert "tag: 0 records tagged, 0 tags applied from 1 codebook tags" in report.text()
+    assert (demo_copy / "build" / "tags.csv").read_text().startswith("record_id,tag,")
+
+
+def test_an_empty_run_manifest_is_no_memory_not_a_traceback(demo_copy):
+    """What a kill between truncate and write used to leave."""
+    (demo_copy / "build" / "manifest.json").write_text("")
+    result = _cli("run", "--no-packs", "--workspace", demo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "build/manifest.json was damaged; every stage runs again" in result.stdout
+    assert json.loads((demo_copy / "build" / "manifest.json").read_text())["stages"]
+
+
+def test_pair_decisions_file_is_part_of_the_dedupe_key(demo_copy):
+    decisions = demo_copy / "build" / "dedupe_decisions.csv"
+    review = (demo_copy / "build" / "dedupe_review.csv").read_text().splitlines()[1].split(",")
+    decisions.write_text(f"a,b,decision\n{review[0]},{review[1]},same\n")
+    assert "dedupe" in run_stages(demo_copy, progress=False).ran
+    decisions.unlink()
+    assert "dedupe" in run_stages(demo_copy, progress=False).ran
+
+
+def test_no_search_log_is_a_warning(demo_copy):
+    raw = demo_copy / "corpus" / "raw"
+    shutil.copytree(demo_copy / "corpus" / "demo" / "raw", raw)
+    report = run_stages(demo_copy, progress=False)
+    assert "warning: no search log at" in report.text() and not report.synthetic
+
+
+def test_an_edited_demo_corpus_is_used_as_it_is(demo_copy):
+    """The audit rebuilds from the workspace's files; the demo is not regenerated."""
+    export = demo_copy / "corpus" / "demo" / "raw" / "cinahl_ebsco_2026-10-01.ris"
+    export.write_text(export.read_text().replace("TY  - JOUR", "TY  - RPRT", 1))
+    run_stages(demo_copy, progress=False)
+    assert "TY  - RPRT" in export.read_text()
+
+
+def test_a_kill_during_demo_screening_leaves_none_and_the_next_run_makes_them(demo_copy):
+    from scoping.curation.store import DecisionStore
+
+    shutil.rmtree(demo_copy / "curation")
+    manifest = json.loads((demo_copy / "build" / "manifest.json").read_text())
+    del manifest["stages"]["demo screening"]  # as if killed inside the stage
+    (demo_copy / "build" / "manifest.json").write_text(json.dumps(manifest))
+    report = run_stages(demo_copy, progress=False)
+    assert "demo screening" in report.ran
+    assert len(DecisionStore(demo_copy / "curation" / "decisions.sqlite").events()) == 229
+
+
+def test_control_characters_in_a_terminal_error_are_shown_not_sent(tmp_path):
+    (tmp_path / "ws").mkdir()
+    result = _cli("run", "--workspace", tmp_path / "ws\x1b]0;pwned\x07")
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b]0;pwned\\x07" in result.stderr
+
+
+def test_topics_convergence_warnings_do_not_reach_the_console(demo_copy):
+    result = _cli("topics", demo_copy / "build", "--k", "3")
+    assert result.returncode == 0, result.stderr
+    assert "ConvergenceWarning" not in result.stderr + result.stdout
