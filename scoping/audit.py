@@ -30,10 +30,10 @@ from typing import Any
 import pandas as pd
 
 from . import manifest
-from .briefing import check_parameters
 from .curation.store import open_store
 from .errors import InputError
-from .packs import PackSpec, build_all, load_matrix
+from .packs import PackParams, PackSpec, build_all, load_matrix
+from .packs.params import LOCATION
 from .pipeline import run_stages
 from .workspace import Workspace
 
@@ -168,11 +168,11 @@ def _params_change(recorded: dict[str, Any], current: dict[str, Any] | None) -> 
         return [
             f"packs.yml: no pack {recorded['pack']} any more; rebuilt with the recorded parameters"
         ]
-    before = recorded["parameters"]
+    before = PackParams.from_mapping(recorded["parameters"]).as_dict()
     return [
         f"parameter {k}: {json.dumps(before.get(k))} when built, {json.dumps(current.get(k))} now"
         for k in sorted(set(before) | set(current))
-        if k not in ("workspace", "output") and before.get(k) != current.get(k)
+        if k not in LOCATION and before.get(k) != current.get(k)
     ]
 
 
@@ -181,11 +181,7 @@ def _current_params(recorded: dict[str, Any], workspace: Path) -> dict[str, Any]
         return recorded["parameters"]
     for spec in load_matrix(Workspace(workspace).packs):
         if spec.name == recorded["pack"]:
-            return {
-                **check_parameters(spec.params),
-                "workspace": recorded["parameters"].get("workspace"),
-                "output": recorded["parameters"].get("output"),
-            }
+            return spec.params.as_dict()
     return None
 
 
@@ -314,11 +310,7 @@ def audit(paths: list[str | Path], *, keep: str | Path | None = None) -> list[Au
         report.input_changes += _params_change(entry, params)
         params = params or entry["parameters"]
         reports.append(report)
-        specs.append(
-            PackSpec(
-                folder.name, {k: v for k, v in params.items() if k not in ("workspace", "output")}
-            )
-        )
+        specs.append(PackSpec(folder.name, PackParams.from_mapping(params)))
     tmp = tempfile.TemporaryDirectory(prefix="scoping-audit-") if keep is None else None
     target = Path(tmp.name if tmp else keep)
     try:

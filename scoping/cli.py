@@ -375,8 +375,7 @@ def pack(
     stages: bool,
 ) -> None:
     """Build briefing packs into reports/<pack>/ (HTML, PDF, XLSX, CSV, RIS, BibTeX)."""
-    from .briefing import check_parameters
-    from .packs import PackSpec, build_all, load_matrix
+    from .packs import PackParams, PackSpec, build_all, load_matrix
     from .pipeline import run_stages
 
     if parameters and not name:
@@ -388,8 +387,7 @@ def pack(
             if not sep:
                 raise ScopingError(f"-p {item!r}: write NAME=VALUE, e.g. -p audience=leaders.")
             params[key.strip()] = _literal(value)
-        specs = [PackSpec(name, params, source="command line")]
-        check_parameters(params)
+        specs = [PackSpec(name, PackParams.from_mapping(params), source="command line")]
     else:
         specs = load_matrix(packs_path or Workspace(workspace).exists().packs)
         if only:

@@ -48,3 +48,9 @@ def demo_copy(demo_built, tmp_path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(demo_built, target, ignore=shutil.ignore_patterns("reports"))
     return target
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The quirk fixtures, for fixtures wider than a function."""
+    return DATA

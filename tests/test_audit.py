@@ -10,7 +10,7 @@ import pytest
 from scoping import resources
 from scoping.curation.store import DecisionStore
 from scoping.demo import generate
-from scoping.packs import OUTPUTS, build_all, load_matrix
+from scoping.packs import OUTPUTS, PackSpec, build_all, load_matrix
 from scoping.pipeline import run_stages
 
 PACK = "burnout-leaders"
@@ -144,3 +144,99 @@ def test_audit_of_a_folder_without_manifest_is_one_line(tmp_path):
     result = audit(tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("error: ")
     assert "manifest.json: not found" in result.stderr
+
+
+def test_a_log_rewritten_outside_the_workbench_is_named(built, tmp_path):
+    """REPLACE is refused; an attacker who drops the triggers is still caught."""
+    import sqlite3
+
+    workspace = copy(built, tmp_path)
+    _change_decision(workspace)
+    folder = workspace / "reports" / PACK
+    run_stages(workspace, progress=False)
+    build_all(load_matrix(workspace / "packs.yml"), workspace, progress=False)
+    db = sqlite3.connect(workspace / "curation" / "decisions.sqlite")
+    db.executescript("DROP TRIGGER events_no_update; UPDATE events SET decision = 'include';")
+    db.close()
+    result = audit(folder)
+    assert "not the ones the pack was built from (the log was rewritten" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(lambda m: m.pop("outputs"), "'outputs' is missing", id="missing-key"),
+        pytest.param(lambda m: m.update(inputs=[1]), "'inputs' is missing or not", id="list"),
+        pytest.param(
+            lambda m: m["seeds"].update(pipeline="2026"), "seeds.pipeline '2026'", id="str-seed"
+        ),
+    ],
+)
+def test_a_damaged_manifest_cannot_be_audited_exit_2(built, tmp_path, edit, message):
+    workspace = copy(built, tmp_path)
+    path = workspace / "reports" / PACK / "manifest.json"
+    recorded = json.loads(path.read_text())
+    edit(recorded)
+    path.write_text(json.dumps(recorded))
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 2 and result.stderr.startswith("error: ")
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_keep_into_a_folder_that_is_not_empty_is_refused(built, tmp_path):
+    workspace = copy(built, tmp_path)
+    other = tmp_path / "other-workspace"
+    (other / "curation").mkdir(parents=True)
+    (other / "corpus.txt").write_text("someone else's")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scoping.cli",
+            "audit",
+            str(workspace / "reports" / PACK),
+            "--keep",
+            str(other),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "not empty" in result.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["corpus.txt", "curation"]
+
+
+def test_custom_exclusion_reasons_and_pair_decisions_are_audited(built, tmp_path):
+    workspace = copy(built, tmp_path)
+    trace = json.loads((workspace / "reports" / PACK / "trace.json").read_text())
+    store = DecisionStore(workspace / "curation" / "decisions.sqlite", reasons=["not UK"])
+    store.record(
+        reviewer="Ann",
+        target=trace["numbers"]["records in this pack"][0],
+        stage="title_abstract",
+        decision="exclude",
+        reason="not UK",
+    )
+    pair = (workspace / "build" / "dedupe_review.csv").read_text().splitlines()[1].split(",")
+    decisions = workspace / "build" / "dedupe_decisions.csv"
+    decisions.write_text(f"a,b,decision\n{pair[0]},{pair[1]},same\n")
+    run_stages(workspace, progress=False)
+    build_all(load_matrix(workspace / "packs.yml"), workspace, progress=False)
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    decisions.unlink()
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 1 and "build/dedupe_decisions.csv: removed" in result.stdout
+
+
+def test_an_edited_demo_export_is_rebuilt_from_and_named(demo_built, tmp_path):
+    workspace = tmp_path / "demo"
+    shutil.copytree(demo_built, workspace, ignore=shutil.ignore_patterns("reports"))
+    build_all([PackSpec(PACK, {"themes": ["burnout"]})], workspace, progress=False)
+    export = workspace / "corpus" / "demo" / "raw" / "cinahl_ebsco_2026-10-01.ris"
+    lines = export.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("T1  - "))
+    lines[at] = "T1  - [Synthetic demo] An edited title about burnout\n"
+    export.write_text("".join(lines))
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "corpus/demo/raw/cinahl_ebsco_2026-10-01.ris: changed" in result.stdout

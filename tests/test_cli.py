@@ -146,3 +146,64 @@ def test_simulate_prints_json(tmp_path):
     assert metrics["relevant"] == 5 and len(metrics["runs"]) == 2
     bad = scoping("simulate", "labelled.csv", "--label-column", "label", cwd=tmp_path)
     assert bad.returncode == 2 and "no column 'label'" in bad.stderr
+
+
+def _as_reader(args, workspace):
+    """Run the CLI where the workspace can be read but not written.
+
+    As a normal user, the workspace's permissions say so. Root writes through any
+    permission (CI runs as root), so there the command runs in a private mount
+    namespace where the workspace is a read-only bind mount.
+    """
+    import os
+
+    command = [sys.executable, "-m", "scoping.cli", *map(str, args)]
+    if os.geteuid() != 0:
+        return subprocess.run(command, capture_output=True, text=True)
+    if not shutil.which("unshare"):
+        pytest.skip("running as root without unshare(1): cannot make a read-only workspace")
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && shift && exec "$@"'
+    result = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            str(workspace),
+            *command,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if "mount:" in result.stderr or "unshare:" in result.stderr:
+        pytest.skip(f"cannot make a read-only bind mount here: {result.stderr.strip()}")
+    return result
+
+
+def test_a_read_only_workspace_can_be_read_and_audited_but_not_built(demo_built, tmp_path):
+    import stat
+
+    from scoping.packs import PackSpec, build_all
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(demo_built, workspace, ignore=shutil.ignore_patterns("reports"))
+    build_all([PackSpec("burnout-leaders", {"themes": ["burnout"]})], workspace, progress=False)
+    for path in [workspace, *workspace.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        listed = _as_reader(["conflicts", "--workspace", workspace], workspace)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.startswith("conflicts at title_abstract: 0")
+        audited = _as_reader(["audit", workspace / "reports" / "burnout-leaders"], workspace)
+        assert audited.returncode == 0, audited.stdout + audited.stderr
+        assert audited.stdout.startswith("reproduced:")
+        ran = _as_reader(["run", "--workspace", workspace], workspace)
+        assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+        assert ran.stderr.startswith("error: ") and "cannot write" in ran.stderr
+    finally:
+        for path in [workspace, *workspace.rglob("*")]:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)

@@ -1,6 +1,7 @@
 """The stage runner: the stage table, skipping, and never leaving a half-written build."""
 
 import hashlib
+import itertools
 import json
 import shutil
 import subprocess
@@ -116,3 +117,132 @@ def test_topics_convergence_warnings_do_not_reach_the_console(demo_copy):
     result = _cli("topics", demo_copy / "build", "--k", "3")
     assert result.returncode == 0, result.stderr
     assert "ConvergenceWarning" not in result.stderr + result.stdout
+
+
+# --------------------------------------------------------------------------- #
+# Killed at random moments (long: run with `pytest -m long`)
+# --------------------------------------------------------------------------- #
+KILL_PACKS = "matrix:\n  themes: [burnout]\n  audience: [leaders]\n"
+HIDDEN_LEFTOVERS = (".staging", ".commit.json", ".building-", ".old-")
+
+
+def _outputs(workspace):
+    """Every visible output of a workspace's build/ and reports/ but the manifests (whose
+    times differ), with its hash."""
+    found = {}
+    for folder in (workspace / "build", workspace / "reports"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            relative = path.relative_to(workspace)
+            hidden = any(p.startswith(".") for p in relative.parts)
+            if path.is_file() and not hidden and path.name != "manifest.json":
+                found[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def _scoping_run(workspace):
+    return subprocess.Popen(
+        [sys.executable, "-m", "scoping.cli", "run", "--workspace", str(workspace)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its kernels and workers die with it
+    )
+
+
+def _mixed(state, before, after):
+    """Stages and packs whose files are not all from one build (before or after)."""
+    groups: dict[str, list[str]] = {}
+    for name in state:
+        top = name.split("/")[1] if name.startswith("reports/") else _stage_of(name)
+        groups.setdefault(top, []).append(name)
+    mixed = []
+    for group, names in groups.items():
+        versions = [
+            {v for v, ref in (("before", before), ("after", after)) if ref.get(n) == state[n]}
+            for n in names
+        ]
+        if not set.intersection(*versions):
+            mixed.append(f"{group}: {dict(zip(names, versions, strict=True))}")
+    return mixed
+
+
+def _stage_of(name):
+    file = name.split("/", 1)[1]
+    return next((s.name for s in STAGES if file in s.outputs), file)
+
+
+def _phases(workspace, started):
+    """When each stage's outputs landed in an uninterrupted run, as kill windows."""
+    ends = [
+        (workspace / "build" / name).stat().st_mtime - started
+        for name in ("records.parquet", "unique.parquet", "tags.csv", "topics.csv")
+    ]
+    last = max(p.stat().st_mtime for p in (workspace / "reports").rglob("*")) - started
+    prisma = (workspace / "build" / "prisma.json").stat().st_mtime - started
+    edges = [0.2, *ends]
+    windows = list(itertools.pairwise(edges))
+    return dict(zip(("ingest", "dedupe", "tag", "topics"), windows, strict=True)) | {
+        "packs": (prisma, last)
+    }
+
+
+@pytest.mark.long
+def test_killed_at_twenty_random_moments_each_rerun_gives_the_same_bytes(tmp_path):
+    """4 kills in each of ingest, dedup, tagging, topics and the packs (SIGKILL to the
+    whole process group), each followed by a check of every file and a full re-run."""
+    import os
+    import random
+    import signal
+    import time
+
+    from scoping.demo import generate
+
+    source = tmp_path / "demo"
+    generate(source, n_studies=90)  # a small corpus: each of the 42 runs takes seconds
+    exports = sorted((source / "raw").iterdir())
+    template = tmp_path / "before"
+    (template / "corpus" / "raw").mkdir(parents=True)
+    for path in exports[:-1]:
+        shutil.copy(path, template / "corpus" / "raw")
+    shutil.copy(source / "searches.yml", template / "corpus" / "searches.yml")
+    (template / "packs.yml").write_text(KILL_PACKS)
+    assert _scoping_run(template).wait() == 0
+    before = _outputs(template)
+
+    reference = tmp_path / "reference"
+    shutil.copytree(template, reference)
+    shutil.copy(exports[-1], reference / "corpus" / "raw")
+    started = time.time()
+    assert _scoping_run(reference).wait() == 0
+    after = _outputs(reference)
+    assert set(after) == set(before) and after != before
+    rng = random.Random(2026)
+    moments = [
+        (phase, rng.uniform(low, high))
+        for phase, (low, high) in _phases(reference, started).items()
+        for _ in range(4)
+    ]
+    for number, (phase, moment) in enumerate(moments):
+        workspace = tmp_path / f"kill{number}"
+        shutil.copytree(template, workspace)
+        shutil.copy(exports[-1], workspace / "corpus" / "raw")
+        child = _scoping_run(workspace)
+        time.sleep(moment)
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        state = _outputs(workspace)
+        assert not _mixed(state, before, after), (phase, moment, _mixed(state, before, after))
+        for path in workspace.rglob("manifest.json"):
+            if not any(p.startswith(".") for p in path.relative_to(workspace).parts):
+                json.loads(path.read_text())  # whole, never half-written
+        leftovers = [
+            p.name
+            for folder in (workspace / "build", workspace / "reports")
+            for p in (folder.iterdir() if folder.is_dir() else ())
+            if p.name.startswith(".") and not p.name.startswith(HIDDEN_LEFTOVERS)
+        ]
+        assert not leftovers, leftovers
+        rerun = _scoping_run(workspace)
+        assert rerun.wait() == 0, rerun.stderr.read().decode()
+        assert _outputs(workspace) == after, (phase, moment)
+        assert not [p for p in (workspace / "build").iterdir() if p.name.startswith(".")]
+        shutil.rmtree(workspace)

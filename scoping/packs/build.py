@@ -1,4 +1,4 @@
-"""Briefing packs: run the pack template with papermill, render it, and export it.
+"""Briefing packs built: data computed, template run by papermill, rendered, exported.
 
 ``scoping pack`` builds one pack from parameters, or every pack of a ``packs.yml``
 matrix. Each pack lands in ``reports/<pack-name>/``:
@@ -7,42 +7,37 @@ matrix. Each pack lands in ``reports/<pack-name>/``:
 - ``pack.html``: a self-contained report without code (nbconvert; no CDN links);
 - ``pack.pdf``: the same report as PDF (WeasyPrint, pure Python, no browser);
 - ``evidence.xlsx`` and ``evidence.csv``, ``references.ris`` and ``references.bib``,
-  ``trace.json`` (the record ids behind every number), written by the template.
-
-A ``packs.yml`` has ``defaults`` (parameters for every pack), a ``matrix`` (each
-combination of the listed values is a pack; a theme listed alone becomes
-``themes: [theme]``) and optional ``packs`` (extra packs, each with a ``name``).
+  ``trace.json`` (the record ids behind every number), written from the pack's data
+  (:mod:`scoping.packs.exports`), whatever the template does;
+- ``manifest.json``: what the pack was built from (:func:`write_manifest`).
 """
 
 from __future__ import annotations
 
 import html
-import itertools
 import os
+import pickle
 import re
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
-from . import __version__, manifest, resources
-from .atomic import replacing_folder, write_text
-from .briefing import check_parameters, check_themes
-from .errors import InputError, ScopingError
-from .tags import load_codebook
-from .workspace import Workspace
+from .. import __version__, manifest, resources
+from ..atomic import replacing_folder, write_text
+from ..errors import InputError, ScopingError
+from ..tags import load_codebook
+from ..workspace import Workspace
+from . import exports
+from .data import NEEDED, compute
+from .matrix import PackSpec
+from .sections import STAGED_DATA
 
 #: The pack template and the default matrix shipped with the workbench.
 TEMPLATE = resources.path(resources.TEMPLATE)
 DEFAULT_PACKS = resources.path(resources.PACKS)
-#: What a pack name may hold: it becomes a folder name under reports/.
-NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
-#: Stage outputs a pack is built from (with the codebook and template).
-PACK_INPUTS = ("unique.parquet", "tag_matrix.parquet", "prisma.json", "ingest_report.json")
 #: Files each pack folder holds when it is built.
 OUTPUTS = (
     "pack.ipynb",
@@ -89,81 +84,8 @@ figcaption { font-size: 8.5pt; color: #444; }
 """
 
 
-@dataclass(frozen=True)
-class PackSpec:
-    """One pack to build: its folder name and its template parameters.
-
-    The name becomes a folder of ``reports/``: lower-case letters, digits, ``.``,
-    ``_`` and ``-``, starting with a letter or digit, so that no name can reach
-    outside ``reports/`` (``../x``, ``/tmp/x``).
-    """
-
-    name: str
-    params: dict[str, Any]
-    source: str = "packs.yml"
-
-    def __post_init__(self) -> None:
-        if not NAME.fullmatch(self.name) or ".." in self.name:
-            raise InputError(
-                f"pack name {self.name!r} cannot be a folder of reports/: use lower-case "
-                "letters, digits, '-', '_' and '.', starting with a letter or digit "
-                "(e.g. burnout-frontline)."
-            )
-
-
-def _slug(value: Any) -> str:
-    text = "-".join(value) if isinstance(value, list) else str(value)
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "all"
-
-
-def load_matrix(path: str | Path) -> list[PackSpec]:
-    """The packs a ``packs.yml`` asks for; every parameter is checked before any runs."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: packs file not found; copy packs.yml from the repository.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML; fix the packs file.") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected sections defaults, matrix and packs.")
-    unknown = set(data) - {"defaults", "matrix", "packs"}
-    if unknown:
-        raise InputError(
-            f"{path}: unknown section(s) {', '.join(sorted(unknown))}; expected defaults, "
-            "matrix, packs."
-        )
-    defaults = data.get("defaults") or {}
-    specs = []
-    matrix = data.get("matrix") or {}
-    keys = list(matrix)
-    for key in keys:
-        if not isinstance(matrix[key], list) or not matrix[key]:
-            raise InputError(f"{path}: matrix {key} must be a list, e.g. {key}: [a, b].")
-    for values in itertools.product(*(matrix[k] for k in keys)) if keys else ():
-        params = {**defaults}
-        for key, value in zip(keys, values, strict=True):
-            params[key] = [value] if key == "themes" and isinstance(value, str) else value
-        specs.append(PackSpec("-".join(_slug(v) for v in values), params))
-    for number, extra in enumerate(data.get("packs") or [], start=1):
-        if not isinstance(extra, dict) or not extra.get("name"):
-            raise InputError(f"{path}: pack {number} under 'packs' needs a name.")
-        params = {**defaults, **{k: v for k, v in extra.items() if k != "name"}}
-        specs.append(PackSpec(_slug(extra["name"]), params))
-    names = [s.name for s in specs]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise InputError(f"{path}: pack name(s) used twice: {', '.join(twice)}.")
-    for spec in specs:
-        try:
-            check_parameters(spec.params)
-        except InputError as exc:
-            raise InputError(f"{path}: pack {spec.name}: {exc}") from None
-    if not specs:
-        raise InputError(f"{path}: no packs; give a matrix or a packs list.")
-    return specs
+# papermill, nbconvert and WeasyPrint are imported where they are used: loading them
+# costs seconds that `scoping pack --help` and the CLI's error paths need not pay.
 
 
 def template_parameters(template: str | Path = TEMPLATE) -> dict[str, Any]:
@@ -294,9 +216,9 @@ def pack_key(spec: PackSpec, workspace: Path, template: Path) -> str:
     space = Workspace(workspace)
     return manifest.key(
         "pack",
-        spec.params,
+        spec.params.as_dict(),
         template,
-        *(space.build / n for n in PACK_INPUTS),
+        *(space.build / n for n in NEEDED),
         space.codebook,
     )
 
@@ -337,16 +259,20 @@ def build_pack(
     """
     started = time.time()
     workspace = Path(workspace).resolve()
-    space = Workspace(workspace)
     out = _reports(workspace, reports) / spec.name
-    check_themes(check_parameters(spec.params)["themes"], load_codebook(space.codebook))
+    spec.params.check_themes(load_codebook(Workspace(workspace).codebook))
     if is_fresh(spec, workspace, reports=reports, template=template):
         return out
+    data = compute(spec.params, workspace)
     with replacing_folder(out) as staging:
         # staging and final folder are siblings: the same relative way to the workspace
         relative = Path(os.path.relpath(workspace, staging)).as_posix()
-        params = check_parameters({**spec.params, "workspace": relative, "output": "."})
+        params = {"workspace": relative, "output": ".", **spec.params.as_dict()}
+        with open(staging / STAGED_DATA, "wb") as handle:  # the template renders this data
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
         _execute(Path(template), staging, params)  # every parameter, defaults included
+        (staging / STAGED_DATA).unlink()
+        exports.write(data, staging)  # after the template: its cells cannot change them
         notebook = _scrub(staging / "pack.ipynb")
         html_text = render_html(notebook, _pack_title(notebook))
         write_text(staging / "pack.html", html_text)

@@ -12,8 +12,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scoping.errors import InputError
-from scoping.packs import DEFAULT_PACKS, OUTPUTS, TEMPLATE, PackSpec, build_pack, load_matrix
+from scoping.errors import InputError, ScopingError
+from scoping.packs import (
+    OUTPUTS,
+    TEMPLATE,
+    PackSpec,
+    build_pack,
+)
 from scoping.pipeline import run_stages
 
 
@@ -24,35 +29,6 @@ def demo(demo_built):
 
 def _hashes(folder: Path) -> dict[str, str]:
     return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in OUTPUTS}
-
-
-def test_default_matrix_is_each_theme_for_each_audience():
-    specs = load_matrix(DEFAULT_PACKS)
-    names = [s.name for s in specs]
-    assert len(names) == 6 * 2 + 1 and len(set(names)) == len(names)
-    assert "psychological-safety-leaders" in names and "burnout-frontline" in names
-    first = specs[0]
-    assert first.params["themes"] == ["psychological_safety"] and first.params["seed"] == 2026
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("matrix: {audience: [leaders]}\nextra: 1\n", "unknown section.*extra"),
-        ("matrix: {audiense: [leaders]}\n", "pack leaders: unknown pack parameter.*audiense"),
-        ("packs: [{audience: leaders}]\n", "pack 1 under 'packs' needs a name"),
-        ("packs: [{name: a}, {name: A}]\n", "pack name.*used twice: a"),
-        ("matrix: {audience: [leaders]\n", "line 2: not valid YAML"),
-        ("defaults: {seed: 1}\n", "no packs"),
-        ("- a\n- b\n", "expected sections defaults, matrix and packs"),
-        ("matrix: {audience: leaders}\n", "matrix audience must be a list"),
-    ],
-)
-def test_packs_file_errors_name_the_pack_and_the_fix(tmp_path, text, message):
-    path = tmp_path / "packs.yml"
-    path.write_text(text)
-    with pytest.raises(InputError, match=message):
-        load_matrix(path)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +150,7 @@ def test_a_failing_template_cell_is_reported_with_its_cell(tmp_path):
     import nbformat
 
     from scoping.errors import ScopingError
-    from scoping.packs import _execute
+    from scoping.packs.build import _execute
 
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
@@ -185,3 +161,111 @@ def test_a_failing_template_cell_is_reported_with_its_cell(tmp_path):
     nbformat.write(notebook, template)
     with pytest.raises(ScopingError, match=r"failed at cell \d+ \(ValueError: no records\)"):
         _execute(template, tmp_path, {"theme": "joy in work"})
+
+
+@pytest.mark.parametrize("name", ["../../evil", "/tmp/evil", "a/b", "..", ".hidden", "Évil"])
+def test_a_pack_name_cannot_leave_reports(tmp_path, name):
+    with pytest.raises(InputError, match="cannot be a folder of reports/"):
+        PackSpec(name, {})
+    result = subprocess.run(
+        [sys.executable, "-m", "scoping.cli", "pack", "--no-stages", "--name", name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and result.stderr.startswith("error: pack name")
+    assert not list(tmp_path.parent.glob("evil*")) and not list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def unscreened(tmp_path_factory, data_dir):
+    """A user's workspace with awkward titles and no screening decision yet."""
+    workspace = tmp_path_factory.mktemp("unscreened")
+    raw = workspace / "corpus" / "raw"
+    raw.mkdir(parents=True)
+    shutil.copy(data_dir / "control_and_braces.ris", raw)
+    shutil.copy(data_dir / "hostile_titles.ris", raw)
+    run_stages(workspace, progress=False)
+    return workspace, build_pack(PackSpec("all-records", {}), workspace)
+
+
+def test_control_characters_do_not_stop_a_pack(unscreened):
+    _, out = unscreened
+    sheet = openpyxl.load_workbook(out / "evidence.xlsx").active
+    cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("Burnout among [31mhome care [0m workers" in v for v in cells)
+    assert not any("\x07" in v or "\x1b" in v for v in cells)
+
+
+def test_before_any_screening_every_record_is_shown_under_a_banner(unscreened):
+    _, out = unscreened
+    page = (out / "pack.html").read_text(encoding="utf-8")
+    assert "Nothing has been screened yet" in page
+    table = pd.read_csv(out / "evidence.csv", encoding="utf-8-sig")
+    assert len(table) == 6 and set(table["screening decision"]) == {"not yet screened"}
+    assert page.count("[not yet screened]") >= 6  # beside each citation
+
+
+def test_csv_fields_are_all_quoted_so_no_separator_starts_a_formula(unscreened):
+    _, out = unscreened
+    text = (out / "evidence.csv").read_text(encoding="utf-8-sig")
+    for separator in (",", ";", "\t"):
+        cells = [c for line in text.splitlines() for c in _split_unquoted(line, separator)]
+        assert not [c for c in cells if c.lstrip('"')[:1] in ("=", "+", "@")], separator
+
+
+def _split_unquoted(line, separator):
+    """Cells as a spreadsheet splits a line on ``separator``, honouring double quotes."""
+    import csv
+
+    return next(csv.reader([line], delimiter=separator))
+
+
+def test_bibtex_braces_cannot_inject_a_field(unscreened):
+    import bibtexparser
+
+    _, out = unscreened
+    text = (out / "references.bib").read_text(encoding="utf-8")
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks and len(library.entries) == 6
+    for entry in library.entries:
+        assert "note" not in entry.fields_dict
+    depth = 0
+    for char in text:  # as BibTeX itself counts: a backslash does not protect a brace
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        assert depth >= 0
+    assert depth == 0
+    titles = [e.fields_dict["title"].value for e in library.entries]
+    assert "Joy at work ), note = {injected} and a {balanced} word" in titles
+
+
+def test_a_failed_rebuild_leaves_the_previous_pack_whole(unscreened, tmp_path):
+    import nbformat
+
+    workspace, out = unscreened
+    before = _hashes(out)
+    template = nbformat.read(TEMPLATE, as_version=4)
+    template.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('PDF step failed')"))
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(template, broken)
+    with pytest.raises(ScopingError, match="PDF step failed"):
+        build_pack(PackSpec("all-records", {"year_from": 2020}), workspace, template=broken)
+    assert _hashes(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["all-records"]
+
+
+def test_the_trace_does_not_depend_on_the_template_cells(built, demo, tmp_path):
+    """Sections reordered and half of them dropped: trace.json and the exports are the same."""
+    import nbformat
+
+    spec, out, _ = built
+    template = nbformat.read(TEMPLATE, as_version=4)
+    head = [c for c in template.cells[:4]]
+    sections = [c for c in template.cells[4:] if c.cell_type == "code"]
+    template.cells = head + sections[::-2]
+    changed = tmp_path / "reordered.ipynb"
+    nbformat.write(template, changed)
+    again = build_pack(spec, demo, reports=tmp_path / "reports", template=changed)
+    for name in ("trace.json", "evidence.csv", "evidence.xlsx", "references.ris"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+    assert (again / "pack.html").read_bytes() != (out / "pack.html").read_bytes()

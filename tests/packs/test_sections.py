@@ -1,0 +1,116 @@
+"""Pack content: parameters are checked, records are selected and traced, text is escaped."""
+
+import pytest
+
+from scoping.errors import InputError
+from scoping.packs.sections import open_pack
+
+
+@pytest.fixture
+def demo(demo_built):
+    return demo_built
+
+
+def test_a_theme_the_codebook_lacks_is_refused(demo):
+    with pytest.raises(InputError, match=r"unknown theme.*'burnot'.*burnout"):
+        open_pack(workspace=str(demo), themes=["burnot"])
+
+
+def test_filters_select_and_trace_records(demo):
+    pack = open_pack(
+        workspace=str(demo),
+        themes=["burnout"],
+        settings="social care",
+        stage="included",
+        year_from=2012,
+        year_to=2022,
+    )
+    ids = list(pack.data.records["record_id"])
+    assert ids and pack.data.numbers["records in this pack"] == ids
+    assert set(ids) <= set(pack.data.flow["records"]["included"])
+    assert all(pack.data.tags.at[r, "burnout"] for r in ids)
+    social = ["social_care", "care_homes", "domiciliary_care"]
+    assert all(any(pack.data.tags.at[r, s] for s in social) for r in ids)
+    assert pack.data.records["year"].between(2012, 2022).all()
+    sizes = [len(step_ids) for _, step_ids in pack.data.funnel]
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == len(ids)
+    assert [step for step, _ in pack.data.funnel][1:] == [
+        "included at title and abstract screening",
+        "tagged Staff burnout and distress",
+        "in a social care setting",
+        "published from 2012 to 2022",
+    ]
+
+
+def test_sections_are_generated_from_the_data(demo):
+    pack = open_pack(workspace=str(demo), themes=["psychological_safety"], audience="leaders")
+    cover = str(pack.cover())
+    assert cover.index("SYNTHETIC DEMONSTRATION") < cover.index("<h1>")
+    assert f"brings together {len(pack.data.records)} records" in cover
+    lead = str(pack.audience_section())
+    assert lead.startswith("<h2>Organisational outcomes, cost and culture</h2>")
+    n = len(pack.data.numbers["Organisational outcomes and cost: records"])
+    assert f"{n} of the {len(pack.data.records)} records" in lead
+    table = pack.evidence_table()
+    assert list(table["record_id"]) == list(pack.data.records["record_id"])
+    assert set(table["screening decision"]) <= {"include", "exclude", "maybe", "not yet screened"}
+    assert (table["exclusion reason"] != "").sum() == (
+        table["screening decision"] == "exclude"
+    ).sum()
+    refs = str(pack.reference_list())
+    assert refs.count("<p class='ref'>") == len(pack.data.records)
+    assert "The counts add up" in str(pack.prisma())
+    assert str(pack.evidence_map()).count("<img src='data:image/png;base64,") == 5
+    cells = {
+        k: v for k, v in pack.data.numbers.items() if k.startswith("figure, theme x setting: ")
+    }
+    assert cells and all(
+        set(ids) <= set(pack.data.numbers[f"figure, theme: {k.split(': ', 1)[1].split(' x ')[0]}"])
+        for k, ids in cells.items()
+    )
+    frontline = open_pack(workspace=str(demo), themes=["burnout"], audience="frontline")
+    assert str(frontline.audience_section()).startswith("<h2>What staff can do and try</h2>")
+
+
+def test_record_text_is_escaped(demo):
+    pack = open_pack(workspace=str(demo), themes=["burnout"])
+    first = pack.data.records.index[0]
+    pack.data.records.loc[first, "title"] = "<script>alert('x')</script> & <b>bold</b>"
+    html = str(pack.reference_list()) + str(pack.evidence_html())
+    assert "<script>" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;" in html
+
+
+def test_small_packs_have_no_topic_model(demo):
+    pack = open_pack(workspace=str(demo), themes=["incivility"], year_from=2024)
+    assert pack.data.topic_info is None and len(pack.data.records) < 40
+    assert "topics are modelled from 40 records upwards" in str(pack.topics_section())
+
+
+def test_packs_cite_only_included_records_by_default(demo):
+    pack = open_pack(workspace=str(demo), themes=["burnout"], audience="frontline")
+    included = set(pack.data.flow["records"]["included"])
+    assert set(pack.data.records["record_id"]) <= included and not pack.data.shows_unincluded
+    assert "[excluded" not in str(pack.audience_section()) + str(pack.reference_list())
+
+
+def test_a_pack_of_all_records_says_each_ones_status(demo):
+    pack = open_pack(workspace=str(demo), themes=["burnout"], stage="all")
+    assert pack.data.shows_unincluded
+    refs = str(pack.reference_list())
+    assert refs.count("<span class='status") == len(pack.data.records)
+    excluded = pack.evidence_table()["screening decision"].eq("exclude").sum()
+    assert refs.count("[excluded: ") == excluded > 0
+    assert "also shows records the scoping group has not included" in str(pack.cover())
+
+
+def test_the_prisma_figure_keeps_maybe_and_unscreened_out_of_excluded(demo):
+    from scoping import plots
+
+    pack = open_pack(workspace=str(demo), themes=["burnout"])
+    texts = [t.get_text() for t in plots.prisma_flow(pack.data.flow["counts"]).texts]
+    excluded = next(t for t in texts if t.startswith("Excluded"))
+    waiting = next(t for t in texts if t.startswith("Awaiting a decision"))
+    assert "Maybe" not in excluded and "not yet screened" not in excluded
+    c = pack.data.flow["counts"]
+    assert f"Maybe: {c['maybe']}; not yet screened: {c['not_yet_screened']}" in waiting
