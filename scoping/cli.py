@@ -261,11 +261,12 @@ def simulate(labelled: Path, label_column: str, seeds: int, classifier: str, ord
     from .curation.prioritise import simulate as run_simulation
     from .errors import InputError
     from .io import read
+    from .records import raw_fields
 
     records = read(labelled).records
     texts, labels = [], []
     for record in records:
-        raw = dict(json.loads(record.raw)) if record.raw.startswith("[") else {}
+        raw = raw_fields(record.raw)
         if label_column not in raw:
             raise InputError(
                 f"{labelled}: no column {label_column!r} in record "

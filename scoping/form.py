@@ -18,6 +18,7 @@ from typing import Any
 import pycountry
 import yaml
 
+from . import yamlio
 from .errors import InputError
 from .tags import Codebook
 
@@ -203,16 +204,9 @@ def load_form(path: str | Path, codebook: Codebook | None = None) -> Form:
         For fields whose values come from the codebook (``values_from``).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: charting form not found; run `scoping init` or copy one.")
+    parsed = yamlio.load(path, what="charting form") or {}
     data = path.read_bytes()
-    try:
-        parsed = yaml.safe_load(data) or {}
-        nodes = yaml.compose(data)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML; fix the charting form.") from None
+    nodes = yaml.compose(data)  # parsed above: this cannot fail; it gives line numbers
     if not isinstance(parsed, dict) or not isinstance(parsed.get("fields"), list):
         raise InputError(f"{path}: expected a top-level 'fields:' list; see the shipped form.")
     lines = _field_lines(nodes)

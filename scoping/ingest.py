@@ -19,10 +19,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from tqdm import tqdm
 
-from . import atomic
+from . import atomic, yamlio
 from .demo import is_synthetic
 from .errors import InputError, ScopingError
 from .io import ReadResult, read
@@ -254,14 +253,7 @@ def read_all(
 
 
 def _load_log(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(
-            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the search log."
-        ) from None
+    data = yamlio.load(path, what="search log") or {}
     searches = data.get("searches") if isinstance(data, dict) else None
     if not isinstance(searches, list):
         raise InputError(

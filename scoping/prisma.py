@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from . import atomic
-from .curation.store import open_store
+from .curation.store import latest, open_store
 from .errors import InputError
 
 
@@ -81,9 +81,10 @@ def flow(
     opened = open_store(store) if store is not None else None
     if opened is not None:
         log = opened.events()
-        for row in log[log["stage"] == stage].sort_values("seq").to_dict("records"):
-            if row["target"] in work_of:
-                final[work_of[row["target"]]] = (row["decision"], row["reason"])
+        log = log[(log["stage"] == stage) & log["target"].isin(work_of)]
+        last = latest(log.assign(work=log["target"].map(work_of)), ("work",))
+        rows = zip(last["work"], last["decision"], last["reason"], strict=True)
+        final = {w: (d, r if isinstance(r, str) else None) for w, d, r in rows}
     screened = sorted(group_primary.values())
     excluded: dict[str, list[str]] = {}
     for work, (decision, reason) in sorted(final.items()):

@@ -360,9 +360,14 @@ def normalise_pages(first: Any, last: Any = None) -> str | None:
         return end
     if not end or end == start:
         return start
-    if start.isdigit() and end.isdigit() and len(end) < len(start):
-        end = start[: len(start) - len(end)] + end
+    if start.isdigit() and end.isdigit():
+        end = full_end(start, end)
     return f"{start}-{end}"
+
+
+def full_end(start: str, end: str) -> str:
+    """The last page written out in full: ``full_end("466", "75")`` is ``"475"``."""
+    return start[: len(start) - len(end)] + end if len(end) < len(start) else end
 
 
 def normalise_issn(value: str) -> str | None:
@@ -487,6 +492,18 @@ def make_record_id(source_name: str, raw: str, occurrence: int = 1) -> str:
 def raw_json(raw: list[tuple[str, str]]) -> str:
     """Serialise raw fields deterministically (order kept, nothing escaped away)."""
     return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+def raw_fields(raw: str) -> dict[str, str]:
+    """A record's raw fields (as :func:`raw_json` wrote them) by name.
+
+    The last of a repeated name wins. A record kept as its raw text (a line format)
+    gives ``{}``.
+
+    >>> raw_fields(raw_json([("Title", "Burnout"), ("Label", "1")]))
+    {'Title': 'Burnout', 'Label': '1'}
+    """
+    return dict(json.loads(raw)) if raw.startswith("[") else {}
 
 
 _MARKUP_FIELDS = ("title", "abstract", "journal", "publisher", "notes")

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from . import yamlio
 from .atomic import Outputs
 from .errors import InputError
 from .text import stem, tokens
@@ -162,18 +162,7 @@ def _tag(entry: Any, number: int, path: Path) -> Tag:
 def load_codebook(path: str | Path) -> Codebook:
     """Read and check a codebook file; errors name the tag and what to fix."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(
-            f"{path}: codebook not found; copy corpus/codebook.yml from the "
-            "repository or give --codebook."
-        )
-    data = path.read_bytes()
-    try:
-        parsed = yaml.safe_load(data) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML; fix the codebook.") from None
+    parsed = yamlio.load(path, what="codebook") or {}
     if not isinstance(parsed, dict) or not isinstance(parsed.get("tags"), list):
         raise InputError(f"{path}: expected 'version:' and a 'tags:' list.")
     tags = tuple(_tag(e, n, path) for n, e in enumerate(parsed["tags"], start=1))
@@ -181,7 +170,9 @@ def load_codebook(path: str | Path) -> Codebook:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise InputError(f"{path}: tag name(s) used twice: {', '.join(twice)}.")
-    return Codebook(str(parsed.get("version", "")), tags, hashlib.sha256(data).hexdigest())
+    return Codebook(
+        str(parsed.get("version", "")), tags, hashlib.sha256(path.read_bytes()).hexdigest()
+    )
 
 
 def _field_text(record: dict[str, Any], field: str) -> str:

@@ -11,6 +11,7 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from nltk.stem import PorterStemmer
 
@@ -18,6 +19,18 @@ from .records import MARKUP_TAG
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STEMMER = PorterStemmer()
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_PUNCT = re.compile(r"[^\w\s]|_")
+
+
+def _plain(text: str) -> str:
+    """Markup removed and entities decoded."""
+    return html.unescape(MARKUP_TAG.sub(" ", text))
+
+
+def _ascii_lower(text: str) -> str:
+    """Accents dropped (NFKD, then ASCII only), lower case."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
 
 
 def normalise(text: str | None) -> str:
@@ -26,11 +39,24 @@ def normalise(text: str | None) -> str:
     >>> normalise("Burn-out in <i>Care Homes</i> &amp; café")
     'burn-out in care homes & cafe'
     """
-    if not text:
+    return _ascii_lower(_plain(text)) if text else ""
+
+
+def fold(text: Any) -> str:
+    """Lower-case ASCII letters and digits only, words separated by one space.
+
+    What titles are compared on: punctuation of any script separates words, and is
+    removed before accents are, so nothing joins two words.
+
+    >>> fold("Burnout in <i>Nurses</i>: a Café-based Study")
+    'burnout in nurses a cafe based study'
+    >>> fold("Hemolytic\u2013uremic syndrome")  # an en dash separates words too
+    'hemolytic uremic syndrome'
+    """
+    if not isinstance(text, str) or not text:
         return ""
-    text = html.unescape(MARKUP_TAG.sub(" ", text))
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return text.lower()
+    text = _PUNCT.sub(" ", unicodedata.normalize("NFC", _plain(text)))
+    return _NON_ALNUM.sub(" ", _ascii_lower(text)).strip()
 
 
 def tokens(text: str | None) -> list[str]:

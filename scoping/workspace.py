@@ -133,6 +133,14 @@ class Workspace:
         return self
 
     @classmethod
+    def at(cls, folder: str | Path = "") -> Workspace:
+        """The workspace at ``folder`` (which must exist); when empty, :meth:`find`.
+
+        What notebooks and the packs' template call with their ``workspace`` parameter.
+        """
+        return cls(Path(folder)).exists() if str(folder) else cls.find(".")
+
+    @classmethod
     def find(cls, start: str | Path = ".") -> Workspace:
         """The workspace holding ``start``: the nearest folder upwards that is one.
 

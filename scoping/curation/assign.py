@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .store import DecisionStore
+from .store import DecisionStore, latest
 
 
 def assign(
@@ -96,8 +96,8 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
     log = log[log["stage"] == stage].sort_values("seq")
     rows = []
     for target, events in log.groupby("target", sort=True):
-        latest = events.groupby("reviewer").tail(1)
-        split = latest[latest["decision"] != latest.iloc[0]["decision"]]
+        current = latest(events, ("reviewer",))
+        split = current[current["decision"] != current.iloc[0]["decision"]]
         if split.empty:
             continue
         parties = _parties(events)

@@ -271,8 +271,8 @@ class DecisionStore:
         log = log[log["stage"] == stage]
         if reviewer is not None:
             log = log[log["reviewer"] == reviewer]
-        latest = log.sort_values("seq").groupby(["reviewer", "target"], sort=True).tail(1)
-        return latest.sort_values(["target", "reviewer"]).reset_index(drop=True)
+        found = latest(log, ("reviewer", "target"))
+        return found.sort_values(["target", "reviewer"]).reset_index(drop=True)
 
     def export(self, path: str | Path) -> int:
         """Write the log as ``.csv`` or ``.jsonl``; returns the number of events."""
@@ -403,6 +403,15 @@ def open_store(path: str | Path) -> DecisionStore | None:
     return DecisionStore(path, readonly=True) if Path(path).is_file() else None
 
 
+def latest(log: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+    """The last event (in log order) for each value of the columns ``by``.
+
+    ``("reviewer", "target")``: each reviewer's current decision on each record;
+    ``("target",)``: the final word on each record, whoever gave it.
+    """
+    return log.sort_values("seq").groupby(list(by), sort=True).tail(1)
+
+
 def pair_target(a: str, b: str) -> str:
     """How a pair of records is named in the log: the two ids, sorted, joined by ``|``."""
     return "|".join(sorted((a, b)))
@@ -411,9 +420,7 @@ def pair_target(a: str, b: str) -> str:
 def pair_decisions(store: DecisionStore) -> dict[frozenset[str], str]:
     """The latest "same"/"different" decision on each pair, whoever made it."""
     log = store.events()
-    log = log[log["stage"] == "dedupe"].sort_values("seq")
-    latest = log.groupby("target", sort=True).tail(1)
+    final = latest(log[log["stage"] == "dedupe"], ("target",))
     return {
-        frozenset(t.split("|")): d
-        for t, d in zip(latest["target"], latest["decision"], strict=True)
+        frozenset(t.split("|")): d for t, d in zip(final["target"], final["decision"], strict=True)
     }

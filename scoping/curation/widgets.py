@@ -26,7 +26,8 @@ import pandas as pd
 from ipyevents import Event
 
 from ..errors import InputError
-from ..tags import Codebook, tag_record
+from ..tags import Codebook, load_codebook, records_file, tag_record
+from ..workspace import Workspace
 from .assign import assigned_to
 from .prioritise import features, queue
 from .store import DecisionStore, pair_target
@@ -271,31 +272,26 @@ def open_screening(
     """The screening widget for a workspace (what the screening notebook calls).
 
     Records come from ``build/unique.parquet`` (or ``build/records.parquet``), decisions
-    go to ``curation/decisions.sqlite``, and highlights use ``corpus/codebook.yml``. When
+    go to the workspace's decision store, and highlights use its codebook. When
     ``curation/assignments.csv`` exists (``scoping assign``), only the records assigned
     to the reviewer are shown. When ``scoping topics`` has run, its topics can be
-    filtered on.
+    filtered on. An empty ``workspace`` is the one holding the current folder.
     """
-    from ..tags import load_codebook, records_file
-
-    workspace = Path(workspace)
-    build = workspace / "build"
-    source = records_file(build)
-    codebook = workspace / "corpus" / "codebook.yml"
-    records = pd.read_parquet(source)
-    mine = assigned_to(workspace / "curation" / "assignments.csv", reviewer or "")
+    space = Workspace.at(workspace)
+    records = pd.read_parquet(records_file(space.build))
+    mine = assigned_to(space.assignments, reviewer or "")
     if mine is not None:  # an assignment exists: the reviewer sees only their records
         records = records[records["record_id"].isin(mine)]
     return ScreeningWidget(
         records,
-        DecisionStore(workspace / "curation" / "decisions.sqlite"),
+        DecisionStore(space.store),
         reviewer,
         stage=stage,
         order=order,
         seed=seed,
         blind=blind,
-        codebook=load_codebook(codebook) if codebook.is_file() else None,
-        topics=_topic_labels(build),
+        codebook=load_codebook(space.codebook),
+        topics=_topic_labels(space.build),
     )
 
 
@@ -389,15 +385,15 @@ class PairReviewWidget(w.VBox):
 
 def open_pair_review(workspace: str | Path, reviewer: str) -> PairReviewWidget:
     """The pair-review widget for a workspace (what the dedup review notebook calls)."""
-    build = Path(workspace) / "build"
-    review, records = build / "dedupe_review.csv", build / "records.parquet"
+    space = Workspace.at(workspace)
+    review, records = space.build / "dedupe_review.csv", space.build / "records.parquet"
     if not review.is_file() or not records.is_file():
         raise InputError(
-            f"{build}: no dedup review yet; run `scoping run --workspace {workspace}` first."
+            f"{space.build}: no dedup review yet; run `scoping run --workspace {space.root}` first."
         )
     return PairReviewWidget(
         pd.read_csv(review, dtype=str),
         pd.read_parquet(records),
-        DecisionStore(Path(workspace) / "curation" / "decisions.sqlite"),
+        DecisionStore(space.store),
         reviewer,
     )

@@ -174,7 +174,7 @@ def compute(params: PackParams, workspace: str | Path = "") -> PackData:
     workspace : str or Path
         The workspace folder; empty: the workspace above the current folder.
     """
-    space = Workspace(Path(workspace)) if str(workspace) else Workspace.find(".")
+    space = Workspace.at(workspace)
     base = _read(space, params)
     records, funnel = _select(base.pop("corpus"), base, params)
     data = PackData(

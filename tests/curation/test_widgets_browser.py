@@ -25,11 +25,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from scoping import resources
 from scoping.curation import DecisionStore
 from scoping.ingest import ingest
 
 CHROMIUM = Path("/usr/bin/chromium")
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = resources.path(resources.NOTEBOOKS)
 REVIEWER = "Browser Tester"
 FLAGS = [
     "--headless=new",
@@ -83,6 +84,7 @@ def workspace(tmp_path, data):
         assert default in cell.source  # the shipped notebook's own parameter, filled in
         cell.source = cell.source.replace(default, value)
     (tmp_path / "notebooks").mkdir()
+    (tmp_path / "corpus").mkdir()  # the notebook finds its workspace by looking upwards
     nbformat.write(notebook, tmp_path / "notebooks" / "screening.ipynb")
     return tmp_path
 

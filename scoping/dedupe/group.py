@@ -1,0 +1,158 @@
+"""Grouping: merged pairs joined into groups, and each group's primary record.
+
+A person's decisions ("same" / "different") override the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from .blocking import candidate_pairs
+from .compare import PairResult, compare
+from .keys import _empty, prepare
+from .params import DedupeParams
+
+
+# --------------------------------------------------------------------------- #
+# Grouping
+# --------------------------------------------------------------------------- #
+class _Groups:
+    """Union-find over record ids; the smallest id is a group's root (deterministic)."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.parent = {i: i for i in ids}
+
+    def find(self, item: str) -> str:
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+#: A person's pair decisions kept beside the records (``a,b,decision``).
+DECISIONS_FILE = "dedupe_decisions.csv"
+
+
+def load_decisions(path: Path) -> dict[frozenset[str], str]:
+    """A person's pair decisions (``a,b,decision[,reviewer,note]``), latest line wins."""
+    if not path.is_file():
+        return {}
+    frame = pd.read_csv(path, dtype=str).fillna("")
+    missing = {"a", "b", "decision"} - set(frame.columns)
+    if missing:
+        raise InputError(
+            f"{path}: needs columns a, b, decision; missing {', '.join(sorted(missing))}."
+        )
+    out: dict[frozenset[str], str] = {}
+    for line, row in enumerate(frame.itertuples(index=False), start=2):
+        if row.decision not in ("same", "different"):
+            raise InputError(
+                f"{path} line {line}: decision must be 'same' or 'different', not {row.decision!r}."
+            )
+        out[frozenset((row.a, row.b))] = row.decision
+    return out
+
+
+def _richness(row: dict[str, Any]) -> tuple[bool, bool, int]:
+    """How complete a record is: has an abstract, has a DOI, fields filled."""
+    filled = sum(1 for v in row.values() if not _empty(v))
+    return (not _empty(row.get("abstract")), not _empty(row.get("doi")), filled)
+
+
+@dataclass
+class DedupeResult:
+    """Groups, pair decisions and the evidence, ready to write."""
+
+    records: pd.DataFrame
+    group_of: dict[str, str]
+    primary_of: dict[str, str]
+    pairs: list[PairResult]
+    params: DedupeParams
+    #: Each record as a dict, and its richness, by record_id (computed once).
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    richness: dict[str, tuple[bool, bool, int]] = field(default_factory=dict, repr=False)
+
+    def summary(self, out: Path) -> str:
+        """What dedupe did, in one line."""
+        works = len(set(self.group_of.values()))
+        return (
+            f"dedupe: {len(self.group_of)} records -> {works} unique works "
+            f"({len(self.group_of) - works} duplicates grouped, none deleted); "
+            f"{len(self.review)} pairs to review -> {out / 'duplicates.csv'}, "
+            f"{out / 'unique.parquet'}, {out / 'dedupe_review.csv'}"
+        )
+
+    @property
+    def review(self) -> list[PairResult]:
+        """Pairs a person should look at (maybe, related)."""
+        return [p for p in self.pairs if p.decision in ("maybe", "related")]
+
+
+def deduplicate(
+    records: pd.DataFrame,
+    params: DedupeParams | None = None,
+    decisions: dict[frozenset[str], str] | None = None,
+) -> DedupeResult:
+    """Group duplicate records (see the module docstring for the method).
+
+    Parameters
+    ----------
+    records : DataFrame
+        Records as written by ingest (``records.parquet``).
+    params : DedupeParams, optional
+        Thresholds; the documented defaults if omitted.
+    decisions : dict, optional
+        A person's decisions, {frozenset({id_a, id_b}): "same" | "different"}; they
+        override the algorithm.
+
+    Returns
+    -------
+    DedupeResult
+    """
+    params = params or DedupeParams()
+    decisions = decisions or {}
+    keys = prepare(records)
+    rows = keys.to_dict("records")
+    pairs = []  # only the pairs anyone needs: merged, for review, or decided by a person
+    for (a, b), rule in sorted(candidate_pairs(keys, params).items()):
+        pair = compare(rows[a], rows[b], rule, params)
+        if pair.decision != "different" or frozenset((pair.a, pair.b)) in decisions:
+            pairs.append(pair)
+    known = {frozenset((p.a, p.b)) for p in pairs}
+    for pair, decision in sorted(decisions.items(), key=lambda kv: sorted(kv[0])):
+        if pair not in known and len(pair) == 2 and pair <= set(keys["record_id"]):
+            a, b = sorted(pair)
+            pairs.append(PairResult(a, b, decision, 1.0, "person"))
+    groups = _Groups(keys["record_id"])
+    for pair in pairs:
+        manual = decisions.get(frozenset((pair.a, pair.b)))
+        if manual:
+            pair.decision, pair.rule = manual, f"person: {manual}"
+        if pair.decision == "same":
+            groups.union(pair.a, pair.b)
+    ordered = records.sort_values("record_id", kind="stable").set_index("record_id", drop=False)
+    by_id = {row["record_id"]: row for row in ordered.to_dict("records")}
+    richness = {rid: _richness(row) for rid, row in by_id.items()}
+    group_of = {rid: groups.find(rid) for rid in by_id}
+    members: dict[str, list[str]] = {}
+    for rid, root in group_of.items():
+        members.setdefault(root, []).append(rid)
+    primary_of = {}
+    for ids in members.values():
+        best = max(sorted(ids), key=richness.__getitem__)  # ties: the smallest id
+        for rid in ids:
+            primary_of[rid] = best
+    return DedupeResult(ordered, group_of, primary_of, pairs, params, by_id, richness)
