@@ -170,6 +170,24 @@ def tag(folder: Path, codebook: Path | None) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--form",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="The charting form; default: the workspace's corpus/charting.yml, else the shipped one.",
+)
+@click.option("--codebook", default=None, type=click.Path(path_type=Path), help="The codebook.")
+def draft(folder: Path, form: Path | None, codebook: Path | None) -> None:
+    """Draft the charting fields of FOLDER's works from their own text -> drafts.csv."""
+    from . import drafts
+
+    space = Workspace(folder.parent)
+    table = drafts.run(folder, form or space.charting, codebook or space.codebook)
+    click.echo(drafts.summary(table, folder))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--k", "k", default="auto", show_default=True, help="Topics, or 'auto'.")
 @click.option("--k-min", default=5, show_default=True, help="Smallest k tried by 'auto'.")
 @click.option("--k-max", default=20, show_default=True, help="Largest k tried by 'auto'.")

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__, manifest, prisma, topics
+from . import __version__, drafts, manifest, prisma, topics
 from .curation.store import DecisionStore
 from .dedupe import DECISIONS_FILE
 from .dedupe import run as dedupe
@@ -95,6 +95,12 @@ def _tag(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     return [tag_summary(evidence, book, ctx.space.build)]
 
 
+def _drafts(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    build = ctx.space.build
+    table = drafts.run(build, ctx.space.charting, ctx.space.codebook, stale=stale)
+    return [drafts.summary(table, build)]
+
+
 def _topics(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     fitted, table = topics.run(ctx.space.build, ctx.topic_model(), stale=stale)
     return [topics.summary(fitted, table, ctx.space.build)]
@@ -140,6 +146,17 @@ STAGES: tuple[Stage, ...] = (
         ("tags.csv", "tag_matrix.parquet"),
         lambda c: (c.space.build / "unique.parquet", c.space.codebook),
         _tag,
+    ),
+    Stage(
+        "drafts",
+        ("drafts.csv",),
+        lambda c: (
+            c.space.build / "unique.parquet",
+            c.space.build / "tag_matrix.parquet",
+            c.space.charting,
+            c.space.codebook,
+        ),
+        _drafts,
     ),
     Stage(
         "topics",

@@ -71,6 +71,21 @@ class Workspace:
         return _own_or_shipped(self.own_codebook, resources.CODEBOOK)
 
     @property
+    def own_charting(self) -> Path:
+        """``corpus/charting.yml``, the workspace's own charting form (may not exist)."""
+        return self.corpus / "charting.yml"
+
+    @property
+    def charting(self) -> Path:
+        """The charting form in use: the workspace's own, else the shipped one."""
+        return _own_or_shipped(self.own_charting, resources.CHARTING)
+
+    @property
+    def fulltext(self) -> Path:
+        """``corpus/fulltext/``: full texts (PDF or text) of the works, and their index."""
+        return self.corpus / "fulltext"
+
+    @property
     def own_packs(self) -> Path:
         """``packs.yml``, the workspace's own pack matrix (may not exist)."""
         return self.root / "packs.yml"
@@ -166,8 +181,9 @@ def init(root: str | Path) -> list[Path]:
     """Create a workspace at ``root``; refuse to overwrite anything there.
 
     Writes ``scoping.yml``, ``corpus/raw/README.md``, ``corpus/searches.yml`` (a
-    commented template), ``corpus/codebook.yml``, ``packs.yml``, ``notebooks/`` (the
-    curation notebooks) and a ``.gitignore`` for build outputs. Returns what it wrote.
+    commented template), ``corpus/codebook.yml``, ``corpus/charting.yml``, ``packs.yml``,
+    ``notebooks/`` (the curation notebooks) and a ``.gitignore`` for build outputs.
+    Returns what it wrote.
     """
     space = Workspace(Path(root))
     plan = {
@@ -175,6 +191,7 @@ def init(root: str | Path) -> list[Path]:
         space.raw / "README.md": resources.RAW_README,
         space.searches: resources.SEARCHES,
         space.own_codebook: resources.CODEBOOK,
+        space.own_charting: resources.CHARTING,
         space.own_packs: resources.PACKS,
         space.root / ".gitignore": resources.GITIGNORE,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 #: Shipped files by role, relative to this package.
 CODEBOOK = "codebook.yml"
 PACKS = "packs.yml"
+CHARTING = "charting.yml"
 TEMPLATE = "briefing_pack.ipynb"
 SEARCHES = "searches.yml"
 RAW_README = "raw_README.md"
