@@ -15,10 +15,12 @@ matrix. Each pack lands in ``reports/<pack-name>/``:
 from __future__ import annotations
 
 import html
+import multiprocessing
 import os
 import pickle
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -346,15 +348,20 @@ def build_all(
     one pack's notebook can run while another's PDF renders. Packs do not depend on
     each other, and the outputs do not depend on ``jobs``. The first failure stops
     the build and is reported.
-    """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    Workers are forked where the system can (so a script or notebook that calls this
+    needs no ``if __name__ == "__main__"`` guard); a pack's own topic model therefore
+    runs in one process (``n_jobs=1``), since joblib's worker pool, once started by
+    an earlier stage, cannot be used again from a forked copy of its process.
+    """
     from tqdm.auto import tqdm
 
     jobs = jobs or min(2, os.cpu_count() or 1)
     bar = tqdm(total=len(specs), desc="packs", unit="pack", disable=not progress)
     built: dict[str, Path] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {
             pool.submit(build_pack, spec, workspace, reports=reports, template=template): spec
             for spec in specs

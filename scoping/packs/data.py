@@ -271,7 +271,7 @@ def _topics(records: pd.DataFrame, params: PackParams) -> dict[str, Any]:
         random_state=params.seed,
         min_df=2,
         selection_sample=PACK_SELECTION_SAMPLE,
-        n_jobs=-1,
+        n_jobs=1,  # packs are built in forked workers (see build.build_all)
     )
     model.fit(record_text(records))
     topics = describe(model, records, n_representative=3)
