@@ -105,6 +105,74 @@ OUTCOMES: tuple[str, ...] = (
     "retention",
     "quality of care",
 )
+#: What a reviewer would chart about each invented study: planted in its abstract, and
+#: charted by the synthetic reviewer (:func:`chart`). Drawn from a generator of their
+#: own, so the records and duplicates of the corpus do not depend on them.
+COUNTRIES = ("England",) * 5 + ("Scotland", "Wales", "Northern Ireland", "Ireland", "Canada")
+#: Interventions (values of the shipped charting form) and the change idea each suggests.
+INTERVENTIONS: dict[str, str] = {
+    "Schwartz Rounds": "hold a monthly Schwartz Round where staff share the emotional side of care",
+    "Restorative clinical supervision": "offer each nurse restorative supervision every six weeks",
+    "Peer support": "train peer supporters to check in with colleagues after difficult shifts",
+    "Mindfulness and resilience training": "try a ten-minute mindfulness pause at handover",
+    "Team huddles": "start each shift with a five-minute huddle on what could go wrong today",
+    "Learning from Excellence reporting": "report one piece of excellent care each week",
+    "Just culture policies": "review incidents with a just culture guide before any sanction",
+    "Civility programmes": "agree team standards for civility and act on rudeness early",
+    "Compassionate leadership development": "have leaders ask 'what would help?' in every team",
+    "Appreciative inquiry": "run an appreciative inquiry on what makes good days good",
+}
+#: The charting form's outcome domain of each demo outcome and theme.
+DOMAINS: dict[str, str] = {
+    "staff wellbeing": "Wellbeing",
+    "sickness absence": "Turnover and sickness absence",
+    "staff turnover": "Turnover and sickness absence",
+    "retention": "Turnover and sickness absence",
+    "incident reporting": "Patient safety",
+    "quality of care": "Patient safety",
+    "patient experience": "Patient experience",
+    "team learning": "Psychological safety",
+    "burnout": "Burnout",
+    "psychological safety": "Psychological safety",
+}
+INSTRUMENTS: dict[str, str] = {
+    "Burnout": "Maslach Burnout Inventory",
+    "Psychological safety": "Edmondson team psychological safety scale",
+    "Wellbeing": "Warwick-Edinburgh Mental Wellbeing Scale",
+    "Patient safety": "Safety Attitudes Questionnaire",
+}
+DIRECTIONS: tuple[tuple[str, float, str], ...] = (
+    ("improved", 0.5, "improved"),
+    ("no change", 0.2, "did not change"),
+    ("mixed", 0.15, "had mixed results"),
+    ("worse", 0.08, "got worse"),
+    ("not reported", 0.07, "was measured but the result was not reported"),
+)
+#: The codebook labels (setting, staff, design) of the demo's own words.
+LABELS: dict[str, str] = {
+    "acute hospital": "Acute hospital care",
+    "primary care": "Primary care",
+    "community health services": "Community health services",
+    "mental health services": "Mental health services",
+    "ambulance services": "Ambulance and prehospital care",
+    "social care": "Social care",
+    "care homes": "Care homes",
+    "domiciliary care": "Domiciliary (home) care",
+    "nurses": "Nurses and midwives",
+    "doctors": "Doctors",
+    "care workers": "Care and support workers",
+    "allied health professionals": "Allied health professionals",
+    "paramedics": "Paramedics",
+    "social workers": "Social workers",
+    "healthcare assistants": "Care and support workers",
+    "managers": "Leaders and managers",
+    "systematic review": "Systematic, scoping or rapid review",
+    "randomised controlled trial": "Randomised controlled trial",
+    "qualitative study": "Qualitative study",
+    "quality improvement report": "Quality improvement report",
+    "cross-sectional survey": "Cross-sectional survey",
+    "policy analysis": "Policy or guidance document",
+}
 JOURNAL_WORDS: tuple[str, ...] = ("Health", "Care", "Workforce", "Safety")
 SURNAMES: tuple[str, ...] = (
     "Ashdown",

@@ -141,7 +141,9 @@ _COLON = re.compile(
 #: Any other heading ("Trial registration:", "Keywords:"): it ends the section before it.
 _OTHER_HEADING = re.compile(r"(?<=[.!?])\s*[A-Z][A-Za-z ]{2,40}:\s")
 #: A publisher's notice closing an abstract.
-_COPYRIGHT = re.compile(r"\s*(?:\(?c\)|\u00a9|copyright\b).*$", re.IGNORECASE | re.DOTALL)
+_COPYRIGHT = re.compile(
+    r"(?:^|\s)(?:\(c\)|\u00a9|copyright\b)(?=\s*(?:\d{4}|\w)).*$", re.IGNORECASE | re.DOTALL
+)
 #: A heading in capitals without a colon ("CONCLUSIONS We found...").
 _CAPS = re.compile(r"(?:^\s*|(?<=[.!?\])]\s))(?P<head>[A-Z][A-Z ,/&]{2,60}?)\s+(?=[A-Z][a-z])")
 #: Words after which a full stop does not end a sentence.
@@ -540,41 +542,102 @@ def objective(abstract: str | None) -> tuple[str, str]:
 # ------------------------------------------------------------------------ sample size
 _PEOPLE = (
     r"(?:participants?|respondents?|nurses?|staff|employees?|workers?|physicians?|doctors?|"
-    r"clinicians?|students?|patients?|residents?|midwives|midwife|paramedics?|managers?|"
-    r"leaders?|professionals?|practitioners?|carers?|caregivers?|subjects?|individuals?|"
-    r"people|persons?|adults?|women|men|volunteers?|members?|trainees?|surgeons?|"
-    r"pharmacists?|therapists?|interviewees?|teams?|personnel|providers?|physicians)"
+    r"clinicians?|students?|patients?|inpatients?|outpatients?|residents?|midwives|midwife|"
+    r"paramedics?|managers?|leaders?|professionals?|practitioners?|carers?|caregivers?|"
+    r"subjects?|individuals?|people|persons?|adults?|adolescents?|children|youths?|boys|"
+    r"girls|women|men|mothers|fathers|parents|families|veterans|clients|users|volunteers?|"
+    r"members?|trainees?|surgeons?|pharmacists?|therapists?|interviewees?|personnel|"
+    r"providers?|survivors|gamblers|bettors|smokers|drinkers|older adults|cases|controls)"
 )
-_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+)"
-SAMPLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a total of", re.compile(rf"\btotal of {_NUMBER}\b(?![.,]\d)(?!\s*%)", re.IGNORECASE)),
-    ("sample of", re.compile(rf"\b(?:sample|survey|cohort) of {_NUMBER}\b(?![.,]\d)", re.I)),
-    ("n =", re.compile(rf"\b[nN]\s*=\s*{_NUMBER}\b(?![.,]\d)")),
-    (
-        "number of people",
-        re.compile(rf"\b{_NUMBER}\s+(?:[A-Za-z-]+\s+){{0,3}}?{_PEOPLE}\b", re.IGNORECASE),
-    ),
+_UNITS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_WORD = "|".join([*_UNITS, *_TENS, "hundred", "thousand", "and"])
+#: A count in figures ("1,204", "86") or in words ("Two hundred and fourteen").
+_COUNT = rf"(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:(?:{_WORD})[\s-]+)*(?:{_WORD}))"
+#: A count of people: the count, up to five describing words, a word for people. A
+#: count followed by million, per cent or a decimal is not one.
+_PEOPLE_COUNT = re.compile(
+    rf"(?<![\w.,]){_COUNT}(?![.,]\d)(?!\s*(?:%|percent|per cent|million|billion))\s+"
+    rf"(?:(?!and\b)[A-Za-z()-]+\s+){{0,5}}?{_PEOPLE}\b",
+    re.IGNORECASE,
 )
+_N_EQUALS = re.compile(rf"\b[nN]\s*=\s*{_COUNT}\b(?![.,]\d)")
+
+
+def _number(text: str) -> int | None:
+    """A count written in figures or in English words, as an integer.
+
+    >>> _number("1,204"), _number("Two hundred and fourteen"), _number("Sixty-three")
+    (1204, 214, 63)
+    """
+    text = text.lower().replace(",", "")
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for word in re.split(r"[\s-]+", text):
+        if word in _UNITS or word in _TENS:
+            current += _UNITS.get(word, 0) + _TENS.get(word, 0)
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word == "thousand":
+            total, current = total + max(current, 1) * 1000, 0
+        elif word != "and":
+            return None
+    return total + current or None
 
 
 def sample_size(text: str | None) -> tuple[int | None, str, str]:
-    """The sample size the text reports (people), with the sentence and the pattern.
+    """The sample size the text reports (people), with the sentence and how it was found.
 
-    Patterns are tried in order ("a total of", "sample of", "n =", a number of people);
-    within one, the first mention wins. Years (1900 to 2100 not followed by people),
-    percentages and decimals are not sample sizes.
+    Every count of people ("214 students", "Sixty-three boys", "n = 86") is a
+    candidate; the largest wins, since an abstract that reports a total also reports
+    its parts (arms, men and women, cases and controls), which are smaller. Counts of
+    studies, sites or years are not counts of people, and a count in the millions or
+    a percentage is none.
 
-    >>> sample_size("We surveyed nurses. A total of 1,204 staff responded (62%).")[:2]
-    (1204, 'A total of 1,204 staff responded (62%).')
+    >>> sample_size("We surveyed 83 men and 131 women (214 students). 62% replied.")[:2]
+    (214, 'We surveyed 83 men and 131 women (214 students).')
+    >>> sample_size("Two hundred and fourteen university students took part.")[0]
+    214
     """
-    for label, pattern in SAMPLE_PATTERNS:
-        for sentence in sentences(unlabelled(text)):
-            for match in pattern.finditer(sentence):
-                value = int(match.group(1).replace(",", ""))
-                year_like = 1900 <= value <= 2100 and label != "number of people"
-                if value > 0 and not year_like:
-                    return value, sentence, label
-    return None, "", ""
+    best: tuple[int, str, str] | None = None
+    for sentence in sentences(unlabelled(text)):
+        found = [(m, "count of people") for m in _PEOPLE_COUNT.finditer(sentence)]
+        found += [(m, "n =") for m in _N_EQUALS.finditer(sentence)]
+        for match, how in found:
+            value = _number(match.group(1))
+            if value and value < 10**7 and (best is None or value > best[0]):
+                best = (value, sentence, how)
+    return best if best else (None, "", "")
 
 
 # ------------------------------------------------------------------------ countries
@@ -652,18 +715,46 @@ _COUNTRY = re.compile(
 )
 
 
-def countries(text: str | None) -> list[tuple[str, str]]:
-    """Countries named in the text, each with the first sentence naming it.
+#: Sentences that name a country for another reason than the study's place: an
+#: affiliation, a publisher's or public-domain notice, a journal's masthead.
+_NOT_PLACE = re.compile(
+    r"\b(?:universit(?:y|ies)|department|dept\.|school of|faculty of|institute|ltd|inc\b|labs?\b"
+    r"|public domain|government work|copyright|\u00a9|journal of|volume \d|issue \d)",
+    re.IGNORECASE,
+)
+#: Words around a name that make it something else: New South Wales, New England, North
+#: American, American Indian, an Italian version of a scale.
+_NOT_COUNTRY_BEFORE = re.compile(r"(?:\bNew|\bNorth|\bSouth|\bLatin|\bCentral)\s+$")
+_NOT_COUNTRY_AFTER = re.compile(
+    r"^\s+(?:[A-Z]\w*|version|adaptation|translation|language|speaking|cheese)\b"
+)
 
-    >>> for found in countries("Nurses in England and Scotland. Canadian data agreed."):
+
+def countries(text: str | None) -> list[tuple[str, str]]:
+    """Countries the text places its study in, each with the first sentence naming it.
+
+    A name inside another place's name (New South Wales), an adjective of nationality
+    before a capitalised word (American Indian) or a language word ("Italian version"),
+    and sentences that are affiliations or notices do not count.
+
+    >>> for found in countries("Nurses in England and Scotland. Canadian data agreed. "
+    ...                        "Women in New South Wales took part."):
     ...     print(found)
     ('United Kingdom', 'Nurses in England and Scotland.')
     ('Canada', 'Canadian data agreed.')
     """
     found: dict[str, str] = {}
     for sentence in sentences(unlabelled(text)):
+        if _NOT_PLACE.search(sentence):
+            continue
         for match in _COUNTRY.finditer(sentence):
-            found.setdefault(_COUNTRIES[match.group(1)], sentence)
+            name = match.group(1)
+            before, after = sentence[: match.start()], sentence[match.end() :]
+            if _NOT_COUNTRY_BEFORE.search(before) or (
+                name in DEMONYMS and _NOT_COUNTRY_AFTER.match(after)
+            ):
+                continue
+            found.setdefault(_COUNTRIES[name], sentence)
     return list(found.items())
 
 
@@ -676,18 +767,40 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
 
 
 def value_matches(field: Any, text: str | None) -> list[tuple[str, str]]:
-    """The field's values whose words occur in the text, each with its sentence."""
+    """The field's values whose words occur in the text, each with its sentence.
+
+    An acronym the text defines as something else does not count: "mindfulness-based
+    intervention (MBI)" is not the Maslach Burnout Inventory.
+    """
     found: dict[str, str] = {}
+    prose_text = unlabelled(text)
     patterns = [
-        (value.value, _alias_pattern(alias))
+        (value, alias, _alias_pattern(alias))
         for value in field.values
         for alias in (value.aliases or (value.value,))
+        if not _defined_otherwise(alias, value, prose_text)
     ]
-    for sentence in sentences(unlabelled(text)):
-        for value, pattern in patterns:
-            if value not in found and pattern.search(sentence):
-                found[value] = sentence
+    for sentence in sentences(prose_text):
+        for value, _, pattern in patterns:
+            if value.value not in found and pattern.search(sentence):
+                found[value.value] = sentence
     return sorted(found.items(), key=lambda kv: field.allowed.index(kv[0]))
+
+
+def _defined_otherwise(alias: str, value: Any, text: str) -> bool:
+    """Whether the text spells out the acronym ``alias`` as words that are not ``value``."""
+    if not re.fullmatch(r"[A-Z][A-Z0-9-]{1,7}", alias):
+        return False
+    names = {a.lower() for a in (value.value, *value.aliases)}
+    for match in re.finditer(
+        rf"((?:[\w-]+\s+){{1,6}}?[\w-]+)\s*\(\s*{re.escape(alias)}\s*\)", text
+    ):
+        words = match.group(1).split()
+        letters = sum(1 for ch in alias if ch.isalpha())
+        spelt = " ".join(words[-letters:]).lower()
+        if spelt not in names:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------ drafting
@@ -705,8 +818,9 @@ def draft_records(
     rows = []
     for record in records.to_dict("records"):
         rid = record["record_id"]
-        text = " ".join(t for t in (record.get("title"), record.get("abstract")) if _text(t))
         abstract = record["abstract"] if _text(record.get("abstract")) else ""
+        title = record["title"].rstrip(".") + "." if _text(record.get("title")) else ""
+        text = f"{title} {unlabelled(abstract)}".strip()  # headings of the abstract only
         for field in form.fields:
             for value, evidence, method in _drafts(field, text, abstract, model, tags, rid):
                 rows.append((rid, field.name, value, evidence, method))
@@ -724,8 +838,8 @@ def _drafts(
         found, method = objective(abstract)
         return [(found, found, method)] if found else []
     if kind == "sample_size":
-        value, sentence, label = sample_size(text)
-        return [(str(value), sentence, f"pattern: {label}")] if value else []
+        value, sentence, how = sample_size(text)
+        return [(str(value), sentence, f"largest {how}")] if value else []
     if kind == "country":
         return [(c, s, "country name") for c, s in countries(text)]
     if kind == "values":

@@ -28,12 +28,15 @@ from typing import Any
 import pandas as pd
 
 from . import __version__, drafts, manifest, prisma, topics
+from .curation import charting, fulltext
 from .curation.store import DecisionStore
 from .dedupe import DECISIONS_FILE
 from .dedupe import run as dedupe
 from .demo import generate, is_complete, screen
+from .form import load_form
 from .ingest import IGNORED_NAMES, ingest
 from .packs import build_all, load_matrix
+from .tags import load_codebook
 from .tags import run as tag
 from .tags import summary as tag_summary
 from .workspace import Workspace
@@ -106,15 +109,29 @@ def _topics(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     return [topics.summary(fitted, table, ctx.space.build)]
 
 
+def _fulltext(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    space = ctx.space
+    table = fulltext.run(space.build, space.fulltext, space.store, stale=stale)
+    return fulltext.summary(table, space.build, space.fulltext)
+
+
+def _charting(ctx: Context, stale: tuple[str, ...]) -> list[str]:
+    space = ctx.space
+    form = load_form(space.charting, load_codebook(space.codebook))
+    table = charting.run(space.build, space.store, form, stale=stale)
+    return [charting.summary(table, space.build)]
+
+
+def _files(folder: Path) -> list[tuple[str, str]]:
+    """Every file under ``folder`` by path and content hash (a stage's input folder)."""
+    found = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return [(p.as_posix(), manifest.sha256(p)) for p in found]
+
+
 def _prisma(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     build = ctx.space.build
     flow = prisma.write(build, store=ctx.space.store, search_log=ctx.log, stale=stale)
     return [prisma.summary(flow, build)]
-
-
-def _raw_files(ctx: Context) -> list[tuple[str, str]]:
-    files = sorted(p for p in ctx.raw.rglob("*") if p.is_file())
-    return [(p.as_posix(), manifest.sha256(p)) for p in files]
 
 
 #: The stages, in order. Each reads only what earlier stages and the corpus give it.
@@ -122,7 +139,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "ingest",
         ("records.parquet", "ingest_report.json"),
-        lambda c: (_raw_files(c), c.log),
+        lambda c: (_files(c.raw), c.log),
         _ingest,
     ),
     Stage(
@@ -165,12 +182,36 @@ STAGES: tuple[Stage, ...] = (
         _topics,
     ),
     Stage(
+        "fulltext",
+        ("fulltext.csv", "fulltext_text.parquet"),
+        lambda c: (
+            c.space.build / "unique.parquet",
+            c.space.build / "duplicates.csv",
+            *(c.events_digest(s) for s in ("title_abstract", "retrieval", "full_text")),
+            _files(c.space.fulltext),
+        ),
+        _fulltext,
+    ),
+    Stage(
+        "charting",
+        ("charted.csv", "charting.csv"),
+        lambda c: (
+            c.space.build / "unique.parquet",
+            c.events_digest("charting"),
+            c.space.charting,
+            c.space.codebook,
+        ),
+        _charting,
+    ),
+    Stage(
         "prisma",
         ("prisma.json",),
         lambda c: (
             c.space.build / "records.parquet",
             c.space.build / "duplicates.csv",
+            c.space.build / "fulltext.csv",
             c.events_digest("title_abstract"),
+            c.events_digest("full_text"),
             c.log,
         ),
         _prisma,

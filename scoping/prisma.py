@@ -29,7 +29,8 @@ import pandas as pd
 import yaml
 
 from . import atomic
-from .curation.store import latest, open_store
+from .curation.status import final_decisions, work_of
+from .curation.store import open_store
 from .errors import InputError
 
 
@@ -66,40 +67,61 @@ def flow(
     records = pd.read_parquet(
         build / "records.parquet", columns=["record_id", "source_file", "database"]
     )
-    groups = pd.read_csv(build / "duplicates.csv", dtype={"record_id": str, "group_id": str})
     databases = _database_names(records, Path(search_log) if search_log else None)
     identified = {
         name: sorted(records.loc[databases == name, "record_id"]) for name in sorted(set(databases))
     }
-    primary = groups[groups["is_primary"]]
-    group_primary = dict(zip(primary["group_id"], primary["record_id"], strict=True))
-    work_of = {
-        rid: group_primary[g]
-        for rid, g in zip(groups["record_id"], groups["group_id"], strict=True)
-    }
-    final: dict[str, tuple[str, str | None]] = {}
+    works = work_of(build)
     opened = open_store(store) if store is not None else None
-    if opened is not None:
-        log = opened.events()
-        log = log[(log["stage"] == stage) & log["target"].isin(work_of)]
-        last = latest(log.assign(work=log["target"].map(work_of)), ("work",))
-        rows = zip(last["work"], last["decision"], last["reason"], strict=True)
-        final = {w: (d, r if isinstance(r, str) else None) for w, d, r in rows}
-    screened = sorted(group_primary.values())
-    excluded: dict[str, list[str]] = {}
-    for work, (decision, reason) in sorted(final.items()):
-        if decision == "exclude":
-            excluded.setdefault(reason or "no reason given", []).append(work)
+    final = final_decisions(opened, stage, works)
+    screened = sorted(set(works.values()))
     boxes = {
         "identified": identified,
-        "duplicates_removed": sorted(r for r, w in work_of.items() if r != w),
+        "duplicates_removed": sorted(r for r, w in works.items() if r != w),
         "screened": screened,
         "included": sorted(w for w, (d, _) in final.items() if d == "include"),
-        "excluded": excluded,
+        "excluded": _by_reason(final, "exclude"),
         "maybe": sorted(w for w, (d, _) in final.items() if d == "maybe"),
         "not_yet_screened": sorted(w for w in screened if w not in final),
     }
+    if (build / "fulltext.csv").is_file():
+        boxes |= _full_text(build, opened, works, boxes["included"])
     return {"stage": stage, "counts": _counts(boxes), "records": boxes}
+
+
+def _by_reason(final: dict[str, tuple[str, str | None]], decision: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for work, (made, reason) in sorted(final.items()):
+        if made == decision:
+            out.setdefault(reason or "no reason given", []).append(work)
+    return out
+
+
+def _full_text(build: Path, store: Any, works: dict[str, str], sought: list[str]) -> dict[str, Any]:
+    """The full-text boxes of the flow.
+
+    Sought, not retrieved (per reason), assessed, excluded (per reason), included, and
+    the works still waiting at either step.
+    """
+    table = pd.read_csv(build / "fulltext.csv", dtype=str, keep_default_na=False)
+    status = dict(zip(table["record_id"], table["status"], strict=True))
+    reason = dict(zip(table["record_id"], table["reason"], strict=True))
+    retrieved = [w for w in sought if status.get(w) == "retrieved"]
+    final = {w: d for w, d in final_decisions(store, "full_text", works).items() if w in retrieved}
+    return {
+        "sought": sought,
+        "not_retrieved": _by_reason(
+            {w: ("not", reason.get(w)) for w in sought if status.get(w) == "not retrieved"},
+            "not",
+        ),
+        "awaiting_retrieval": [w for w in sought if status.get(w) in (None, "awaiting retrieval")],
+        "retrieved": retrieved,
+        "assessed": sorted(final),
+        "full_text_excluded": _by_reason(final, "exclude"),
+        "full_text_maybe": sorted(w for w, (d, _) in final.items() if d == "maybe"),
+        "studies_included": sorted(w for w, (d, _) in final.items() if d == "include"),
+        "awaiting_assessment": sorted(w for w in retrieved if w not in final),
+    }
 
 
 def _counts(boxes: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +138,7 @@ def check(result: dict[str, Any]) -> list[str]:
     screened_parts = (
         c["included"] + sum(c["excluded"].values()) + c["maybe"] + c["not_yet_screened"]
     )
-    problems = []
+    problems = _full_text_problems(c)
     if identified != c["duplicates_removed"] + c["screened"]:
         problems.append(
             f"identified {identified} != duplicates removed "
@@ -126,6 +148,27 @@ def check(result: dict[str, Any]) -> list[str]:
         problems.append(
             f"screened {c['screened']} != included + excluded + maybe + "
             f"not yet screened ({screened_parts})"
+        )
+    return problems
+
+
+def _full_text_problems(c: dict[str, Any]) -> list[str]:
+    if "sought" not in c:
+        return []
+    problems = []
+    not_retrieved = sum(c["not_retrieved"].values())
+    if c["sought"] != c["retrieved"] + not_retrieved + c["awaiting_retrieval"]:
+        problems.append(
+            f"sought {c['sought']} != retrieved + not retrieved + awaiting retrieval "
+            f"({c['retrieved'] + not_retrieved + c['awaiting_retrieval']})"
+        )
+    assessed = c["studies_included"] + sum(c["full_text_excluded"].values()) + c["full_text_maybe"]
+    if c["assessed"] != assessed:
+        problems.append(f"assessed {c['assessed']} != included + excluded + maybe ({assessed})")
+    if c["retrieved"] != c["assessed"] + c["awaiting_assessment"]:
+        problems.append(
+            f"retrieved {c['retrieved']} != assessed + awaiting assessment "
+            f"({c['assessed'] + c['awaiting_assessment']})"
         )
     return problems
 

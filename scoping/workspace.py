@@ -14,8 +14,10 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from . import resources
+from . import resources, yamlio
+from .curation.store import DecisionStore
 from .errors import InputError
 
 #: The file ``scoping init`` writes at the top of a workspace.
@@ -24,6 +26,11 @@ CONFIG_TEXT = """\
 # A scoping workbench workspace (made by `scoping init`). Commands run here, or with
 # --workspace pointing here, use this folder's corpus/, curation/, build/ and reports/.
 workspace: 1
+# Reasons a reviewer chooses from, per stage (remove the '#' to use your own lists):
+# reasons:
+#   title_abstract: [wrong population, wrong setting, wrong topic, wrong study design, other]
+#   full_text: [wrong population, wrong concept, wrong context, wrong study design, no full text]
+#   retrieval: [not found, requested, not received, other]
 """
 
 
@@ -136,6 +143,32 @@ class Workspace:
     def reports(self) -> Path:
         """``reports/``: one folder per briefing pack."""
         return self.root / "reports"
+
+    # ---------------------------------------------------------------- settings
+    def settings(self) -> dict[str, Any]:
+        """The workspace's ``scoping.yml`` (empty when it has none)."""
+        if not self.config.is_file():
+            return {}
+        found = yamlio.load(self.config, what="workspace settings (scoping.yml)") or {}
+        if not isinstance(found, dict):
+            raise InputError(f"{self.config}: expected settings such as 'reasons:'; see README.")
+        return found
+
+    def reasons(self) -> dict[str, list[str]]:
+        """Reasons per stage that the workspace sets in ``scoping.yml`` (``reasons:``)."""
+        given = self.settings().get("reasons") or {}
+        if not isinstance(given, dict) or not all(
+            isinstance(v, list) and all(isinstance(r, str) for r in v) for v in given.values()
+        ):
+            raise InputError(
+                f"{self.config}: 'reasons' lists reasons per stage, e.g. "
+                "reasons: {full_text: [wrong population, wrong concept]}."
+            )
+        return given
+
+    def decisions(self) -> DecisionStore:
+        """The workspace's decision store, with its own reasons (created if missing)."""
+        return DecisionStore(self.store, reasons=self.reasons() or None)
 
     # ---------------------------------------------------------------- helpers
     def exists(self) -> Workspace:

@@ -18,7 +18,7 @@ import csv
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,13 +28,18 @@ import pandas as pd
 
 from ..errors import InputError
 
-#: Decisions allowed at each stage.
-DECISIONS: dict[str, tuple[str, ...]] = {
+#: Decisions allowed at each stage (charting: any field of the charting form, which
+#: the charting module checks against the form before it records a value).
+DECISIONS: dict[str, tuple[str, ...] | None] = {
     "title_abstract": ("include", "exclude", "maybe"),
+    "retrieval": ("retrieved", "not retrieved"),
     "full_text": ("include", "exclude", "maybe"),
+    "charting": None,
     "dedupe": ("same", "different"),
 }
-#: Default exclusion reasons (a workspace can give its own list).
+#: Which decision of a stage needs a reason from the stage's list.
+NEEDS_REASON = {"exclude", "not retrieved"}
+#: Default exclusion reasons at title and abstract (a workspace can give its own list).
 DEFAULT_REASONS: tuple[str, ...] = (
     "wrong population",
     "wrong setting",
@@ -46,6 +51,29 @@ DEFAULT_REASONS: tuple[str, ...] = (
     "no full text",
     "other",
 )
+#: Default reasons at each stage that takes them (JBI scoping reviews: population,
+#: concept, context); a workspace's scoping.yml can give its own under ``reasons:``.
+STAGE_REASONS: dict[str, tuple[str, ...]] = {
+    "title_abstract": DEFAULT_REASONS,
+    "full_text": (
+        "wrong population",
+        "wrong concept",
+        "wrong context",
+        "wrong study design",
+        "wrong publication type",
+        "not in English",
+        "no full text",
+        "duplicate",
+        "other",
+    ),
+    "retrieval": (
+        "not found",
+        "requested, not received",
+        "paywalled, not requested",
+        "retracted",
+        "other",
+    ),
+}
 COLUMNS = (
     "seq",
     "event_id",
@@ -91,8 +119,9 @@ class DecisionStore:
     ----------
     path : str or Path
         The database file (created with its folder if missing, unless ``readonly``).
-    reasons : iterable of str, optional
-        Allowed exclusion reasons; :data:`DEFAULT_REASONS` if omitted.
+    reasons : iterable of str, or mapping of stage to iterable of str, optional
+        Allowed reasons: one list for every stage that takes reasons, or a list per
+        stage; :data:`STAGE_REASONS` for any stage not given.
     readonly : bool
         Open an existing store for reading only (``mode=ro``): nothing is created or
         written, so a read-only workspace can still be read and audited.
@@ -108,7 +137,8 @@ class DecisionStore:
     ) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        self.reasons = tuple(reasons) if reasons is not None else DEFAULT_REASONS
+        self.stage_reasons = _stage_reasons(reasons)
+        self.reasons = self.stage_reasons["title_abstract"]
         if readonly and not self.path.is_file():
             raise InputError(f"{self.path}: no decision store here; no decision is recorded yet.")
         if not readonly:
@@ -162,22 +192,24 @@ class DecisionStore:
                 source.backup(target)
             finally:
                 target.close()
-        return DecisionStore(path, self.reasons)
+        return DecisionStore(path, self.stage_reasons)
 
     def _check(self, reviewer: str, stage: str, decision: str, reason: str | None) -> None:
         if not reviewer or not reviewer.strip():
             raise InputError("a reviewer name is required with every decision.")
         if stage not in DECISIONS:
             raise InputError(f"unknown stage {stage!r}; stages are {', '.join(DECISIONS)}.")
-        if decision not in DECISIONS[stage]:
+        allowed = DECISIONS[stage]
+        if (allowed is None and not decision) or (allowed and decision not in allowed):
             raise InputError(
                 f"decision {decision!r} is not allowed at stage {stage}; "
-                f"use one of {', '.join(DECISIONS[stage])}."
+                f"use one of {', '.join(allowed or ('a charting field',))}."
             )
-        if decision == "exclude" and reason not in self.reasons:
+        reasons = self.stage_reasons.get(stage, ())
+        if decision in NEEDS_REASON and reason not in reasons:
+            what = "an exclusion" if decision == "exclude" else f"'{decision}'"
             raise InputError(
-                f"an exclusion needs a reason from the list: "
-                f"{', '.join(self.reasons)} (got {reason!r})."
+                f"{what} needs a reason from the list: {', '.join(reasons)} (got {reason!r})."
             )
 
     def record(
@@ -381,6 +413,18 @@ def _tags(value: Any) -> str:
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise InputError(f"tags must be a list of text, not {value!r}")
     return json.dumps(sorted(set(value)))
+
+
+def _stage_reasons(
+    reasons: Iterable[str] | Mapping[str, Iterable[str]] | None,
+) -> dict[str, tuple[str, ...]]:
+    """The allowed reasons of every stage, from what the caller gave."""
+    if reasons is None:
+        return dict(STAGE_REASONS)
+    if isinstance(reasons, Mapping):
+        return {**STAGE_REASONS, **{k: tuple(v) for k, v in reasons.items()}}
+    given = tuple(reasons)
+    return {stage: given for stage in STAGE_REASONS}
 
 
 def _open_readonly(path: Path) -> sqlite3.Connection:
