@@ -586,7 +586,7 @@ _COUNT = rf"(\d{{1,3}}(?:,\d{{3}})+|\d+|(?:(?:{_WORD})[\s-]+)*(?:{_WORD}))"
 #: A count of people: the count, up to five describing words, a word for people. A
 #: count followed by million, per cent or a decimal is not one.
 _PEOPLE_COUNT = re.compile(
-    rf"(?<![\w.,]){_COUNT}(?![.,]\d)(?!\s*(?:%|percent|per cent|million|billion))\s+"
+    rf"(?<![\w.,-]){_COUNT}(?![.,]\d)(?!\s*(?:%|percent|per cent|million|billion))\s+"
     rf"(?:(?!and\b)[A-Za-z()-]+\s+){{0,5}}?{_PEOPLE}\b",
     re.IGNORECASE,
 )
@@ -750,8 +750,9 @@ def countries(text: str | None) -> list[tuple[str, str]]:
         for match in _COUNTRY.finditer(sentence):
             name = match.group(1)
             before, after = sentence[: match.start()], sentence[match.end() :]
+            previous = before.split()[-1] if before.split() else ""
             if _NOT_COUNTRY_BEFORE.search(before) or (
-                name in DEMONYMS and _NOT_COUNTRY_AFTER.match(after)
+                name in DEMONYMS and (_NOT_COUNTRY_AFTER.match(after) or previous in DEMONYMS)
             ):
                 continue
             found.setdefault(_COUNTRIES[name], sentence)
@@ -793,7 +794,7 @@ def _defined_otherwise(alias: str, value: Any, text: str) -> bool:
         return False
     names = {a.lower() for a in (value.value, *value.aliases)}
     for match in re.finditer(
-        rf"((?:[\w-]+\s+){{1,6}}?[\w-]+)\s*\(\s*{re.escape(alias)}\s*\)", text
+        rf"((?:[\w-]+\s+){{1,6}}?[\w-]+)\s*\(\s*{re.escape(alias)}s?\s*\)", text
     ):
         words = match.group(1).split()
         letters = sum(1 for ch in alias if ch.isalpha())

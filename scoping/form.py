@@ -77,7 +77,7 @@ class Field:
         if kind in ("number", "year"):
             return self._number(value)
         if kind == "country":
-            return [_country(v, self.name) for v in _as_list(value)]
+            return sorted({_country(v, self.name) for v in _as_list(value)})
         if kind == "choice":
             return self._one(value)
         if kind == "multi_choice":
@@ -85,6 +85,11 @@ class Field:
         return self._per(value)
 
     def _one(self, value: Any) -> str:
+        if not self.allowed:
+            raise InputError(
+                f"{self.name}: the field has no values to choose from (its codebook group "
+                "has no tags); add them to the codebook or the form."
+            )
         if value not in self.allowed:
             raise InputError(
                 f"{self.name}: {value!r} is not an allowed value; use one of "
@@ -253,7 +258,8 @@ def _field(entry: Any, number: int, where: str, codebook: Codebook | None) -> Fi
             f"{', '.join(DRAFTS)}."
         )
     values = _values(entry, name, where, codebook)
-    if kind in ("choice", "multi_choice", "choice_per") and not values:
+    choice = kind in ("choice", "multi_choice", "choice_per")
+    if choice and not values and not entry.get("values_from"):
         raise InputError(f"{where}: field {name}: a {kind} field needs values or values_from.")
     return Field(
         name=name,
@@ -275,10 +281,9 @@ def _values(
         group = str(source).removeprefix("codebook:")
         if codebook is None:
             return ()
-        tags = [t for t in codebook.tags if t.group == group]
-        if not tags:
-            raise InputError(f"{where}: field {name}: the codebook has no {group!r} tags.")
-        return tuple(Value(t.label, ()) for t in tags)
+        # a codebook without tags of the group leaves the field with nothing to choose:
+        # it is kept (the form stays the same) and any value is refused with the reason
+        return tuple(Value(t.label, ()) for t in codebook.tags if t.group == group)
     out = []
     for item in entry.get("values") or []:
         if isinstance(item, dict) and item.get("value"):

@@ -120,7 +120,7 @@ def extract(path: Path) -> tuple[str, int, str | None]:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
-            return "", len(reader.pages), "encrypted: save a copy without a password"
+            return "", 0, "encrypted: save a copy without a password"
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
         return text, len(reader.pages), None if text.strip() else "no text layer (a scan)"
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
@@ -152,7 +152,7 @@ def statuses(works: list[str], located: pd.DataFrame, store: DecisionStore | Non
         file, url = located.at[rid, "file"], located.at[rid, "url"]
         status, reason = decided.get(rid, (None, None))
         if status is None:
-            found = bool(file) or bool(url) or rid in screened
+            found = _given(file) or _given(url) or rid in screened
             status = "retrieved" if found else "awaiting retrieval"
         rows.append({"record_id": rid, "status": status, "reason": reason or ""})
     return pd.DataFrame(rows, columns=["record_id", "status", "reason"])
@@ -178,8 +178,7 @@ def run(
     table = table.merge(located, on="record_id", how="left")
     texts, pages, chars, problems = [], [], [], []
     for file in table["file"]:
-        readable = isinstance(file, str) and bool(file)
-        text, count, problem = extract(folder / file) if readable else ("", 0, None)
+        text, count, problem = extract(folder / file) if _given(file) else ("", 0, None)
         texts.append(text)
         pages.append(count)
         chars.append(len(text))
@@ -192,6 +191,11 @@ def run(
         )
         out.remove(*stale)
     return table
+
+
+def _given(value: Any) -> bool:
+    """Whether a cell holds a file name or URL (not None, NaN or empty)."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 def summary(table: pd.DataFrame, out: Path, folder: Path) -> list[str]:
