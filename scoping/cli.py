@@ -445,6 +445,41 @@ def audit(paths: tuple[Path, ...], keep: Path | None) -> None:
     sys.exit(0 if all(r.reproduced for r in reports) else 1)
 
 
+@main.command("chart-export")
+@_WORKSPACE
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Folder for charting.xlsx and charting.csv; default: reports/charting.",
+)
+def chart_export(workspace: Path, out: Path | None) -> None:
+    """Write the charting table (a row per study, a column per field) as XLSX and CSV."""
+    from .curation import charting
+    from .curation.store import open_store
+    from .form import load_form
+    from .pipeline import run_stages
+    from .tags import load_codebook
+
+    space = Workspace(workspace).exists()
+    click.echo(run_stages(workspace, progress=False).text())
+    table = _read_table(space.build / "charting.csv")
+    form = load_form(space.charting, load_codebook(space.codebook))
+    scores = charting.agreement(charting.charted(open_store(space.store)), form)
+    written = charting.export(table, scores, out or space.reports / "charting")
+    click.echo(
+        f"chart-export: {len(table)} studies, {len(form.fields)} fields -> "
+        + ", ".join(str(p) for p in written)
+    )
+
+
+def _read_table(path: Path):
+    """A table the stages wrote, every cell as text."""
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
 @main.command()
 @_WORKSPACE
 @click.option("--reviewers", required=True, help="Comma-separated reviewer names.")

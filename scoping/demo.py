@@ -17,12 +17,16 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from . import atomic
+from .curation.charting import STAGE, record_values
+from .curation.status import final_decisions
 from .curation.store import DecisionStore
 
 #: Carried in the notes of every demonstration record, and checked for downstream.
@@ -264,9 +268,36 @@ class Study:
     pmid: str
     keywords: tuple[str, ...]
     design: str
+    facts: dict[str, Any]
 
 
-def _study(rng: random.Random, number: int) -> Study:
+def _facts(seed: int, number: int, theme: str, outcomes: tuple[str, str]) -> dict[str, Any]:
+    """What a reviewer would chart about study ``number`` beyond its words.
+
+    Its country, intervention, outcome domains, the direction of each, an instrument.
+    """
+    rng = random.Random(f"{seed}-{number}-facts")
+    domains = sorted({DOMAINS[o] for o in (theme, *outcomes) if o in DOMAINS})
+    draws = [rng.random() for _ in domains]
+    directions = {d: _direction(x) for d, x in zip(domains, draws, strict=True)}
+    return {
+        "country": rng.choice(COUNTRIES),
+        "intervention": rng.choice(sorted(INTERVENTIONS)),
+        "directions": directions,
+        "instrument": next((INSTRUMENTS[d] for d in domains if d in INSTRUMENTS), None),
+    }
+
+
+def _direction(draw: float) -> str:
+    edge = 0.0
+    for name, share, _ in DIRECTIONS:
+        edge += share
+        if draw < edge:
+            return name
+    return DIRECTIONS[0][0]
+
+
+def _study(rng: random.Random, number: int, seed: int = 2026) -> Study:
     theme = rng.choice(sorted(THEMES))
     phrase = rng.choice(THEMES[theme])
     second = rng.choice([t for t in sorted(THEMES) if t != theme])
@@ -274,18 +305,29 @@ def _study(rng: random.Random, number: int) -> Study:
     design, opener = rng.choice(DESIGNS)
     outcome, outcome2 = rng.sample(OUTCOMES, 2)
     n = rng.randint(5, 900)
+    facts = _facts(seed, number, theme, (outcome, outcome2))
+    facts |= {"theme": theme, "phrase": phrase, "setting": setting, "staff": staff, "n": n}
     title = f"{TITLE_PREFIX}{phrase.capitalize()} among {staff} in {setting}: a {design}"
+    tested = design in ("randomised controlled trial", "quality improvement report")
+    found = " ".join(
+        f"{d} {next(w for name, _, w in DIRECTIONS if name == facts['directions'][d])}."
+        for d in facts["directions"]
+    )
     abstract = " ".join(
         [
             f"Background: this synthetic record was generated to demonstrate the workbench; it "
             f"describes no real study. It imagines {phrase} for {staff} in {setting}.",
-            f"Methods: {opener.format(n=n)}, looking at {phrase} and {outcome}.",
+            f"Methods: {opener.format(n=n)} in {facts['country']}, looking at {phrase} and "
+            f"{outcome}."
+            + (f" The intervention tested was {facts['intervention']}." if tested else "")
+            + (f" Measures included the {facts['instrument']}." if facts["instrument"] else ""),
             f"Results: teams reporting more {phrase} also reported better {outcome} and "
-            f"{outcome2}; links with {rng.choice(THEMES[second])} were explored.",
+            f"{outcome2}; links with {rng.choice(THEMES[second])} were explored. {found}",
             f"Conclusions: leaders and frontline staff in {setting} could try small changes "
             f"that support {theme} and {second}.",
         ]
     )
+    facts["tested"] = tested
     first = rng.randint(1, 900)
     return Study(
         number=number,
@@ -302,6 +344,7 @@ def _study(rng: random.Random, number: int) -> Study:
         pmid=str(90000000 + number),
         keywords=(theme, second, setting, staff, design),
         design=design,
+        facts=facts,
     )
 
 
@@ -445,7 +488,7 @@ def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path
         The ``raw`` folder holding the exports.
     """
     rng = random.Random(seed)
-    studies = [_study(rng, n) for n in range(1, n_studies + 1)]
+    studies = [_study(rng, n, seed) for n in range(1, n_studies + 1)]
     buckets: list[list[Study]] = [[] for _ in EXPORTS]
     for study in studies:
         homes = rng.sample(range(len(EXPORTS) - 1), k=rng.choice((1, 1, 2, 3)))
@@ -511,13 +554,15 @@ DEMO_REVIEWER = "Synthetic demo reviewer"
 
 
 def screen(unique_ids: list[str], store: DecisionStore, *, seed: int = 2026) -> int:
-    """Record synthetic title/abstract decisions on the demo works, once.
+    """Record synthetic screening decisions on the demo works, once.
 
-    The demonstration pack then shows a full PRISMA flow (included, excluded with
-    reasons, maybe, not yet screened). Nothing is recorded when the store already has
-    events, so decisions a user makes while trying the workbench are kept. Every event
-    names the synthetic reviewer and says it is invented. The decisions are stored in
-    one transaction, so a run killed part-way leaves none and the next run makes them.
+    Title and abstract decisions on every work, then, for the included ones, retrieval
+    and full-text decisions, so that the demonstration packs show a whole PRISMA flow
+    (included, excluded with reasons, maybe, not yet screened, and the full-text
+    boxes). Nothing is recorded when the store already has events, so decisions a user
+    makes while trying the workbench are kept. Every event names the synthetic
+    reviewer and says it is invented. The decisions are stored in one transaction, so
+    a run killed part-way leaves none and the next run makes them.
 
     Returns
     -------
@@ -529,19 +574,147 @@ def screen(unique_ids: list[str], store: DecisionStore, *, seed: int = 2026) -> 
     rng = random.Random(seed)
     decisions = []
     for rid in sorted(unique_ids):
-        draw, edge = rng.random(), 0.0
-        for decision, reason, share in DEMO_SCREENING:
-            edge += share
-            if draw < edge:
-                decisions.append(
-                    {
-                        "reviewer": DEMO_REVIEWER,
-                        "target": rid,
-                        "stage": "title_abstract",
-                        "decision": decision,
-                        "reason": reason,
-                        "note": "Synthetic demonstration decision: invented, not a judgement.",
-                    }
-                )
-                break
+        decision, reason = _draw(rng.random(), DEMO_SCREENING)
+        if decision:
+            decisions.append(_invented(rid, "title_abstract", decision, reason))
+    included = [d["target"] for d in decisions if d["decision"] == "include"]
+    decisions += _full_text(included, random.Random(f"{seed}-full-text"))
     return len(store.record_many(decisions))  # all or none, even if killed part-way
+
+
+def _draw(draw: float, table: tuple[tuple[str, str | None, float], ...]) -> tuple:
+    edge = 0.0
+    for decision, reason, share in table:
+        edge += share
+        if draw < edge:
+            return decision, reason
+    return None, None
+
+
+def _invented(rid: str, stage: str, decision: str, reason: str | None) -> dict[str, Any]:
+    return {
+        "reviewer": DEMO_REVIEWER,
+        "target": rid,
+        "stage": stage,
+        "decision": decision,
+        "reason": reason,
+        "note": "Synthetic demonstration decision: invented, not a judgement.",
+    }
+
+
+#: Shares of the included demo works given each synthetic retrieval decision, and of
+#: the retrieved ones given each full-text decision.
+DEMO_RETRIEVAL = (("retrieved", None, 0.92), ("not retrieved", "not found", 0.08))
+DEMO_FULL_TEXT = (
+    ("include", None, 0.76),
+    ("exclude", "wrong concept", 0.08),
+    ("exclude", "wrong context", 0.06),
+    ("exclude", "wrong study design", 0.05),
+    ("maybe", None, 0.05),
+)
+
+
+def _full_text(included: list[str], rng: random.Random) -> list[dict[str, Any]]:
+    out = []
+    for rid in included:
+        found, reason = _draw(rng.random(), DEMO_RETRIEVAL)
+        out.append(_invented(rid, "retrieval", found, reason))
+        if found == "retrieved":
+            out.append(_invented(rid, "full_text", *_draw(rng.random(), DEMO_FULL_TEXT)))
+    return out
+
+
+# ------------------------------------------------------------------------ charting
+DEMO_SECOND_REVIEWER = "Synthetic demo reviewer 2"
+
+
+def studies(seed: int, count: int) -> list[Study]:
+    """The first ``count`` invented studies of the corpus made with ``seed``."""
+    rng = random.Random(seed)
+    return [_study(rng, n, seed) for n in range(1, count + 1)]
+
+
+def study_number(record: dict[str, Any]) -> int | None:
+    """Which invented study a demo record describes (from its DOI, PMID or URL)."""
+    for field, pattern in (
+        ("doi", r"synthetic-demo\.(\d+)$"),
+        ("pmid", r"^9(\d{7})$"),
+        ("url", r"example\.invalid/(\d+)$"),
+    ):
+        value = record.get(field)
+        found = re.search(pattern, value) if isinstance(value, str) else None
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def chart(
+    records: list[dict[str, Any]], store: DecisionStore, form: Any, *, seed: int = 2026
+) -> int:
+    """Chart the demo works included at full text, as a synthetic reviewer would, once.
+
+    The values are those planted in each invented study (its country, design,
+    intervention, the direction of each outcome). A quarter are charted by a second
+    synthetic reviewer too, with one disagreement reconciled; for a fifth the key
+    finding is a draft accepted unchecked. Nothing is recorded when the log already
+    holds charting events; all or nothing is stored.
+    """
+    log = store.events()
+    if (log["stage"] == STAGE).any():
+        return 0
+    final = final_decisions(store, "full_text", {r["record_id"]: r["record_id"] for r in records})
+    chosen = [r for r in records if final.get(r["record_id"], ("",))[0] == "include"]
+    numbers = {r["record_id"]: study_number(r) for r in chosen}
+    known = studies(seed, max([n for n in numbers.values() if n] or [0]))
+    rng = random.Random(f"{seed}-charting")
+    events = []
+    for rid, number in sorted(numbers.items()):
+        if number:
+            events += _charting_events(rid, _values(known[number - 1]), rng, form)
+    return len(record_values(store, form, events))
+
+
+def _values(study: Study) -> dict[str, Any]:
+    """The charting form's values for an invented study (its planted facts)."""
+    facts = study.facts
+    directions = facts["directions"]
+    found = " ".join(
+        f"{d} {next(w for name, _, w in DIRECTIONS if name == directions[d])}." for d in directions
+    )
+    counted = study.design in ("cross-sectional survey", "qualitative study")
+    tested = facts["tested"]
+    return {
+        "aims": f"To explore {facts['phrase']} for {facts['staff']} in {facts['setting']}.",
+        "country": [facts["country"]],
+        "setting": [LABELS[facts["setting"]]],
+        "staff_group": [LABELS[facts["staff"]]],
+        "sample_size": facts["n"] if counted else None,
+        "study_design": LABELS[study.design],
+        "interventions": [facts["intervention"]] if tested else None,
+        "outcome_domains": list(directions),
+        "instruments": [facts["instrument"]] if facts["instrument"] else None,
+        "direction_of_effect": directions,
+        "key_findings": f"{found} (Synthetic demonstration finding: invented.)",
+        "change_ideas": INTERVENTIONS[facts["intervention"]].capitalize() + "." if tested else None,
+        "notes": "Synthetic demonstration study: invented, not evidence.",
+    }
+
+
+def _charting_events(
+    rid: str, values: dict[str, Any], rng: random.Random, form: Any
+) -> list[tuple[str, str, str, Any, str]]:
+    """(reviewer, work, field, value, source) of one work's synthetic charting."""
+    fields = [(f, v) for f, v in values.items() if v is not None and f in form.by_name]
+    draft = rng.random() < 0.2  # the key finding accepted as drafted, unchecked
+    out = [
+        (DEMO_REVIEWER, rid, f, v, "draft" if draft and f == "key_findings" else "entered")
+        for f, v in fields
+    ]
+    if rng.random() < 0.25:  # dual charting: a second reviewer, one disagreement resolved
+        second = dict(fields)
+        if isinstance(second.get("sample_size"), int):
+            second["sample_size"] += 2
+        out += [(DEMO_SECOND_REVIEWER, rid, f, v, "entered") for f, v in second.items()]
+        if "sample_size" in second:
+            out.append((DEMO_REVIEWER, rid, "sample_size", values["sample_size"], "reconciled"))
+    return out

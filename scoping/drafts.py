@@ -180,7 +180,8 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"
+    r"\s*\n\s*"  # where unlabelled() joined two sections
+    r"|(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])"
     r"|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"  # "...pump.Setting" where a space was lost
 )
 
@@ -237,12 +238,13 @@ def unlabelled(abstract: str | None) -> str:
 
     Its section headings and a closing copyright notice are removed.
 
-    >>> unlabelled("BACKGROUND: Staff are tired. CONCLUSION: Rest helps. (c) 2020 Elsevier.")
-    'Staff are tired. Rest helps.'
+    >>> print(unlabelled("BACKGROUND: Staff are tired. CONCLUSION: rest helps. (c) 2020 Elsevier."))
+    Staff are tired.
+    rest helps.
     """
     parts = sections(abstract)
-    if parts:
-        return " ".join(s.text for s in parts)
+    if parts:  # a line break between sections: a section ends a sentence, whatever follows
+        return "\n".join(s.text for s in parts)
     return _COPYRIGHT.sub("", abstract or "").strip()
 
 

@@ -29,10 +29,9 @@ import pandas as pd
 
 from . import __version__, drafts, manifest, prisma, topics
 from .curation import charting, fulltext
-from .curation.store import DecisionStore
 from .dedupe import DECISIONS_FILE
 from .dedupe import run as dedupe
-from .demo import generate, is_complete, screen
+from .demo import chart, generate, is_complete, screen
 from .form import load_form
 from .ingest import IGNORED_NAMES, ingest
 from .packs import build_all, load_matrix
@@ -86,11 +85,20 @@ def _dedupe(ctx: Context, stale: tuple[str, ...]) -> list[str]:
 def _demo_screening(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     if not ctx.synthetic:
         return []
-    unique = pd.read_parquet(ctx.space.build / "unique.parquet", columns=["record_id"])
-    made = screen(list(unique["record_id"]), DecisionStore(ctx.space.store), seed=ctx.seed)
-    if not made:
+    space = ctx.space
+    unique = pd.read_parquet(
+        space.build / "unique.parquet", columns=["record_id", "doi", "pmid", "url"]
+    )
+    store = space.decisions()
+    made = screen(list(unique["record_id"]), store, seed=ctx.seed)
+    form = load_form(space.charting, load_codebook(space.codebook))
+    charted = chart(unique.to_dict("records"), store, form, seed=ctx.seed)
+    if not made and not charted:
         return []
-    return [f"demo: {made} SYNTHETIC screening decisions recorded -> {ctx.space.store}"]
+    return [
+        f"demo: {made} SYNTHETIC screening decisions and {charted} SYNTHETIC charted values "
+        f"recorded -> {space.store}"
+    ]
 
 
 def _tag(ctx: Context, stale: tuple[str, ...]) -> list[str]:
@@ -155,7 +163,13 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "demo screening",
         (),
-        lambda c: (c.space.build / "unique.parquet", c.synthetic, c.seed),
+        lambda c: (
+            c.space.build / "unique.parquet",
+            c.synthetic,
+            c.seed,
+            c.space.charting,
+            c.space.codebook,
+        ),
         _demo_screening,
     ),
     Stage(

@@ -143,62 +143,99 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> No
     ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "#333333"})
 
 
+def _steps(counts: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The flow's main boxes, each with its side boxes (text, colour), top to bottom."""
+    identified = counts["identified"]
+    lines = "\n".join(f"{name}: {n:,}" for name, n in identified.items())
+    steps = [
+        (
+            f"Records identified\n{lines}\nTotal: {sum(identified.values()):,}",
+            [(f"Duplicates grouped\n(kept, not deleted): {counts['duplicates_removed']:,}", GREY)],
+        ),
+        (
+            f"Records screened (unique works): {counts['screened']:,}",
+            [
+                (_reasons("Records excluded", counts["excluded"]), GREY),
+                (
+                    f"Awaiting a decision: {counts['maybe'] + counts['not_yet_screened']:,}\n"
+                    f"maybe {counts['maybe']:,}; not yet screened {counts['not_yet_screened']:,}",
+                    WAITING,
+                ),
+            ],
+        ),
+    ]
+    if "sought" not in counts:
+        return [*steps, (f"Included: {counts['included']:,}", [])]
+    return [
+        *steps,
+        (
+            f"Reports sought for retrieval: {counts['sought']:,}",
+            [
+                (_reasons("Reports not retrieved", counts["not_retrieved"]), GREY),
+                (f"Awaiting retrieval: {counts['awaiting_retrieval']:,}", WAITING),
+            ],
+        ),
+        (
+            f"Reports assessed for eligibility: {counts['retrieved']:,}",
+            [
+                (_reasons("Reports excluded", counts["full_text_excluded"]), GREY),
+                (
+                    f"Awaiting a decision: "
+                    f"{counts['awaiting_assessment'] + counts['full_text_maybe']:,}\nmaybe "
+                    f"{counts['full_text_maybe']:,}; not yet assessed "
+                    f"{counts['awaiting_assessment']:,}",
+                    WAITING,
+                ),
+            ],
+        ),
+        (
+            f"Studies included in review: {counts['studies_included']:,}\n"
+            f"Reports of included studies: {counts['studies_included']:,}",
+            [],
+        ),
+    ]
+
+
+GREY, WAITING, MAIN, DONE = "#f2f2f2", "#fff4cc", "#dbe9f6", "#d5ecd4"
+
+
+def _reasons(what: str, reasons: dict[str, int]) -> str:
+    lines = "".join(f"\n{r}: {n:,}" for r, n in sorted(reasons.items()))
+    return f"{what}: {sum(reasons.values()):,}{lines}"
+
+
 def prisma_flow(
     counts: dict[str, Any], *, in_pack: str | None = None, ax: Axes | None = None
 ) -> Axes:
-    """A PRISMA 2020 flow diagram drawn from the pipeline's counts (``prisma.json``)."""
-    ax = _axes(ax, (8, 7))
-    ax.set(xlim=(0, 10), ylim=(0, 10))
+    """A PRISMA 2020 flow diagram drawn from the pipeline's counts (``prisma.json``).
+
+    Identification, screening, and, once the full-text stage has run, retrieval and
+    eligibility; every box is a count of the flow, "maybe" and "not yet" in boxes of
+    their own, never inside "excluded".
+    """
+    steps = _steps(counts)
+    heights = [
+        max(1.0, 0.32 * (1 + max([t.count("\n") for t, _ in [(m, 0), *s]]))) for m, s in steps
+    ]
+    heights = [max(h, 1.1 * len(s)) for h, (_, s) in zip(heights, steps, strict=True)]
+    total = sum(heights) + 0.5 * len(steps) + (1.6 if in_pack else 0)
+    ax = _axes(ax, (8.5, 0.62 * total + 0.6))
+    ax.set(xlim=(0, 10), ylim=(0, total + 0.3))
     ax.set_axis_off()
-    identified = counts["identified"]
-    lines = [f"{name}: {n:,}" for name, n in identified.items()]
-    _box(
-        ax,
-        0.2,
-        7.6,
-        5.2,
-        2.2,
-        "Records identified\n" + "\n".join(lines) + f"\nTotal: {sum(identified.values()):,}",
-        "#dbe9f6",
-    )
-    _box(
-        ax,
-        6.2,
-        8.2,
-        3.6,
-        1.0,
-        f"Duplicates grouped\n(kept, not deleted): {counts['duplicates_removed']:,}",
-        "#f2f2f2",
-    )
-    _arrow(ax, (5.4, 8.7), (6.2, 8.7))
-    _box(
-        ax,
-        0.2,
-        5.6,
-        5.2,
-        1.2,
-        f"Records screened (unique works): {counts['screened']:,}",
-        "#dbe9f6",
-    )
-    _arrow(ax, (2.8, 7.6), (2.8, 6.8))
-    excluded = counts["excluded"]
-    reasons = "\n".join(f"{r}: {n:,}" for r, n in sorted(excluded.items()))
-    _box(ax, 6.2, 5.0, 3.6, 2.5, f"Excluded: {sum(excluded.values()):,}\n{reasons}", "#f2f2f2")
-    _arrow(ax, (5.4, 6.2), (6.2, 6.2))
-    _box(
-        ax,
-        6.2,
-        3.4,
-        3.6,
-        1.2,
-        f"Awaiting a decision: {counts['maybe'] + counts['not_yet_screened']:,}\n"
-        f"Maybe: {counts['maybe']:,}; not yet screened: {counts['not_yet_screened']:,}",
-        "#fff4cc",
-    )
-    _arrow(ax, (5.4, 5.9), (6.2, 4.0))
-    _box(ax, 0.2, 3.6, 5.2, 1.2, f"Included: {counts['included']:,}", "#d5ecd4")
-    _arrow(ax, (2.8, 5.6), (2.8, 4.8))
+    top = total
+    for number, ((main, sides), height) in enumerate(zip(steps, heights, strict=True)):
+        y = top - height
+        last = number == len(steps) - 1
+        _box(ax, 0.2, y, 4.8, height, main, DONE if last else MAIN)
+        if not last:
+            _arrow(ax, (2.6, y), (2.6, y - 0.5))
+        side_h = (height - 0.1 * (len(sides) - 1)) / max(len(sides), 1)
+        for index, (text, colour) in enumerate(sides):
+            side_y = top - (index + 1) * side_h - index * 0.1
+            _box(ax, 5.7, side_y, 4.1, side_h, text, colour)
+            _arrow(ax, (5.0, side_y + side_h / 2), (5.7, side_y + side_h / 2))
+        top = y - 0.5
     if in_pack is not None:
-        _box(ax, 0.2, 1.4, 9.6, 1.4, in_pack, "#fdebd0")
+        _box(ax, 0.2, 0.1, 9.6, 1.2, in_pack, "#fdebd0")
     ax.set_title("PRISMA 2020 flow of records", fontsize=11)
     return ax

@@ -197,9 +197,16 @@ def summary(result: dict[str, Any], out: Path) -> str:
     c = result["counts"]
     excluded = sum(c["excluded"].values())
     verdict = "adds up" if not check(result) else "DOES NOT ADD UP: " + "; ".join(check(result))
+    full = ""
+    if "sought" in c:
+        full = (
+            f"; full text: {c['sought']} sought, {sum(c['not_retrieved'].values())} not "
+            f"retrieved, {c['assessed']} assessed, {sum(c['full_text_excluded'].values())} "
+            f"excluded, {c['studies_included']} studies included"
+        )
     return (
         f"prisma: {sum(c['identified'].values())} identified in {len(c['identified'])} "
         f"sources, {c['duplicates_removed']} duplicates removed, {c['screened']} screened: "
         f"{c['included']} included, {excluded} excluded, {c['maybe']} maybe, "
-        f"{c['not_yet_screened']} not yet screened ({verdict}) -> {out / 'prisma.json'}"
+        f"{c['not_yet_screened']} not yet screened{full} ({verdict}) -> {out / 'prisma.json'}"
     )

@@ -42,7 +42,7 @@ def test_sections_of_a_structured_abstract():
         "results",
         "conclusion",
     ]
-    assert unlabelled(STRUCTURED).startswith("Burnout is common among care home staff. To test")
+    assert unlabelled(STRUCTURED).startswith("Burnout is common among care home staff.\nTo test")
     assert sections("Burnout is common. We asked nurses why.") == []
 
 

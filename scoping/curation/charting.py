@@ -45,17 +45,33 @@ def record_value(
     source: str = "entered",
 ) -> dict[str, Any]:
     """Check ``value`` against the form and store it as a charting event."""
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
-    stored = form.check(field, value)
-    return store.record(
-        reviewer=reviewer,
-        target=record_id,
-        stage=STAGE,
-        decision=field,
-        reason=source,
-        note=stored,
-    )
+    (event,) = record_values(store, form, [(reviewer, record_id, field, value, source)])
+    return event
+
+
+def record_values(
+    store: DecisionStore, form: Form, values: Iterable[tuple[str, str, str, Any, str]]
+) -> list[dict[str, Any]]:
+    """Store many values at once: ``(reviewer, record_id, field, value, source)`` each.
+
+    Every value is checked against the form first; then all are stored in one
+    transaction, or none is.
+    """
+    events = []
+    for reviewer, record_id, field, value, source in values:
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+        events.append(
+            {
+                "reviewer": reviewer,
+                "target": record_id,
+                "stage": STAGE,
+                "decision": field,
+                "reason": source,
+                "note": form.check(field, value),
+            }
+        )
+    return store.record_many(events)
 
 
 def charted(store: DecisionStore | None) -> pd.DataFrame:

@@ -43,6 +43,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Tags of the elements that take typing: keys there are text, never decisions.
+TYPING = frozenset({"INPUT", "TEXTAREA", "SELECT"})
 #: Keys of the screening card and the decision each makes (digits pick a reason).
 SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe"}
 
@@ -141,10 +143,11 @@ class ScreeningWidget(w.VBox):
         }
         for name, button in self.buttons.items():
             button.on_click(lambda _, decision=name: self.decide(decision))
-        self.reason = w.Dropdown(options=["", *self.store.reasons], description="Reason")
+        self.reasons = self.store.stage_reasons.get(self.stage, self.store.reasons)
+        self.reason = w.Dropdown(options=["", *self.reasons], description="Reason")
         self.tags = w.Text(description="Tags", placeholder="comma separated")
         self.note = w.Textarea(description="Note")
-        reasons = ", ".join(f"{n} {r}" for n, r in enumerate(self.store.reasons[:9], start=1))
+        reasons = ", ".join(f"{n} {r}" for n, r in enumerate(self.reasons[:9], start=1))
         hint = w.HTML(
             "<small>Keys, with the pointer over the record: <b>i</b> include, <b>e</b> "
             f"exclude, <b>m</b> maybe; reasons: {html.escape(reasons)}.</small>"
@@ -163,11 +166,13 @@ class ScreeningWidget(w.VBox):
         """
         if event.get("repeat") or any(event.get(m) for m in ("ctrlKey", "altKey", "metaKey")):
             return
+        if str((event.get("target") or {}).get("tagName", "")).upper() in TYPING:
+            return  # a key typed into the note or tags box is text, not a decision
         key = str(event.get("key", "")).lower()
         if key in SHORTCUTS:
             self.decide(SHORTCUTS[key])
-        elif key.isdigit() and 1 <= int(key) <= min(9, len(self.store.reasons)):
-            self.reason.value = self.store.reasons[int(key) - 1]
+        elif key.isdigit() and 1 <= int(key) <= min(9, len(self.reasons)):
+            self.reason.value = self.reasons[int(key) - 1]
 
     def _mine(self) -> pd.DataFrame:
         return self.store.current(self.stage, self.reviewer)
@@ -226,7 +231,7 @@ class ScreeningWidget(w.VBox):
         words = [t.strip() for r in evidence if r["applied"] for t in r["matched_terms"].split(";")]
         meta = " | ".join(
             html.escape(_text(record.get(k)))
-            for k in ("authors", "year", "journal", "database")
+            for k in ("full_text", "authors", "year", "journal", "database")
             if _text(record.get(k))
         )
         tags = ", ".join(sorted({r["tag"] for r in evidence if r["applied"]}))
@@ -279,12 +284,14 @@ def open_screening(
     """
     space = Workspace.at(workspace)
     records = pd.read_parquet(records_file(space.build))
+    if stage == "full_text":  # the works included at title and abstract, texts found
+        records = _retrieved(space, records)
     mine = assigned_to(space.assignments, reviewer or "")
     if mine is not None:  # an assignment exists: the reviewer sees only their records
         records = records[records["record_id"].isin(mine)]
     return ScreeningWidget(
         records,
-        DecisionStore(space.store),
+        space.decisions(),
         reviewer,
         stage=stage,
         order=order,
@@ -293,6 +300,23 @@ def open_screening(
         codebook=load_codebook(space.codebook),
         topics=_topic_labels(space.build),
     )
+
+
+def _retrieved(space: Workspace, records: pd.DataFrame) -> pd.DataFrame:
+    """The works whose full text was retrieved, each with a note of where it is."""
+    table = space.build / "fulltext.csv"
+    if not table.is_file():
+        raise InputError(f"{table}: not found; run `scoping run --workspace {space.root}` first.")
+    found = pd.read_csv(table, dtype=str, keep_default_na=False)
+    found = found[found["status"] == "retrieved"].set_index("record_id")
+    records = records[records["record_id"].isin(found.index)].copy()
+    where = [
+        f"Full text: {found.at[r, 'file'] or found.at[r, 'url'] or 'recorded as retrieved'}"
+        + (f" ({found.at[r, 'problem']})" if found.at[r, "problem"] else "")
+        for r in records["record_id"]
+    ]
+    records["full_text"] = where
+    return records
 
 
 def _topic_labels(build: Path) -> dict[str, str]:

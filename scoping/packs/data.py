@@ -32,8 +32,17 @@ PACK_SELECTION_SAMPLE = 4000
 MIN_TOPIC_RECORDS = 40
 #: Stage outputs a pack reads.
 NEEDED = ("unique.parquet", "tag_matrix.parquet", "prisma.json", "ingest_report.json")
+#: A work's standing once full-text screening has begun, beyond include/exclude/maybe.
+FULL_TEXT_STANDING = ("included at title and abstract", "not retrieved", "maybe at full text")
 #: How a record's screening status is shown beside its citation.
-STATUS_LABELS = {"include": "included", "maybe": "maybe", "not yet screened": "not yet screened"}
+STATUS_LABELS = {
+    "include": "included",
+    "maybe": "maybe",
+    "not yet screened": "not yet screened",
+    "included at title and abstract": "included at title and abstract; full text not yet assessed",
+    "not retrieved": "included at title and abstract; full text not retrieved",
+    "maybe at full text": "maybe at full-text screening",
+}
 #: Designs that test a change in practice (the frontline pack's "changes that were tested").
 TESTED_DESIGNS = ("rct", "quality_improvement")
 
@@ -85,9 +94,20 @@ class PackData:
         return not self.decisions
 
     @property
+    def included(self) -> set[str]:
+        """The works the group has included.
+
+        At full text once that stage has begun, else at title and abstract.
+        """
+        boxes = self.flow["records"]
+        if boxes.get("assessed"):
+            return set(boxes["studies_included"])
+        return set(boxes["included"])
+
+    @property
     def shows_unincluded(self) -> bool:
         """Whether the pack holds records that were not included (shown with a status)."""
-        return not set(self.records["record_id"]) <= set(self.flow["records"]["included"])
+        return not set(self.records["record_id"]) <= self.included
 
     def count(self, key: str) -> int:
         """How many records stand behind the number called ``key``."""
@@ -233,9 +253,14 @@ def _select(keep: pd.DataFrame, base: dict[str, Any], p: PackParams) -> tuple[pd
     """The pack's records and the funnel of filters that chose them."""
     tags, codebook = base["tags"], base["codebook"]
     funnel = [("unique works in the corpus", tuple(keep["record_id"]))]
+    boxes = base["flow"]["records"]
     if p.stage == "included" and base["decisions"]:
-        keep = keep[keep["record_id"].isin(base["flow"]["records"]["included"])]
+        keep = keep[keep["record_id"].isin(boxes["included"])]
         funnel.append(("included at title and abstract screening", tuple(keep["record_id"])))
+        if boxes.get("assessed"):
+            excluded = {w for ids in boxes["full_text_excluded"].values() for w in ids}
+            keep = keep[~keep["record_id"].isin(excluded)]
+            funnel.append(("not excluded at full-text screening", tuple(keep["record_id"])))
     if p.themes:
         has = tags.loc[keep["record_id"], list(p.themes)].ne("").any(axis=1).to_numpy()
         keep = keep[has]
@@ -347,6 +372,7 @@ def _evidence(data: PackData) -> pd.DataFrame:
     )
     labels = dict(zip(data.topics.get("topic", []), data.topics.get("label", []), strict=True))
     decided = [data.decisions.get(r, ("not yet screened", "")) for r in ids]
+    decided = [(STATUS_LABELS[d] if d in FULL_TEXT_STANDING else d, r) for d, r in decided]
     topics = [topic_of.get(r, -1) for r in ids]
     return pd.DataFrame(
         {
@@ -383,11 +409,20 @@ def _cells(data: PackData, ids: list[str], group: str, words: bool = False) -> l
 
 
 def _decisions(flow: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each screened work's standing, full text over title and abstract once begun."""
     boxes = flow["records"]
     out = {rid: ("include", "") for rid in boxes["included"]}
     out |= {rid: ("maybe", "") for rid in boxes["maybe"]}
     for reason, ids in boxes["excluded"].items():
         out |= {rid: ("exclude", reason) for rid in ids}
+    if not boxes.get("assessed"):
+        return out
+    out |= {rid: ("included at title and abstract", "") for rid in boxes["included"]}
+    out |= {rid: ("not retrieved", "") for ids in boxes["not_retrieved"].values() for rid in ids}
+    out |= {rid: ("include", "") for rid in boxes["studies_included"]}
+    out |= {rid: ("maybe at full text", "") for rid in boxes["full_text_maybe"]}
+    for reason, ids in boxes["full_text_excluded"].items():
+        out |= {rid: ("exclude", f"{reason} (full text)") for rid in ids}
     return out
 
 

@@ -113,9 +113,8 @@ class Pack:
             notice += f"<p class='unscreened'>{_e(UNSCREENED_NOTICE)}</p>"
         elif d.shows_unincluded:
             notice += (
-                "<p class='unscreened'>This pack also shows records the scoping group has "
-                "not included (excluded, maybe or not yet screened); each citation says its "
-                "screening status.</p>"
+                "<p class='unscreened'>This pack also shows works the scoping group has not "
+                "(or not yet) included; each citation says where it stands in screening.</p>"
             )
         steps = "".join(f"<li>{_e(step)}: {len(ids):,}</li>" for step, ids in d.funnel)
         settings = {"both": "health and social care"}.get(p.settings, p.settings)
@@ -214,6 +213,22 @@ class Pack:
         ]
         rows += [(f"Excluded: {r}", n) for r, n in sorted(c["excluded"].items())]
         rows += [("Maybe", c["maybe"]), ("Not yet screened", c["not_yet_screened"])]
+        if "sought" in c:
+            rows += [("Reports sought for retrieval", c["sought"])]
+            rows += [(f"Not retrieved: {r}", n) for r, n in sorted(c["not_retrieved"].items())]
+            rows += [
+                ("Awaiting retrieval", c["awaiting_retrieval"]),
+                ("Reports assessed for eligibility", c["retrieved"]),
+            ]
+            rows += [
+                (f"Excluded at full text: {r}", n)
+                for r, n in sorted(c["full_text_excluded"].items())
+            ]
+            rows += [
+                ("Maybe at full text", c["full_text_maybe"]),
+                ("Not yet assessed", c["awaiting_assessment"]),
+                ("Studies included in review", c["studies_included"]),
+            ]
         body = "".join(f"<tr><td>{_e(k)}</td><td class='n'>{v:,}</td></tr>" for k, v in rows)
         broken = check_flow(self.data.flow)
         verdict = "The counts add up"
@@ -222,8 +237,15 @@ class Pack:
         return (
             f"<table><thead><tr><th>Flow box</th><th>Records</th></tr></thead><tbody>{body}"
             f"</tbody></table><p>{_e(verdict)}: identified ({identified:,}) = duplicates "
-            f"grouped + screened; screened = included + excluded + maybe + not yet screened. "
-            f"The ids behind every box are in trace.json.</p>"
+            f"grouped + screened; screened = included + excluded + maybe + not yet screened"
+            + (
+                "; sought = assessed + not retrieved + awaiting retrieval; assessed = "
+                "included + excluded + maybe + not yet assessed"
+                if "sought" in c
+                else ""
+            )
+            + ". Each work counts as one study and one report until reports of the same "
+            "study are linked. The ids behind every box are in trace.json.</p>"
         )
 
     def evidence_map(self) -> Html:

@@ -12,8 +12,10 @@ a missing browser is a failure, so CI cannot pass by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -89,8 +91,8 @@ def workspace(tmp_path, data):
     return tmp_path
 
 
-@pytest.fixture
-def lab(workspace):
+@contextlib.contextmanager
+def running_lab(workspace):
     """JupyterLab on 127.0.0.1 serving the workspace; stopped with its kernels at the end."""
     port, token = _free_port(), secrets.token_hex(16)
     command = [
@@ -132,6 +134,42 @@ def lab(workspace):
         os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
         server.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def lab(workspace):
+    """JupyterLab serving the two-record workspace."""
+    with running_lab(workspace) as found:
+        yield found
+
+
+def _notebook(name, workspace, **values):
+    """A shipped notebook with its parameters filled in, written into the workspace."""
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    for key, value in values.items():
+        default = f'{key} = ""'
+        assert default in cell.source  # the shipped notebook's own parameter, filled in
+        cell.source = cell.source.replace(default, f"{key} = {value!r}")
+    (workspace / "notebooks").mkdir(exist_ok=True)
+    nbformat.write(notebook, workspace / "notebooks" / name)
+
+
+def _open(p, url, token, name):
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.set_default_timeout(90_000)  # the first Lab load on a cold machine is slow
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
+        ),
+    )
+    page.goto(f"{url}/lab/tree/notebooks/{name}?token={token}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is connected
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    return browser, page
 
 
 def _wait_for_events(store: DecisionStore, n: int, timeout: float = 30.0):
@@ -181,3 +219,50 @@ def test_a_click_and_a_key_in_jupyterlab_reach_the_store(sync_playwright, worksp
     assert events["reviewer"].tolist() == [REVIEWER, REVIEWER]
     assert events["decision"].tolist() == ["include", "maybe"]
     assert events["target"].nunique() == 2
+
+
+@pytest.fixture
+def charting_workspace(demo_built, tmp_path):
+    """The demonstration workspace (works included at full text, drafts) to chart."""
+    target = tmp_path / "ws"
+    shutil.copytree(demo_built, target, ignore=shutil.ignore_patterns("reports"))
+    _notebook("charting.ipynb", target, reviewer=REVIEWER)
+    _notebook("fulltext_screening.ipynb", target, reviewer=REVIEWER)
+    return target
+
+
+def _mine(store, stage):
+    events = store.events()
+    return events[(events["reviewer"] == REVIEWER) & (events["stage"] == stage)]
+
+
+def test_charting_and_full_text_screening_in_jupyterlab(sync_playwright, charting_workspace):
+    store = DecisionStore(charting_workspace / "curation" / "decisions.sqlite")
+    with running_lab(charting_workspace) as (url, token), sync_playwright() as p:
+        browser, page = _open(p, url, token, "charting.ipynb")
+        save = page.locator("button", has_text="Save and next")
+        save.wait_for(state="visible")
+        notes = page.get_by_placeholder("Anything else the group should know")  # typing is text
+        notes.click()
+        page.keyboard.type("n p check the sample again")
+        time.sleep(1.5)
+        assert _mine(store, "charting").empty  # no key acted while typing
+        save.click()
+        page.locator("text=Fill in the required fields first").wait_for()
+        aims = page.get_by_placeholder("What the source set out to do")
+        aims.fill("To test huddles in care homes (browser test).")
+        save.click()
+        page.locator("text=Saved").wait_for()
+        page.locator("text=Work 2 of").wait_for()
+        browser.close()
+        browser, page = _open(p, url, token, "fulltext_screening.ipynb")
+        include = page.locator("button", has_text="Include")
+        include.wait_for(state="visible")
+        include.click()
+        page.locator("text=1 screened of").wait_for()
+        browser.close()
+    charted = _mine(store, "charting").set_index("decision")
+    assert charted.loc["aims", "note"] == '"To test huddles in care homes (browser test)."'
+    assert charted.loc["notes", "note"] == '"n p check the sample again"'
+    assert charted.loc["key_findings", "reason"] == "draft"  # accepted as drafted
+    assert _mine(store, "full_text")["decision"].tolist() == ["include"]
