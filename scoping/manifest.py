@@ -103,9 +103,11 @@ def decision_log(store: Path, stage: str | None = None) -> dict[str, Any]:
     events = opened.events()
     if stage is not None:
         events = events[events["stage"] == stage]
+    if events.empty:  # no events: the same whether or not the store file exists yet
+        return {"events": 0, "last_seq": 0, "sha256": None}
     return {
         "events": len(events),
-        "last_seq": int(events["seq"].max()) if len(events) else 0,
+        "last_seq": int(events["seq"].max()),
         "sha256": events_digest(events),
     }
 

@@ -61,3 +61,20 @@ def test_notebooks_are_committed_without_outputs():
             c.get("outputs") or c.get("execution_count") for c in cells if c["cell_type"] == "code"
         ), path
         assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells), path
+
+
+def test_full_text_screening_and_charting_notebooks_run(workspace, tmp_path):
+    store = DecisionStore(workspace / "curation" / "decisions.sqlite")
+    before = len(store.events())
+    text = _run(
+        "fulltext_screening.ipynb",
+        tmp_path / "f.ipynb",
+        workspace=str(workspace),
+        reviewer="Test Reviewer",
+    )
+    assert "screened of" in text
+    text = _run(
+        "charting.ipynb", tmp_path / "c.ipynb", workspace=str(workspace), reviewer="Test Reviewer"
+    )
+    assert "charted by Test Reviewer" in text and "Agreement per field" in text
+    assert len(store.events()) == before

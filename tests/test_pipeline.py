@@ -246,3 +246,21 @@ def test_killed_at_twenty_random_moments_each_rerun_gives_the_same_bytes(tmp_pat
         assert _outputs(workspace) == after, (phase, moment)
         assert not [p for p in (workspace / "build").iterdir() if p.name.startswith(".")]
         shutil.rmtree(workspace)
+
+
+def test_charting_in_progress_survives_a_new_export_and_reruns_byte_for_byte(demo_copy):
+    """Charted values are keyed on stable record ids: a new export changes nothing."""
+    charted = (demo_copy / "build" / "charting.csv").read_bytes()
+    assert charted.count(b"\n") > 50
+    again = run_stages(demo_copy, progress=False)
+    assert not again.ran
+    raw = demo_copy / "corpus" / "raw"
+    shutil.copytree(demo_copy / "corpus" / "demo" / "raw", raw)
+    shutil.copy(demo_copy / "corpus" / "demo" / "searches.yml", demo_copy / "corpus")
+    (raw / "extra_search.ris").write_text(
+        "TY  - JOUR\nTI  - An extra record found by a new search\nAU  - Smith, Ann\n"
+        "PY  - 2024\nER  - \n"
+    )
+    report = run_stages(demo_copy, progress=False)
+    assert "ingest" in report.ran and "charting" in report.ran
+    assert (demo_copy / "build" / "charting.csv").read_bytes() == charted
