@@ -695,7 +695,11 @@ def _values(study: Study) -> dict[str, Any]:
         "instruments": [facts["instrument"]] if facts["instrument"] else None,
         "direction_of_effect": directions,
         "key_findings": f"{found} (Synthetic demonstration finding: invented.)",
-        "change_ideas": INTERVENTIONS[facts["intervention"]].capitalize() + "." if tested else None,
+        "change_ideas": INTERVENTIONS[facts["intervention"]][0].upper()
+        + INTERVENTIONS[facts["intervention"]][1:]
+        + "."
+        if tested
+        else None,
         "notes": "Synthetic demonstration study: invented, not evidence.",
     }
 

@@ -21,6 +21,7 @@ import pickle
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from ..errors import InputError, ScopingError
 from ..tags import load_codebook
 from ..workspace import Workspace
 from . import exports
-from .data import NEEDED, compute
+from .data import NEEDED, changes, compute
 from .matrix import PackSpec
 from .sections import STAGED_DATA
 
@@ -41,16 +42,9 @@ from .sections import STAGED_DATA
 TEMPLATE = resources.path(resources.TEMPLATE)
 DEFAULT_PACKS = resources.path(resources.PACKS)
 #: Files each pack folder holds when it is built.
-OUTPUTS = (
-    "pack.ipynb",
-    "pack.html",
-    "pack.pdf",
-    "evidence.xlsx",
-    "evidence.csv",
-    "references.ris",
-    "references.bib",
-    "trace.json",
-)
+OUTPUTS = ("pack.ipynb", "pack.html", "pack.pdf", *exports.NAMES)
+#: Stage outputs a pack reads when they exist (charting, drafts), besides those it needs.
+OPTIONAL = ("charted.csv", "drafts.csv")
 STYLE = """
 @page { size: A4; margin: 16mm 14mm 18mm 14mm;
         @bottom-center { content: "Page " counter(page) " of " counter(pages);
@@ -220,8 +214,9 @@ def pack_key(spec: PackSpec, workspace: Path, template: Path) -> str:
         "pack",
         spec.params.as_dict(),
         template,
-        *(space.build / n for n in NEEDED),
+        *(space.build / n for n in (*NEEDED, *OPTIONAL)),
         space.codebook,
+        space.charting,
     )
 
 
@@ -250,8 +245,13 @@ def build_pack(
     *,
     reports: str | Path | None = None,
     template: str | Path = TEMPLATE,
+    baseline: dict[str, Any] | None = None,
 ) -> Path:
     """Build one pack into ``<reports>/<name>/`` (default ``<workspace>/reports``).
+
+    ``baseline`` is the trace the changes are measured against; by default the trace of
+    the pack's previous build (kept while that build says the same as this one, so a
+    rebuild does not erase what changed since the last briefing).
 
     The pack is built in a staging folder beside its final place (outputs, then
     ``manifest.json``: inputs, parameters, versions, output hashes and times) and
@@ -266,6 +266,9 @@ def build_pack(
     if is_fresh(spec, workspace, reports=reports, template=template):
         return out
     data = compute(spec.params, workspace)
+    if baseline is None:
+        baseline = _baseline(out, data)
+    data = replace(data, changes=changes(data, baseline))
     with replacing_folder(out) as staging:
         # staging and final folder are siblings: the same relative way to the workspace
         relative = Path(os.path.relpath(workspace, staging)).as_posix()
@@ -274,7 +277,7 @@ def build_pack(
             pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
         _execute(Path(template), staging, params)  # every parameter, defaults included
         (staging / STAGED_DATA).unlink()
-        exports.write(data, staging)  # after the template: its cells cannot change them
+        exports.write(data, staging, baseline)  # after the template: cells cannot change them
         notebook = _scrub(staging / "pack.ipynb")
         html_text = render_html(notebook, _pack_title(notebook))
         write_text(staging / "pack.html", html_text)
@@ -293,6 +296,21 @@ def build_pack(
             source=spec.source,
         )
     return out
+
+
+def _baseline(folder: Path, data: Any) -> dict[str, Any] | None:
+    """The trace to measure changes against.
+
+    The previous build's trace, or that build's own baseline when it already said what
+    this one says.
+    """
+    previous = manifest.read(folder / "trace.json")
+    if previous is None:
+        return None
+    if previous.get("numbers") == {k: data.numbers[k] for k in sorted(data.numbers)}:
+        kept = manifest.read(folder / "baseline.json")
+        return kept or None
+    return previous
 
 
 def write_manifest(
@@ -341,8 +359,12 @@ def build_all(
     template: str | Path = TEMPLATE,
     progress: bool = True,
     jobs: int | None = None,
+    baselines: dict[str, dict[str, Any] | None] | None = None,
 ) -> list[Path]:
     """Build every pack of a matrix, ``jobs`` at a time, with a progress bar.
+
+    ``baselines`` gives packs the trace to measure their changes against (the audit
+    passes the ones the packs were built with).
 
     Each pack is built in its own worker process (its kernel is another process), so
     one pack's notebook can run while another's PDF renders. Packs do not depend on
@@ -363,7 +385,14 @@ def build_all(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {
-            pool.submit(build_pack, spec, workspace, reports=reports, template=template): spec
+            pool.submit(
+                build_pack,
+                spec,
+                workspace,
+                reports=reports,
+                template=template,
+                baseline=(baselines or {}).get(spec.name),
+            ): spec
             for spec in specs
         }
         for future in as_completed(futures):

@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..form import load_form
 from ..io.writers import link, vancouver
 from ..tags import Codebook, load_codebook
 from ..topics import TopicModel, describe, document_topics, record_text
 from ..workspace import Workspace
+from . import synthesis
 from .params import AUDIENCES, SETTINGS, PackParams
 
 #: Largest sample on which a pack's own topic model chooses k (the final fit uses all).
@@ -77,6 +79,10 @@ class PackData:
     doc_topics: pd.DataFrame = field(default_factory=pd.DataFrame)
     topic_info: TopicInfo | None = None
     record_map: pd.DataFrame = field(default_factory=pd.DataFrame)
+    studies: tuple[synthesis.Study, ...] = ()
+    gap_map: pd.DataFrame = field(default_factory=pd.DataFrame)
+    messages: tuple[synthesis.Message, ...] = ()
+    changes: dict[str, Any] = field(default_factory=dict)
     numbers: dict[str, list[str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ reading
@@ -212,7 +218,83 @@ def compute(params: PackParams, workspace: str | Path = "") -> PackData:
         numbers[f"topic {row.topic}: {row.label}"] = list(members)
     for counted in (_lens, _figures, _themes):
         numbers |= counted(data)
-    return replace(data, evidence=_evidence(data), numbers=numbers)
+    data = _synthesise(replace(data, evidence=_evidence(data)), space)
+    return replace(data, numbers=numbers | data.numbers)
+
+
+def _synthesise(data: PackData, space: Workspace) -> PackData:
+    """The pack's studies (charted, else drafted), gap map and key messages."""
+    form = load_form(space.charting, data.codebook)
+    found = synthesis.studies(
+        data.records,
+        space.build,
+        _first_label(data, "design"),
+        _labels_of(data, "setting"),
+        data.params,
+    )
+    usable = [s for s in found if s.checked or not data.params.checked_only]
+    usable = [s for s in usable if s.source != "codebook"]
+    table = synthesis.gap_map(
+        tuple(usable),
+        list(form.field("interventions").allowed) if "interventions" in form.by_name else [],
+        list(form.field("outcome_domains").allowed) if "outcome_domains" in form.by_name else [],
+    )
+    messages = synthesis.lead_messages(usable, data.params.audience)
+    themes = list(data.params.themes) or data.group("theme")
+    for name in themes:
+        tagged = set(data.tagged(name)["record_id"])
+        label = data.labels([name])[0]
+        messages += synthesis.theme_messages(label, [s for s in usable if s.record_id in tagged])
+    numbers = synthesis.gap_numbers(table) | synthesis.message_numbers(messages)
+    numbers["charted studies"] = sorted(s.record_id for s in found if s.source == "charted")
+    return replace(data, studies=found, gap_map=table, messages=tuple(messages), numbers=numbers)
+
+
+def _first_label(data: PackData, group: str) -> dict[str, str]:
+    labels = _labels_of(data, group)
+    return {rid: found[0] for rid, found in labels.items() if found}
+
+
+def _labels_of(data: PackData, group: str) -> dict[str, tuple[str, ...]]:
+    names = data.group(group)
+    labels = data.labels(names)
+    rows = data.tags.loc[data.records["record_id"], names] if names else pd.DataFrame()
+    return (
+        {
+            rid: tuple(label for label, hit in zip(labels, row, strict=True) if hit)
+            for rid, row in zip(
+                data.records["record_id"], rows.itertuples(index=False), strict=True
+            )
+        }
+        if names
+        else {}
+    )
+
+
+def changes(data: PackData, baseline: dict[str, Any] | None) -> dict[str, Any]:
+    """What changed since the build of ``baseline`` (an earlier trace.json of the pack).
+
+    New records found, works newly included, studies newly charted (each a list of
+    record ids), and every count that moved (before, after).
+    """
+    if not baseline or not isinstance(baseline.get("numbers"), dict):
+        return {}
+    before, now = baseline["numbers"], data.numbers
+    corpus = "funnel: unique works in the corpus"
+    included_before = set(baseline.get("included", []))
+    moved = {
+        key: [len(before.get(key, [])), len(now.get(key, []))]
+        for key in sorted(set(before) | set(now))
+        if len(before.get(key, [])) != len(now.get(key, [])) and not key.startswith("funnel")
+    }
+    return {
+        "new records found": sorted(set(now.get(corpus, [])) - set(before.get(corpus, []))),
+        "newly included": sorted(data.included - included_before),
+        "newly charted": sorted(
+            set(now.get("charted studies", [])) - set(before.get("charted studies", []))
+        ),
+        "counts that moved": moved,
+    }
 
 
 def _read(space: Workspace, params: PackParams) -> dict[str, Any]:
@@ -435,3 +517,21 @@ def _inputs(report: dict[str, Any], codebook: Codebook, workspace: Path) -> dict
             out[str(path)] = hashlib.sha256(candidate.read_bytes()).hexdigest()
             break
     return out
+
+
+def short(record: dict[str, Any]) -> str:
+    """``Ashdown et al. 2013``: a study as a sentence names it."""
+    authors = record.get("authors")
+    authors = list(authors) if authors is not None and not isinstance(authors, float) else []
+    family = str(authors[0]).split(",")[0] if authors else "Anon."
+    year = record.get("year")
+    year = "" if year is None or pd.isna(year) else f" {int(year)}"
+    return f"{family}{' et al.' if len(authors) > 1 else ''}{year}"
+
+
+def cite(data: PackData, ids: tuple[str, ...] | list[str], limit: int = 4) -> str:
+    """Short citations of the studies ``ids`` (at most ``limit``, then how many more)."""
+    by_id = data.records.set_index("record_id")
+    names = [short(by_id.loc[rid].to_dict()) for rid in ids if rid in by_id.index]
+    more = f"; and {len(names) - limit} more" if len(names) > limit else ""
+    return "; ".join(names[:limit]) + more

@@ -19,6 +19,7 @@ from ..tags import Codebook
 Audience = Literal["leaders", "frontline"]
 Settings = Literal["health", "social care", "both"]
 Stage = Literal["included", "all"]
+Colour = Literal["design", "direction"]
 #: What each audience's pack leads with: a heading and the codebook tags of its lens.
 AUDIENCES: dict[str, dict[str, Any]] = {
     "leaders": {
@@ -63,6 +64,10 @@ class PackParams:
         Topics of the pack's own model.
     seed : int
         Seed of every random step.
+    checked_only : bool
+        Leave out of the key messages the findings no reviewer has checked (drafts).
+    gap_map_colour : {"design", "direction"}
+        What colours the bubbles of the evidence and gap map.
     """
 
     title: str = ""
@@ -74,9 +79,17 @@ class PackParams:
     stage: Stage = "included"
     n_topics: int | Literal["auto"] = "auto"
     seed: int = 2026
+    checked_only: bool = False
+    gap_map_colour: Colour = "design"
 
     def __post_init__(self) -> None:
-        for name, kind in (("audience", Audience), ("settings", Settings), ("stage", Stage)):
+        choices = (
+            ("audience", Audience),
+            ("settings", Settings),
+            ("stage", Stage),
+            ("gap_map_colour", Colour),
+        )
+        for name, kind in choices:
             allowed = get_args(kind)
             if getattr(self, name) not in allowed:
                 raise InputError(
@@ -91,6 +104,10 @@ class PackParams:
             value = getattr(self, name)
             if value is not None and not _whole(value):
                 raise InputError(f"pack parameter {name}={value!r} must be a whole number.")
+        if not isinstance(self.checked_only, bool):
+            raise InputError(
+                f"pack parameter checked_only={self.checked_only!r} must be true or false."
+            )
         if not isinstance(self.title, str):
             raise InputError(f"pack parameter title={self.title!r} must be text.")
 

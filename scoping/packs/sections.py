@@ -25,7 +25,8 @@ from .. import plots
 from ..io.writers import link, vancouver
 from ..manifest import packages
 from ..prisma import check as check_flow
-from .data import MIN_TOPIC_RECORDS, PackData, compute, either, years
+from . import gapmap
+from .data import MIN_TOPIC_RECORDS, PackData, cite, compute, either, years
 from .params import AUDIENCES, PackParams
 
 #: Rows of the evidence table shown in the report (all rows are in the XLSX and CSV).
@@ -41,7 +42,19 @@ UNSCREENED_NOTICE = (
 #: Where a build leaves a pack's data for its template, beside the pack's outputs.
 STAGED_DATA = ".pack-data.pickle"
 #: The files a build writes beside the report (scoping.packs.exports).
-FILES = ("evidence.xlsx", "evidence.csv", "references.ris", "references.bib", "trace.json")
+FILES = (
+    "evidence.xlsx",
+    "evidence.csv",
+    "references.ris",
+    "references.bib",
+    "gap_map.html",
+    "gap_map.csv",
+    "summary.pdf",
+    "summary.png",
+    "pack.docx",
+    "slides.pptx",
+    "trace.json",
+)
 
 _e = html.escape
 
@@ -127,6 +140,102 @@ class Pack:
             f"corpus by the scoping workbench; every count in it can be traced to the "
             f"records behind it (trace.json).</p>"
             f"<p>How the records were chosen:</p><ol>{steps}</ol>"
+        )
+
+    def what_changed(self) -> Html:
+        """What changed since the pack's previous build: new, included, charted, moved."""
+        changes = self.data.changes
+        if not changes:
+            return Html(
+                "<h2>What changed since the last briefing</h2><p>This is the first build of "
+                "this pack; the next build will list what is new.</p>"
+            )
+        parts = [
+            f"{len(changes[key]):,} {key}"
+            for key in ("new records found", "newly included", "newly charted")
+        ]
+        moved = changes["counts that moved"]
+        shown = sorted(moved.items(), key=lambda kv: -abs(kv[1][1] - kv[1][0]))[:8]
+        rows = "".join(
+            f"<tr><td>{_e(k)}</td><td class='n'>{a:,}</td><td class='n'>{b:,}</td></tr>"
+            for k, (a, b) in shown
+        )
+        table = (
+            "<table><thead><tr><th>Count</th><th>Before</th><th>Now</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            if rows
+            else "<p>No count moved.</p>"
+        )
+        more = (
+            f"<p>{len(moved) - len(shown)} more counts moved; see trace.json.</p>"
+            if len(moved) > len(shown)
+            else ""
+        )
+        return Html(
+            "<h2>What changed since the last briefing</h2><p>Since the previous build of "
+            f"this pack: {_e('; '.join(parts))}. The records behind each change are in "
+            f"trace.json (changes).</p>{table}{more}"
+        )
+
+    def key_messages(self) -> Html:
+        """What the studies found, first: the audience's lead, then each theme."""
+        d = self.data
+        charted = d.count("charted studies")
+        if not d.messages:
+            return Html(
+                "<h2>Key messages</h2><p>No study of this pack has been charted or drafted "
+                "with interventions or outcomes yet, so there is nothing to say about what "
+                "the studies found. Chart the included studies (notebooks/charting.ipynb).</p>"
+            )
+        basis = (
+            f"{charted:,} of the pack's {len(d.records):,} studies are charted by the scoping "
+            "group; the others speak through drafts from their abstracts, marked "
+            "<span class='status other'>draft</span>, which no reviewer has checked yet."
+        )
+        if d.params.checked_only:
+            basis = (
+                f"Only what reviewers checked is used ({charted:,} charted studies); drafts are "
+                "left out."
+            )
+        heading = (
+            "Change ideas to test"
+            if d.params.audience == "frontline"
+            else ("Organisational outcomes")
+        )
+        parts = [f"<h2>Key messages</h2><p class='lead'>{basis}</p>"]
+        for section, group in _grouped(d.messages):
+            title = {
+                "lead": heading,
+                "change ideas": "Change ideas to test",
+                "improving": "Interventions with studies reporting improvement",
+            }.get(section, section)
+            parts.append(f"<h3>{_e(title)}</h3><ul class='messages'>")
+            parts += [f"<li>{self._message(m)}</li>" for m in group]
+            parts.append("</ul>")
+        return Html("".join(parts))
+
+    def _message(self, message: Any) -> str:
+        text = f"&ldquo;{_e(message.text)}&rdquo;" if message.quote else _e(message.text)
+        draft = " <span class='status other'>draft</span>" if message.draft else ""
+        return f"{text} <span class='cite'>({_e(self.cite(message.record_ids))})</span>{draft}"
+
+    def cite(self, ids: tuple[str, ...], limit: int = 4) -> str:
+        """Short citations (first author, year) of the studies behind a message."""
+        return cite(self.data, ids, limit)
+
+    def gap_map(self) -> Html:
+        """The evidence and gap map as a figure, with where to find the interactive one."""
+        d = self.data
+        ax = gapmap.figure(d.gap_map, d.params.gap_map_colour)
+        studies = d.gap_map.loc[d.gap_map["n_studies"] > 0]
+        gaps = len(d.gap_map[d.gap_map["n_studies"] == 0])
+        return Html(
+            "<h2>Evidence and gap map</h2><p>Interventions (rows) by outcomes (columns): "
+            f"each bubble is the number of the pack's studies that looked at both, coloured by "
+            f"{_e(d.params.gap_map_colour)}; {gaps} pairs have no study yet (gaps). "
+            f"{len(studies):,} cells hold studies. The interactive map, with every study "
+            "listed, is gap_map.html; the table is gap_map.csv.</p>"
+            + _figure(ax, "Evidence and gap map: studies by intervention and outcome.")
         )
 
     def audience_section(self) -> Html:
@@ -409,6 +518,14 @@ class Pack:
     def files(self) -> Html:
         """The files the build writes beside the report."""
         return Html("<p>Files beside this report: " + ", ".join(FILES) + ".</p>")
+
+
+def _grouped(messages: tuple[Any, ...]) -> list[tuple[str, list[Any]]]:
+    """Messages by section, in the order they first appear."""
+    out: dict[str, list[Any]] = {}
+    for message in messages:
+        out.setdefault(message.section, []).append(message)
+    return list(out.items())
 
 
 def _figure(ax: Any, caption: str) -> str:

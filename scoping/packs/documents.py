@@ -1,0 +1,319 @@
+"""A pack for the learning events: a one-page summary, an editable Word file, slides.
+
+- ``summary.pdf`` (exactly one A4 page) and ``summary.png``: the title, three to five
+  key messages with their studies, the gap map, the flow of records in one line, and
+  where the full pack is. For storyboards and handouts.
+- ``pack.docx``: the pack's key messages, changes, flow, gap map and evidence table
+  with real headings and a table of contents field, for the communications team to edit.
+- ``slides.pptx``: a title slide, key messages, the gap map, the flow, the top change
+  ideas, and a slide per theme.
+
+Everything is written from the pack's data. Record text is untrusted: it enters the
+documents as text runs (python-docx, python-pptx escape it), never as markup or links
+other than ``https://``. Every date and id the formats carry is fixed, so the same
+pack gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .data import PackData
+from .synthesis import Message
+
+#: The fixed time stamped into documents (the same pack gives the same bytes).
+FIXED = datetime(2000, 1, 1)
+SUMMARY_MESSAGES = 5
+
+
+def headline(data: PackData) -> list[Message]:
+    """The three to five messages a one-page summary and the title slide carry.
+
+    The audience's lead first, then the first message of each theme; quotes last.
+    """
+    chosen: list[Message] = []
+    seen: set[str] = set()
+    for message in sorted(data.messages, key=lambda m: (m.quote, m.draft)):
+        if message.section in seen and len(chosen) >= 3:
+            continue
+        seen.add(message.section)
+        chosen.append(message)
+        if len(chosen) == SUMMARY_MESSAGES:
+            break
+    return chosen
+
+
+def flow_line(data: PackData) -> str:
+    """The flow of records in one line."""
+    c = data.flow["counts"]
+    line = (
+        f"{sum(c['identified'].values()):,} records found in {len(c['identified'])} sources; "
+        f"{c['screened']:,} unique works screened; {c['included']:,} included at title and "
+        "abstract"
+    )
+    if "sought" in c:
+        line += (
+            f"; {c['retrieved']:,} full texts assessed; {c['studies_included']:,} studies included"
+        )
+    return line + f"; {len(data.records):,} in this pack."
+
+
+# --------------------------------------------------------------------- summary
+SUMMARY_STYLE = """
+@page { size: A4; margin: 12mm 13mm; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 9.5pt;
+       color: #1a1a1a; margin: 0; }
+h1 { font-size: 17pt; color: #003087; margin: 0 0 4mm 0; }
+h2 { font-size: 11pt; color: #003087; border-bottom: 2px solid #005eb8; margin: 4mm 0 2mm 0; }
+.synthetic { border: 2px solid #d5281b; background: #fde8e6; color: #8a1c12; padding: 2mm;
+             font-weight: bold; font-size: 8.5pt; }
+li { margin-bottom: 1.6mm; } .cite { color: #555; font-size: 8pt; }
+.draft { color: #8a1c12; font-size: 7.5pt; font-weight: bold; }
+img { width: 100%; max-height: 95mm; object-fit: contain; }
+.flow { background: #e8edee; padding: 2mm; font-size: 8.5pt; }
+.foot { font-size: 8pt; color: #444; margin-top: 3mm; }
+"""
+
+
+def summary_html(data: PackData, cite: Any, gap_png: bytes) -> str:
+    """The one-page summary as HTML (WeasyPrint lays it out on one A4 page)."""
+    import base64
+
+    notice = (
+        "<p class='synthetic'>SYNTHETIC DEMONSTRATION: invented records, not evidence.</p>"
+        if data.synthetic
+        else ""
+    )
+    items = "".join(_summary_item(m, cite) for m in headline(data))
+    items = items or "<li>No study has been charted or drafted yet.</li>"
+    image = base64.b64encode(gap_png).decode("ascii")
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>"
+        f"{html.escape(data.name)}</title><style>{SUMMARY_STYLE}</style></head><body>{notice}"
+        f"<h1>{html.escape(data.name)}</h1><h2>Key messages</h2><ul>{items}</ul>"
+        f"<h2>Evidence and gap map</h2><img src='data:image/png;base64,{image}' "
+        f"alt='Evidence and gap map'><p class='flow'>{html.escape(flow_line(data))}</p>"
+        "<p class='foot'>The full pack (pack.pdf, pack.docx), the slides (slides.pptx), the "
+        "interactive gap map (gap_map.html) and the evidence table (evidence.xlsx) are in "
+        "the pack's folder; trace.json lists the records behind every number.</p>"
+        "</body></html>"
+    )
+
+
+def _summary_item(message: Message, cite: Any) -> str:
+    text = html.escape(_clip(message.text, 240))
+    text = f"&ldquo;{text}&rdquo;" if message.quote else text
+    cited = html.escape(cite(message.record_ids, 3))
+    draft = " <span class='draft'>DRAFT</span>" if message.draft else ""
+    return f"<li>{text} <span class='cite'>({cited})</span>{draft}</li>"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+
+
+def write_summary(html_text: str, folder: Path) -> None:
+    """``summary.pdf`` (one page: an error if it would need more) and ``summary.png``."""
+    import pypdfium2
+    from weasyprint import HTML
+
+    document = HTML(string=html_text).render()
+    if len(document.pages) != 1:
+        document.pages[1:] = []  # a summary is one page: anything that does not fit is cut
+    document.write_pdf(folder / "summary.pdf", uncompressed_pdf=False, custom_metadata=False)
+    pdf = pypdfium2.PdfDocument(folder / "summary.pdf")
+    try:
+        image = pdf[0].render(scale=150 / 72).to_pil()
+    finally:
+        pdf.close()
+    image.save(folder / "summary.png", optimize=False)
+
+
+# --------------------------------------------------------------------- Word
+def write_docx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
+    """``pack.docx``: the pack's text, tables and figures, with headings and a contents."""
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    _fix_core(doc.core_properties, data.name)
+    styles = doc.styles["Normal"]
+    styles.font.name, styles.font.size = "DejaVu Sans", Pt(10)
+    if data.synthetic:
+        doc.add_paragraph("SYNTHETIC DEMONSTRATION: invented records, not evidence.").runs[
+            0
+        ].bold = True
+    doc.add_heading(data.name, level=0)
+    _toc(doc)
+    doc.add_heading("Key messages", level=1)
+    for section, group in _sections(data):
+        doc.add_heading(section, level=2)
+        for message in group:
+            item = doc.add_paragraph(style="List Bullet")
+            item.add_run(f"\u201c{message.text}\u201d" if message.quote else message.text)
+            item.add_run(f" ({cite(message.record_ids)})").italic = True
+            if message.draft:
+                item.add_run(" [draft, not checked by a reviewer]").bold = True
+    doc.add_heading("What changed since the last briefing", level=1)
+    doc.add_paragraph(_changes_line(data))
+    doc.add_heading("Flow of records", level=1)
+    doc.add_paragraph(flow_line(data))
+    doc.add_heading("Evidence and gap map", level=1)
+    doc.add_picture(io.BytesIO(gap_png), width=Cm(16))
+    _evidence_table(doc, data)
+    doc.save(path)
+    _fix_zip(path)
+
+
+def _sections(data: PackData) -> list[tuple[str, list[Message]]]:
+    out: dict[str, list[Message]] = {}
+    names = {
+        "lead": "Organisational outcomes",
+        "change ideas": "Change ideas to test",
+        "improving": "Interventions with studies reporting improvement",
+    }
+    for message in data.messages:
+        out.setdefault(names.get(message.section, message.section), []).append(message)
+    return list(out.items())
+
+
+def _changes_line(data: PackData) -> str:
+    if not data.changes:
+        return "This is the first build of this pack."
+    return (
+        "; ".join(
+            f"{len(data.changes[k]):,} {k}"
+            for k in ("new records found", "newly included", "newly charted")
+        )
+        + f"; {len(data.changes['counts that moved']):,} counts moved."
+    )
+
+
+def _toc(doc: Any) -> None:
+    """A table-of-contents field: Word (or LibreOffice) fills it in on opening."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = doc.add_paragraph().add_run()
+    for kind, text in (
+        ("begin", None),
+        (None, 'TOC \\o "1-2" \\h \\z \\u'),
+        ("separate", None),
+        ("text", "Contents: update this field to list the headings."),
+        ("end", None),
+    ):
+        if kind in ("begin", "separate", "end"):
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif kind == "text":
+            element = OxmlElement("w:t")
+            element.text = text
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _evidence_table(doc: Any, data: PackData) -> None:
+    doc.add_heading("Evidence table", level=1)
+    columns = ["citation", "design", "setting", "screening decision"]
+    rows = data.evidence[columns].head(250)
+    table = doc.add_table(rows=1, cols=len(columns))
+    table.style = "Light Grid Accent 1"
+    for cell, name in zip(table.rows[0].cells, columns, strict=True):
+        cell.text = name
+    for row in rows.itertuples(index=False):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = _plain(value)
+    if len(data.evidence) > len(rows):
+        doc.add_paragraph(
+            f"The {len(rows)} first of {len(data.evidence)} rows; all are in evidence.xlsx."
+        )
+
+
+def _plain(value: Any) -> str:
+    """Text for a document: no control characters (XML cannot hold them)."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", "" if value is None else str(value))
+
+
+# --------------------------------------------------------------------- slides
+def write_pptx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
+    """``slides.pptx``: title, key messages, gap map, flow, change ideas, each theme."""
+    from pptx import Presentation
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()  # 4:3, as the default layouts place their boxes
+    _fix_core(deck.core_properties, data.name)
+    title = deck.slides.add_slide(deck.slide_layouts[0])
+    title.shapes.title.text = _plain(data.name)
+    subtitle = title.placeholders[1].text_frame
+    subtitle.text = (
+        "SYNTHETIC DEMONSTRATION: invented records, not evidence.\n" if data.synthetic else ""
+    ) + f"{len(data.records):,} works in this pack; {data.count('charted studies'):,} charted"
+    for paragraph in subtitle.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(18)
+    _bullets(
+        deck, "Key messages", [(m.text, cite(m.record_ids, 3), m.draft) for m in headline(data)], Pt
+    )
+    picture = deck.slides.add_slide(deck.slide_layouts[5])
+    picture.shapes.title.text = "Evidence and gap map"
+    picture.shapes.add_picture(io.BytesIO(gap_png), Inches(0.4), Inches(1.5), width=Inches(9.2))
+    _bullets(deck, "The flow of records", [(flow_line(data), "", False)], Pt)
+    ideas = [m for m in data.messages if m.section in ("change ideas", "improving")][:6]
+    if ideas:
+        _bullets(
+            deck,
+            "Change ideas to test",
+            [(m.text, cite(m.record_ids, 3), m.draft) for m in ideas],
+            Pt,
+        )
+    for section, group in _sections(data):
+        if section in ("Change ideas to test", "Interventions with studies reporting improvement"):
+            continue
+        _bullets(deck, section, [(m.text, cite(m.record_ids, 3), m.draft) for m in group[:6]], Pt)
+    deck.save(path)
+    _fix_zip(path)
+
+
+def _bullets(deck: Any, heading: str, items: list[tuple[str, str, bool]], pt: Any) -> None:
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = _plain(heading)
+    body = slide.placeholders[1].text_frame
+    body.clear()
+    for number, (text, cited, draft) in enumerate(items):
+        paragraph = body.paragraphs[0] if number == 0 else body.add_paragraph()
+        run = paragraph.add_run()
+        run.text = _plain(_clip(text, 220))
+        run.font.size = pt(18)
+        if cited:
+            note = paragraph.add_run()
+            note.text = f" ({_plain(cited)})" + (" [draft]" if draft else "")
+            note.font.size, note.font.italic = pt(12), True
+
+
+# --------------------------------------------------------------------- fixed bytes
+def _fix_core(props: Any, title: str) -> None:
+    props.title = _plain(title)[:250]
+    props.author = props.last_modified_by = "scoping workbench"
+    props.created = props.modified = FIXED
+    props.revision = 1
+
+
+def _fix_zip(path: Path) -> None:
+    """Rewrite an Office file (a zip) with fixed member times, for identical bytes."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)

@@ -1,0 +1,370 @@
+"""What the studies found: studies as charted, the evidence and gap map, key messages.
+
+Every number keeps its record ids (``trace.json``).
+
+Each study of a pack takes its values from what reviewers charted (the agreed value of
+each field, ``build/charted.csv``); a field nobody has charted falls back to the
+work's drafts (``build/drafts.csv``), and a study design or setting to the codebook's
+tags. Every value keeps where it came from (``charted``, ``draft``), and a charted
+value keeps whether a reviewer checked it, so a pack can mark drafts or leave them out
+(``checked_only``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .params import PackParams
+
+#: Outcome domains that speak to organisational leaders (cost, culture, the workforce).
+LEADER_OUTCOMES = (
+    "Turnover and sickness absence",
+    "Cost",
+    "Psychological safety",
+    "Patient safety",
+)
+DIRECTIONS = ("improved", "mixed", "no change", "worse", "not reported")
+#: Where a study's values came from, best first.
+SOURCES = ("charted", "draft", "codebook")
+
+
+@dataclass(frozen=True)
+class Study:
+    """One study of a pack, as charted or drafted."""
+
+    record_id: str
+    interventions: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    directions: dict[str, str]
+    design: str
+    settings: tuple[str, ...]
+    key_finding: str
+    change_ideas: str
+    source: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """The pack's studies, gap map and key messages, with the ids behind each number."""
+
+    studies: tuple[Study, ...]
+    gap_map: pd.DataFrame
+    charted: int
+    numbers: dict[str, list[str]] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, Study]:
+        """The studies by record id."""
+        return {s.record_id: s for s in self.studies}
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        return pd.DataFrame(columns=["record_id", "field", "value"])
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def studies(
+    records: pd.DataFrame,
+    build: Path,
+    design_of: dict[str, str],
+    settings_of: dict[str, tuple[str, ...]],
+    params: PackParams,
+) -> tuple[Study, ...]:
+    """Every record of the pack as a study: charted values, else drafts, else tags."""
+    charted = _read(build / "charted.csv")
+    charted = charted[charted.get("status", pd.Series(dtype=str)) != "conflict"]
+    drafts = _read(build / "drafts.csv")
+    wanted = set(records["record_id"])
+    given: dict[str, dict[str, tuple[Any, bool]]] = {}
+    for row in charted[charted["record_id"].isin(wanted)].itertuples():
+        given.setdefault(row.record_id, {})[row.field] = (
+            json.loads(row.value),
+            row.checked == "True",
+        )
+    drafted: dict[str, dict[str, list[str]]] = {}
+    for row in drafts[drafts["record_id"].isin(wanted)].itertuples():
+        drafted.setdefault(row.record_id, {}).setdefault(row.field, []).append(row.value)
+    out = []
+    for rid in sorted(wanted):
+        mine, draft = given.get(rid, {}), drafted.get(rid, {})
+        if params.checked_only:
+            mine = {k: v for k, v in mine.items() if v[1]}
+        out.append(_study(rid, mine, draft, design_of.get(rid, ""), settings_of.get(rid, ())))
+    return tuple(out)
+
+
+def _study(rid: str, mine: dict, draft: dict, design: str, settings: tuple[str, ...]) -> Study:
+    def value(name: str, fallback: Any) -> Any:
+        return mine[name][0] if name in mine else fallback
+
+    charted = bool(mine)
+    return Study(
+        record_id=rid,
+        interventions=tuple(value("interventions", draft.get("interventions", [])) or ()),
+        outcomes=tuple(value("outcome_domains", draft.get("outcome_domains", [])) or ()),
+        directions=dict(value("direction_of_effect", {}) or {}),
+        design=str(value("study_design", design) or ""),
+        settings=tuple(value("setting", list(settings)) or ()),
+        key_finding=str(value("key_findings", (draft.get("key_findings") or [""])[0]) or ""),
+        change_ideas=str(value("change_ideas", "") or ""),
+        source="charted" if charted else ("draft" if draft else "codebook"),
+        checked=charted and all(checked for _, checked in mine.values()),
+    )
+
+
+def gap_map(
+    found: tuple[Study, ...], interventions: list[str], outcomes: list[str]
+) -> pd.DataFrame:
+    """Interventions by outcome domains: one row per cell, design and direction.
+
+    Columns: intervention, outcome, design, direction, n_studies, record_ids. Every
+    pair of the form's interventions and outcomes is present: a pair no study looked
+    at is a row with no studies, a gap.
+    """
+    rows: dict[tuple[str, str, str, str], list[str]] = {}
+    for study in found:
+        for intervention in study.interventions:
+            for outcome in study.outcomes:
+                direction = study.directions.get(outcome, "not charted")
+                key = (intervention, outcome, study.design or "design not known", direction)
+                rows.setdefault(key, []).append(study.record_id)
+    cells = {(i, o) for i, o, _, _ in rows}
+    table = [
+        {
+            "intervention": i,
+            "outcome": o,
+            "design": d,
+            "direction": r,
+            "n_studies": len(ids),
+            "record_ids": "; ".join(sorted(ids)),
+        }
+        for (i, o, d, r), ids in sorted(rows.items())
+    ]
+    table += [
+        {
+            "intervention": i,
+            "outcome": o,
+            "design": "",
+            "direction": "",
+            "n_studies": 0,
+            "record_ids": "",
+        }
+        for i in interventions
+        for o in outcomes
+        if (i, o) not in cells
+    ]
+    frame = pd.DataFrame(
+        table, columns=["intervention", "outcome", "design", "direction", "n_studies", "record_ids"]
+    )
+    order = {name: n for n, name in enumerate(interventions)}
+    columns = {name: n for n, name in enumerate(outcomes)}
+    frame["_i"] = frame["intervention"].map(lambda x: order.get(x, len(order)))
+    frame["_o"] = frame["outcome"].map(lambda x: columns.get(x, len(columns)))
+    return (
+        frame.sort_values(["_i", "intervention", "_o", "outcome", "design", "direction"])
+        .drop(columns=["_i", "_o"])
+        .reset_index(drop=True)
+    )
+
+
+def gap_numbers(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The studies behind each cell of the gap map (trace.json)."""
+    numbers: dict[str, list[str]] = {}
+    for (i, o), group in table.groupby(["intervention", "outcome"], sort=True):
+        ids = sorted({r for found in group["record_ids"] for r in found.split("; ") if r})
+        numbers[f"gap map: {i} x {o}"] = ids
+    return numbers
+
+
+def tally(found: list[Study], outcome: str) -> dict[str, list[str]]:
+    """The studies reporting each direction of effect on ``outcome``."""
+    out: dict[str, list[str]] = {}
+    for study in found:
+        if outcome in study.outcomes:
+            direction = study.directions.get(outcome, "not charted")
+            out.setdefault(direction, []).append(study.record_id)
+    return out
+
+
+def designs(found: list[Study]) -> Counter[str]:
+    """How many studies of each design."""
+    return Counter(s.design or "design not known" for s in found)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One key message: its words (plain text), the studies behind it, and its trace key.
+
+    ``draft`` marks a message resting on values no reviewer has checked; ``quote`` a
+    study's own key finding, quoted.
+    """
+
+    section: str
+    text: str
+    record_ids: tuple[str, ...]
+    key: str
+    draft: bool = False
+    quote: bool = False
+
+
+def _mix(found: list[Study], limit: int = 3) -> str:
+    """The commonest designs, counted.
+
+    For example "10 randomised controlled trials, 7 qualitative studies and 3 of other
+    designs".
+    """
+    mix = designs(found).most_common()
+    shown = [f"{n} {plural(d.lower(), n)}" for d, n in mix[:limit]]
+    rest = sum(n for _, n in mix[limit:])
+    return ", ".join(shown) + (f" and {rest} of other designs" if rest else "")
+
+
+def plural(label: str, n: int) -> str:
+    """An English plural of a design's label when ``n`` is not 1.
+
+    >>> plural("qualitative study", 2), plural("cross-sectional survey", 3)
+    ('qualitative studies', 'cross-sectional surveys')
+    """
+    if n == 1 or label.endswith("s"):
+        return label
+    if label.endswith("y") and label[-2:-1] not in "aeiou":
+        return label[:-1] + "ies"
+    return label + "s"
+
+
+def _directions(tallied: dict[str, list[str]]) -> str:
+    order = [*DIRECTIONS, "not charted"]
+    return "; ".join(
+        f"{len(tallied[d])} {'reported no change' if d == 'no change' else d}"
+        for d in order
+        if d in tallied
+    )
+
+
+def _is_draft(found: list[Study]) -> bool:
+    return any(not s.checked for s in found)
+
+
+def lead_messages(found: list[Study], audience: str) -> list[Message]:
+    """What the audience's pack leads with.
+
+    Frontline: change ideas, and the interventions with studies reporting improvement.
+    Leaders: the organisational outcomes (turnover and absence, cost, culture, safety).
+    """
+    if audience == "frontline":
+        return _change_ideas(found) + _improving(found)
+    out = []
+    for outcome in LEADER_OUTCOMES:
+        with_it = [s for s in found if outcome in s.outcomes]
+        if not with_it:
+            continue
+        tallied = tally(with_it, outcome)
+        out.append(
+            Message(
+                "lead",
+                f"{outcome}: {len(with_it)} studies looked at it ({_mix(with_it)}): "
+                f"{_directions(tallied)}.",
+                tuple(sorted(s.record_id for s in with_it)),
+                f"lead: {outcome}",
+                draft=_is_draft(with_it),
+            )
+        )
+    return out
+
+
+def _change_ideas(found: list[Study]) -> list[Message]:
+    ideas: dict[str, list[Study]] = {}
+    for study in found:
+        if study.change_ideas:
+            ideas.setdefault(study.change_ideas.strip(), []).append(study)
+    ranked = sorted(ideas.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [
+        Message(
+            "change ideas",
+            idea,
+            tuple(sorted(s.record_id for s in studies_)),
+            f"change idea: {idea[:60]}",
+            draft=_is_draft(studies_),
+        )
+        for idea, studies_ in ranked
+    ]
+
+
+def _improving(found: list[Study]) -> list[Message]:
+    tested: dict[str, list[Study]] = {}
+    for study in found:
+        for intervention in study.interventions:
+            tested.setdefault(intervention, []).append(study)
+    out = []
+    for intervention, studies_ in sorted(tested.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        improved = [s for s in studies_ if "improved" in s.directions.values()]
+        if not improved:
+            continue
+        outcomes = sorted({o for s in improved for o, d in s.directions.items() if d == "improved"})
+        out.append(
+            Message(
+                "improving",
+                f"{intervention}: {len(improved)} of the {len(studies_)} studies that looked at "
+                f"it reported an improvement ({', '.join(o.lower() for o in outcomes)}).",
+                tuple(sorted(s.record_id for s in improved)),
+                f"improving: {intervention}",
+                draft=_is_draft(improved),
+            )
+        )
+    return out
+
+
+def theme_messages(label: str, found: list[Study]) -> list[Message]:
+    """What the studies of one theme found: who, where, and each outcome's direction."""
+    if not found:
+        return []
+    settings = Counter(s for study in found for s in study.settings).most_common(3)
+    where = f", mostly in {', '.join(s.lower() for s, _ in settings)}" if settings else ""
+    charted = sum(s.source == "charted" for s in found)
+    out = [
+        Message(
+            label,
+            f"{len(found)} studies looked at {label.lower()} ({charted} of them charted by "
+            f"the group): {_mix(found)}{where}.",
+            tuple(sorted(s.record_id for s in found)),
+            f"key message: {label}: studies",
+            draft=_is_draft(found),
+        )
+    ]
+    outcomes = Counter(o for s in found for o in s.outcomes).most_common(3)
+    for outcome, _ in outcomes:
+        with_it = [s for s in found if outcome in s.outcomes]
+        out.append(
+            Message(
+                label,
+                f"{outcome}: {_directions(tally(with_it, outcome))} (of {len(with_it)} studies).",
+                tuple(sorted(s.record_id for s in with_it)),
+                f"key message: {label}: {outcome}",
+                draft=_is_draft(with_it),
+            )
+        )
+    quoted = [s for s in found if s.key_finding][:3]
+    out += [
+        Message(
+            label,
+            s.key_finding,
+            (s.record_id,),
+            f"key finding: {s.record_id}",
+            draft=not s.checked,
+            quote=True,
+        )
+        for s in sorted(quoted, key=lambda s: (not s.checked, s.record_id))
+    ]
+    return out
+
+
+def message_numbers(messages: list[Message]) -> dict[str, list[str]]:
+    """The studies behind every key message (trace.json)."""
+    return {m.key: list(m.record_ids) for m in messages}
