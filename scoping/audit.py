@@ -316,7 +316,10 @@ def audit(paths: list[str | Path], *, keep: str | Path | None = None) -> list[Au
     try:
         _copy_inputs(workspace, target)
         run_stages(target, seed=recorded[0]["seeds"].get("pipeline") or 2026, progress=False)
-        rebuilt = build_all(specs, target, reports=target / "reports", progress=False)
+        baselines = {f.name: manifest.read(f / "baseline.json") or None for f in folders}
+        rebuilt = build_all(
+            specs, target, reports=target / "reports", progress=False, baselines=baselines
+        )
         for folder, entry, new, report in zip(folders, recorded, rebuilt, reports, strict=True):
             _compare(folder, entry, new, report)
     finally:

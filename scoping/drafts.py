@@ -206,6 +206,8 @@ def sections(abstract: str | None) -> list[Section]:
         return []
     found = _labels(abstract)
     out = []
+    if found and abstract[: found[0][0]].strip():  # text before the first heading
+        out.append(Section("preamble", "", abstract[: found[0][0]].strip()))
     for number, (_, end, kind, heading) in enumerate(found):
         stop = found[number + 1][0] if number + 1 < len(found) else len(abstract)
         text = abstract[end:stop]
@@ -213,7 +215,8 @@ def sections(abstract: str | None) -> list[Section]:
         text = _COPYRIGHT.sub("", text[: other.start()] if other else text).strip()
         if text:
             out.append(Section(kind, heading, text))
-    return out if len(out) >= 2 or (out and out[0].kind == "conclusion") else []
+    labelled = [s for s in out if s.kind != "preamble"]
+    return out if len(labelled) >= 2 or (labelled and labelled[0].kind == "conclusion") else []
 
 
 def _labels(abstract: str) -> list[tuple[int, int, str, str]]:
@@ -780,7 +783,7 @@ def value_matches(field: Any, text: str | None) -> list[tuple[str, str]]:
     patterns = [
         (value, alias, _alias_pattern(alias))
         for value in field.values
-        for alias in (value.aliases or (value.value,))
+        for alias in dict.fromkeys((value.value, *value.aliases))
         if not _defined_otherwise(alias, value, prose_text)
     ]
     for sentence in sentences(prose_text):

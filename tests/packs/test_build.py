@@ -185,6 +185,7 @@ def unscreened(tmp_path_factory, data_dir):
     raw.mkdir(parents=True)
     shutil.copy(data_dir / "control_and_braces.ris", raw)
     shutil.copy(data_dir / "hostile_titles.ris", raw)
+    shutil.copy(data_dir / "hostile_synthesis.ris", raw)
     run_stages(workspace, progress=False)
     return workspace, build_pack(PackSpec("all-records", {}), workspace)
 
@@ -202,8 +203,8 @@ def test_before_any_screening_every_record_is_shown_under_a_banner(unscreened):
     page = (out / "pack.html").read_text(encoding="utf-8")
     assert "Nothing has been screened yet" in page
     table = pd.read_csv(out / "evidence.csv", encoding="utf-8-sig")
-    assert len(table) == 6 and set(table["screening decision"]) == {"not yet screened"}
-    assert page.count("[not yet screened]") >= 6  # beside each citation
+    assert len(table) == 7 and set(table["screening decision"]) == {"not yet screened"}
+    assert page.count("[not yet screened]") >= 7  # beside each citation
 
 
 def test_csv_fields_are_all_quoted_so_no_separator_starts_a_formula(unscreened):
@@ -227,7 +228,7 @@ def test_bibtex_braces_cannot_inject_a_field(unscreened):
     _, out = unscreened
     text = (out / "references.bib").read_text(encoding="utf-8")
     library = bibtexparser.parse_string(text)
-    assert not library.failed_blocks and len(library.entries) == 6
+    assert not library.failed_blocks and len(library.entries) == 7
     for entry in library.entries:
         assert "note" not in entry.fields_dict
     depth = 0
@@ -269,3 +270,98 @@ def test_the_trace_does_not_depend_on_the_template_cells(built, demo, tmp_path):
     for name in ("trace.json", "evidence.csv", "evidence.xlsx", "references.ris"):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
     assert (again / "pack.html").read_bytes() != (out / "pack.html").read_bytes()
+
+
+def test_every_pack_has_its_synthesis_files(built):
+    from pypdf import PdfReader
+
+    _, out, _ = built
+    for name in (
+        "gap_map.html",
+        "gap_map.csv",
+        "summary.pdf",
+        "summary.png",
+        "pack.docx",
+        "slides.pptx",
+        "baseline.json",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    assert len(PdfReader(out / "summary.pdf").pages) == 1
+    assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "pack.html").read_text(encoding="utf-8")
+    assert page.index("Key messages") < page.index("What staff can do and try")
+    assert "Evidence and gap map" in page
+
+
+def test_record_text_is_inert_in_the_gap_map_word_and_slides(unscreened):
+    import zipfile
+
+    _, out = unscreened
+    gap = (out / "gap_map.html").read_text(encoding="utf-8")
+    assert "HYPERLINK(&quot;javascript:alert(1)&quot;" in gap  # the title, as text
+    assert "<script" not in gap and "<img" not in gap and "href='javascript" not in gap
+    assert "default-src 'none'" in gap  # nothing can be fetched or run from the page
+    for name, member in (("pack.docx", "word/document.xml"), ("slides.pptx", None)):
+        with zipfile.ZipFile(out / name) as office:
+            names = [member] if member else [n for n in office.namelist() if "slides/slide" in n]
+            xml = "".join(office.read(n).decode("utf-8") for n in names)
+        assert "<script" not in xml and "<img" not in xml, name
+
+
+def _office_opens(path, tmp_path):
+    import os
+
+    if not shutil.which("soffice"):
+        if os.environ.get("SCOPING_REQUIRE_OFFICE") == "1":
+            pytest.fail("LibreOffice (soffice) is required but not installed")
+        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui")
+    result = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    converted = tmp_path / (path.stem + ".pdf")
+    assert result.returncode == 0 and converted.stat().st_size > 1000, result.stderr
+    return converted
+
+
+def test_word_and_slides_open_in_libreoffice(built, tmp_path):
+    from pypdf import PdfReader
+
+    _, out, _ = built
+    document = _office_opens(out / "pack.docx", tmp_path)
+    slides = _office_opens(out / "slides.pptx", tmp_path)
+    assert len(PdfReader(document).pages) >= 2 and len(PdfReader(slides).pages) >= 5
+
+
+def test_what_changed_names_exactly_the_new_records(demo_copy):
+    spec = PackSpec("burnout-frontline", {"themes": ["burnout"], "audience": "frontline"})
+    first = json.loads((build_pack(spec, demo_copy) / "trace.json").read_text())
+    assert first["changes"] == {}
+    raw = demo_copy / "corpus" / "raw"
+    shutil.copytree(demo_copy / "corpus" / "demo" / "raw", raw)
+    shutil.copy(demo_copy / "corpus" / "demo" / "searches.yml", demo_copy / "corpus")
+    (raw / "new_search.ris").write_text(
+        "TY  - JOUR\nTI  - Burnout among porters: a new study\nAU  - New, Nia\nPY  - 2026\n"
+        "ER  - \nTY  - JOUR\nTI  - Moral distress and burnout in hospices\nAU  - Two, Tam\n"
+        "PY  - 2026\nER  - \n"
+    )
+    run_stages(demo_copy, progress=False)
+    records = pd.read_parquet(demo_copy / "build" / "records.parquet")
+    new = sorted(records.loc[records["source_file"].str.endswith("new_search.ris"), "record_id"])
+    again = build_pack(spec, demo_copy)
+    changes = json.loads((again / "trace.json").read_text())["changes"]
+    assert changes["new records found"] == new and len(new) == 2
+    assert "2 new records found" in (again / "pack.html").read_text(encoding="utf-8")
+    baseline = json.loads((again / "baseline.json").read_text())
+    assert baseline["numbers"] == first["numbers"]
