@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -765,6 +766,7 @@ def countries(text: str | None) -> list[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------------ values
+@lru_cache(maxsize=4096)
 def _alias_pattern(alias: str) -> re.Pattern[str]:
     """Acronyms (capitals, digits, up to 6 letters) match as written; words in any case."""
     words = r"[\s-]+".join(map(re.escape, alias.split()))
@@ -795,16 +797,15 @@ def value_matches(field: Any, text: str | None) -> list[tuple[str, str]]:
 
 def _defined_otherwise(alias: str, value: Any, text: str) -> bool:
     """Whether the text spells out the acronym ``alias`` as words that are not ``value``."""
-    if not re.fullmatch(r"[A-Z][A-Z0-9-]{1,7}", alias):
+    if not re.fullmatch(r"[A-Z][A-Z0-9-]{1,7}", alias) or f"({alias}" not in text.replace(
+        "( ", "("
+    ):
         return False
     names = {a.lower() for a in (value.value, *value.aliases)}
-    for match in re.finditer(
-        rf"((?:[\w-]+\s+){{1,6}}?[\w-]+)\s*\(\s*{re.escape(alias)}s?\s*\)", text
-    ):
-        words = match.group(1).split()
-        letters = sum(1 for ch in alias if ch.isalpha())
-        spelt = " ".join(words[-letters:]).lower()
-        if spelt not in names:
+    letters = sum(1 for ch in alias if ch.isalpha())
+    for match in re.finditer(rf"\(\s*{re.escape(alias)}s?\s*\)", text):
+        words = re.findall(r"[\w-]+", text[max(0, match.start() - 120) : match.start()])
+        if words and " ".join(words[-letters:]).lower() not in names:
             return True
     return False
 
