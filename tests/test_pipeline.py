@@ -186,6 +186,7 @@ def _phases(workspace, started):
 
 
 @pytest.mark.long
+@pytest.mark.timeout(2400)
 def test_killed_at_twenty_random_moments_each_rerun_gives_the_same_bytes(tmp_path):
     """4 kills in each of ingest, dedup, tagging, topics and the packs (SIGKILL to the
     whole process group), each followed by a check of every file and a full re-run."""

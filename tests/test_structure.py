@@ -115,6 +115,7 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
 
 
 @pytest.mark.long
+@pytest.mark.timeout(2400)
 def test_an_installed_wheel_inits_and_runs_a_workspace_in_an_empty_folder(tmp_path):
     """Built, installed outside the checkout, run where no source tree is near."""
     dist = tmp_path / "dist"

@@ -134,26 +134,29 @@ def sought(build: Path, store: DecisionStore | None) -> list[str]:
 
 
 def statuses(works: list[str], located: pd.DataFrame, store: DecisionStore | None) -> pd.DataFrame:
-    """Each sought work's retrieval status, the person's decision winning over the files.
+    """Each sought work's retrieval status, the person's word winning over the files.
 
-    A work with a full-text screening decision was retrieved (someone read it).
+    The last word on a work is its latest retrieval decision or its latest full-text
+    screening decision, whichever came later: a full-text decision says the text was
+    retrieved (someone read it), a later "not retrieved" says it is no longer to hand.
+    Without either, a file or a link found for the work counts as retrieved.
     """
     located = located.set_index("record_id")
     decided: dict[str, tuple[str, str | None]] = {}
-    screened: set[str] = set()
     if store is not None:
         log = store.events()
-        final = latest(log[log["stage"] == "retrieval"], ("target",))
-        rows = zip(final["target"], final["decision"], final["reason"], strict=True)
-        decided = {t: (d, r) for t, d, r in rows}
-        screened = set(log.loc[log["stage"] == "full_text", "target"])
+        log = log[log["stage"].isin(["retrieval", "full_text"])]
+        final = latest(log, ("target",))
+        rows = zip(final["target"], final["stage"], final["decision"], final["reason"], strict=True)
+        decided = {
+            t: (d, r) if stage == "retrieval" else ("retrieved", None) for t, stage, d, r in rows
+        }
     rows = []
     for rid in works:
         file, url = located.at[rid, "file"], located.at[rid, "url"]
         status, reason = decided.get(rid, (None, None))
         if status is None:
-            found = _given(file) or _given(url) or rid in screened
-            status = "retrieved" if found else "awaiting retrieval"
+            status = "retrieved" if _given(file) or _given(url) else "awaiting retrieval"
         rows.append({"record_id": rid, "status": status, "reason": reason or ""})
     return pd.DataFrame(rows, columns=["record_id", "status", "reason"])
 

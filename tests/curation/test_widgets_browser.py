@@ -156,7 +156,8 @@ def _notebook(name, workspace, **values):
 
 
 def _open(p, url, token, name):
-    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    """Chromium showing the notebook ``name`` in JupyterLab, its cells set running."""
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, timeout=90_000)
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.set_default_timeout(90_000)  # the first Lab load on a cold machine is slow
     page.route(
@@ -165,11 +166,32 @@ def _open(p, url, token, name):
             route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
         ),
     )
-    page.goto(f"{url}/lab/tree/notebooks/{name}?token={token}")
+    # reset: the Lab's saved layout is dropped, so a notebook opened earlier in the same
+    # server is not brought back beside this one (and run in its place)
+    page.goto(f"{url}/lab/tree/notebooks/{name}?reset&token={token}")
+    page.wait_for_function(
+        f"window.jupyterapp?.shell.currentWidget?.context?.path === 'notebooks/{name}'"
+    )
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is connected
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Started, not awaited: the command's promise settles only when every cell has run,
+    # and evaluate() has no time limit of its own, so a stuck cell would hang the test.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     return browser, page
+
+
+@contextlib.contextmanager
+def notebook_in_browser(p, url, token, name):
+    """The page of ``_open``; on failure, the notebook's error outputs join the message."""
+    browser, page = _open(p, url, token, name)
+    try:
+        yield page
+    except Exception as exc:
+        errors = page.locator(".jp-OutputArea-output[data-mime-type*='stderr']").all_inner_texts()
+        errors += page.locator(".jp-RenderedText[data-mime-type*='error']").all_inner_texts()
+        raise AssertionError(f"{name}: {exc}\nnotebook errors: {errors[-3:]}") from exc
+    finally:
+        browser.close()
 
 
 def _wait_for_events(store: DecisionStore, n: int, timeout: float = 30.0):
@@ -186,22 +208,7 @@ def test_a_click_and_a_key_in_jupyterlab_reach_the_store(sync_playwright, worksp
     # sync_playwright comes first: without a browser, no JupyterLab is started at all
     url, token = lab
     store = DecisionStore(workspace / "curation" / "decisions.sqlite")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(90_000)  # the first Lab load on a cold machine is slow
-        page.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith("http://127.0.0.1")
-                else route.abort()
-            ),
-        )
-        page.goto(f"{url}/lab/tree/notebooks/screening.ipynb?token={token}")
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()  # the kernel is connected
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    with sync_playwright() as p, notebook_in_browser(p, url, token, "screening.ipynb") as page:
         include = page.locator("button", has_text="Include")
         include.wait_for(state="visible")
         progress = page.locator("text=screened of")
@@ -214,7 +221,6 @@ def test_a_click_and_a_key_in_jupyterlab_reach_the_store(sync_playwright, worksp
         page.locator("text=2 screened of 2").wait_for()
         # the key went to the widget alone: JupyterLab did not turn a cell into Markdown
         assert page.locator(".jp-MarkdownCell").count() == markdown_cells
-        browser.close()
     events = _wait_for_events(store, 2)
     assert events["reviewer"].tolist() == [REVIEWER, REVIEWER]
     assert events["decision"].tolist() == ["include", "maybe"]
@@ -239,28 +245,26 @@ def _mine(store, stage):
 def test_charting_and_full_text_screening_in_jupyterlab(sync_playwright, charting_workspace):
     store = DecisionStore(charting_workspace / "curation" / "decisions.sqlite")
     with running_lab(charting_workspace) as (url, token), sync_playwright() as p:
-        browser, page = _open(p, url, token, "charting.ipynb")
-        save = page.locator("button", has_text="Save and next")
-        save.wait_for(state="visible")
-        notes = page.get_by_placeholder("Anything else the group should know")  # typing is text
-        notes.click()
-        page.keyboard.type("n p check the sample again")
-        time.sleep(1.5)
-        assert _mine(store, "charting").empty  # no key acted while typing
-        save.click()
-        page.locator("text=Fill in the required fields first").wait_for()
-        aims = page.get_by_placeholder("What the source set out to do")
-        aims.fill("To test huddles in care homes (browser test).")
-        save.click()
-        page.locator("text=Saved").wait_for()
-        page.locator("text=Work 2 of").wait_for()
-        browser.close()
-        browser, page = _open(p, url, token, "fulltext_screening.ipynb")
-        include = page.locator("button", has_text="Include")
-        include.wait_for(state="visible")
-        include.click()
-        page.locator("text=1 screened of").wait_for()
-        browser.close()
+        with notebook_in_browser(p, url, token, "charting.ipynb") as page:
+            save = page.locator("button", has_text="Save and next")
+            save.wait_for(state="visible")
+            notes = page.get_by_placeholder("Anything else the group should know")
+            notes.click()
+            page.keyboard.type("n p check the sample again")  # typing is text, not keys
+            time.sleep(1.5)
+            assert _mine(store, "charting").empty  # no key acted while typing
+            save.click()
+            page.locator("text=Fill in the required fields first").wait_for()
+            aims = page.get_by_placeholder("What the source set out to do")
+            aims.fill("To test huddles in care homes (browser test).")
+            save.click()
+            page.locator("text=Saved").wait_for()
+            page.locator("text=Work 2 of").wait_for()
+        with notebook_in_browser(p, url, token, "fulltext_screening.ipynb") as page:
+            include = page.locator("button", has_text="Include")
+            include.wait_for(state="visible")
+            include.click()
+            page.locator("text=1 screened of").wait_for()
     charted = _mine(store, "charting").set_index("decision")
     assert charted.loc["aims", "note"] == '"To test huddles in care homes (browser test)."'
     assert charted.loc["notes", "note"] == '"n p check the sample again"'
