@@ -16,7 +16,8 @@ came from each folder. They are written as one RIS export into a fresh workspace
 3. the evidence and gap map alone: the pack's data computed, then the map drawn as a
    figure and written as ``gap_map.html``.
 
-It prints the seconds and peak RSS of each, the number of PDF pages and the size of
+With ``--keep DIR`` the workspace is built in the new folder DIR and kept (for
+profiling). It prints the seconds and peak RSS of each, the number of PDF pages and the size of
 the gap map page. With ``--demo`` the corpus is the synthetic demonstration corpus
 scaled to about ``--size`` records instead, whose studies are all charted (a dense
 gap map).
@@ -123,13 +124,16 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--demo", action="store_true", help="the synthetic corpus, scaled")
+    parser.add_argument("--keep", type=Path, help="build in this new folder and keep it")
     args = parser.parse_args()
     if not args.demo and not SHARED.is_dir():
         sys.exit(f"skipped: third-party exports not found at {SHARED}")
     from scoping.io.writers import to_ris
 
     with tempfile.TemporaryDirectory() as tmp:
-        workspace = Path(tmp)
+        workspace = args.keep or Path(tmp)
+        if args.keep:
+            workspace.mkdir(parents=True)  # refuses a folder that exists
         if args.demo:  # about 1.76 records per invented study
             from scoping.demo import generate
 

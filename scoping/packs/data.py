@@ -101,14 +101,8 @@ class PackData:
 
     @property
     def included(self) -> set[str]:
-        """The works the group has included.
-
-        At full text once that stage has begun, else at title and abstract.
-        """
-        boxes = self.flow["records"]
-        if boxes.get("assessed"):
-            return set(boxes["studies_included"])
-        return set(boxes["included"])
+        """The works the group has included, as far as each has gone (:func:`included_works`)."""
+        return included_works(self.flow)
 
     @property
     def shows_unincluded(self) -> bool:
@@ -121,9 +115,9 @@ class PackData:
 
     def status(self, record_id: str) -> str:
         """A record's screening status as shown beside its citation ("" when not needed)."""
-        if not self.shows_unincluded:
-            return ""
         decision, reason = self.decisions.get(record_id, ("not yet screened", ""))
+        if decision == "include" and not self.shows_unincluded:
+            return ""
         label = f"excluded: {reason}" if decision == "exclude" else STATUS_LABELS[decision]
         return f"[{label}]"
 
@@ -339,10 +333,9 @@ def _select(keep: pd.DataFrame, base: dict[str, Any], p: PackParams) -> tuple[pd
     if p.stage == "included" and base["decisions"]:
         keep = keep[keep["record_id"].isin(boxes["included"])]
         funnel.append(("included at title and abstract screening", tuple(keep["record_id"])))
-        if boxes.get("assessed"):
-            excluded = {w for ids in boxes["full_text_excluded"].values() for w in ids}
-            keep = keep[~keep["record_id"].isin(excluded)]
-            funnel.append(("not excluded at full-text screening", tuple(keep["record_id"])))
+        if full_text_begun(base["flow"]):
+            keep = keep[keep["record_id"].isin(included_works(base["flow"]))]
+            funnel.append((FULL_TEXT_STEP, tuple(keep["record_id"])))
     if p.themes:
         has = tags.loc[keep["record_id"], list(p.themes)].ne("").any(axis=1).to_numpy()
         keep = keep[has]
@@ -364,6 +357,31 @@ def _select(keep: pd.DataFrame, base: dict[str, Any], p: PackParams) -> tuple[pd
         keep = keep[year.between(low, high)]
         funnel.append((f"published {years(p)}", tuple(keep["record_id"])))
     return keep, tuple(funnel)
+
+
+#: The funnel's step once full-text work has begun.
+FULL_TEXT_STEP = "included at full text, or its full text still awaited"
+
+
+def full_text_begun(flow: dict[str, Any]) -> bool:
+    """Whether any full text has been assessed or given up as not retrieved."""
+    boxes = flow["records"]
+    return bool(boxes.get("assessed") or any(boxes.get("not_retrieved", {}).values()))
+
+
+def included_works(flow: dict[str, Any]) -> set[str]:
+    """The works included as far as each has gone through screening.
+
+    Before full-text work begins, those included at title and abstract. Then those
+    included at full text, and those still waiting for their full text to be retrieved
+    or assessed (cited with that status); never a work excluded, left at "maybe" or
+    not retrieved at full text.
+    """
+    boxes = flow["records"]
+    if not full_text_begun(flow):
+        return set(boxes["included"])
+    waiting = set(boxes["awaiting_retrieval"]) | set(boxes["awaiting_assessment"])
+    return set(boxes["studies_included"]) | waiting
 
 
 def _topics(records: pd.DataFrame, params: PackParams) -> dict[str, Any]:
@@ -497,7 +515,7 @@ def _decisions(flow: dict[str, Any]) -> dict[str, tuple[str, str]]:
     out |= {rid: ("maybe", "") for rid in boxes["maybe"]}
     for reason, ids in boxes["excluded"].items():
         out |= {rid: ("exclude", reason) for rid in ids}
-    if not boxes.get("assessed"):
+    if not full_text_begun(flow):
         return out
     out |= {rid: ("included at title and abstract", "") for rid in boxes["included"]}
     out |= {rid: ("not retrieved", "") for ids in boxes["not_retrieved"].values() for rid in ids}

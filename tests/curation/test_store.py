@@ -324,6 +324,23 @@ def test_import_of_json_lines_with_numbers_and_lists(tmp_path):
     assert event["target"] == "12345" and event["tags"] == '["acute", "burnout"]'
 
 
+def _event_line(**changes) -> str:
+    """One exported event as a JSON line, valid but for ``changes``."""
+    event = {
+        "event_id": "e1",
+        "recorded_at": "2026-11-25",
+        "reviewer": "Ann",
+        "target": "r1",
+        "target_kind": "record",
+        "stage": "title_abstract",
+        "decision": "include",
+        "reason": None,
+        "tags": [],
+        "note": None,
+    }
+    return json.dumps(event | changes)
+
+
 @pytest.mark.parametrize(
     ("line", "match"),
     [
@@ -331,72 +348,12 @@ def test_import_of_json_lines_with_numbers_and_lists(tmp_path):
         pytest.param("[1, 2]", "line 1: expected one event object", id="a-list"),
         pytest.param('{"event_id": "e1"}', "line 1: event lacks recorded_at", id="missing"),
         pytest.param(
-            json.dumps(
-                dict(
-                    zip(
-                        [
-                            "event_id",
-                            "recorded_at",
-                            "reviewer",
-                            "target",
-                            "target_kind",
-                            "stage",
-                            "decision",
-                            "reason",
-                            "tags",
-                            "note",
-                        ],
-                        [
-                            "e1",
-                            "yesterday",
-                            "Ann",
-                            "r1",
-                            "record",
-                            "title_abstract",
-                            "include",
-                            None,
-                            [],
-                            None,
-                        ],
-                        strict=True,
-                    )
-                )
-            ),
+            _event_line(recorded_at="yesterday"),
             "recorded_at 'yesterday' is not an ISO time",
             id="bad-time",
         ),
         pytest.param(
-            json.dumps(
-                dict(
-                    zip(
-                        [
-                            "event_id",
-                            "recorded_at",
-                            "reviewer",
-                            "target",
-                            "target_kind",
-                            "stage",
-                            "decision",
-                            "reason",
-                            "tags",
-                            "note",
-                        ],
-                        [
-                            "e1",
-                            "2026-11-25",
-                            {"name": "Ann"},
-                            "r1",
-                            "record",
-                            "title_abstract",
-                            "include",
-                            None,
-                            [],
-                            None,
-                        ],
-                        strict=True,
-                    )
-                )
-            ),
+            _event_line(reviewer={"name": "Ann"}),
             "reviewer must be text, not dict",
             id="object-value",
         ),

@@ -36,6 +36,7 @@ def test_filters_select_and_trace_records(demo):
     assert sizes == sorted(sizes, reverse=True) and sizes[-1] == len(ids)
     assert [step for step, _ in pack.data.funnel][1:] == [
         "included at title and abstract screening",
+        "included at full text, or its full text still awaited",
         "tagged Staff burnout and distress",
         "in a social care setting",
         "published from 2012 to 2022",
@@ -53,7 +54,8 @@ def test_sections_are_generated_from_the_data(demo):
     assert f"{n} of the {len(pack.data.records)} records" in lead
     table = pack.evidence_table()
     assert list(table["record_id"]) == list(pack.data.records["record_id"])
-    assert set(table["screening decision"]) <= {"include", "exclude", "maybe", "not yet screened"}
+    # included, at full text or (its full text awaited) at title and abstract
+    assert set(table["screening decision"]) <= {"include", "included at title and abstract"}
     assert (table["exclusion reason"] != "").sum() == (
         table["screening decision"] == "exclude"
     ).sum()
@@ -101,7 +103,7 @@ def test_a_pack_of_all_records_says_each_ones_status(demo):
     assert refs.count("<span class='status") == len(pack.data.records)
     excluded = pack.evidence_table()["screening decision"].eq("exclude").sum()
     assert refs.count("[excluded: ") == excluded > 0
-    assert "also shows records the scoping group has not included" in str(pack.cover())
+    assert "also shows works the scoping group has not (or not yet) included" in str(pack.cover())
 
 
 def test_the_prisma_figure_keeps_maybe_and_unscreened_out_of_excluded(demo):
@@ -109,8 +111,11 @@ def test_the_prisma_figure_keeps_maybe_and_unscreened_out_of_excluded(demo):
 
     pack = open_pack(workspace=str(demo), themes=["burnout"])
     texts = [t.get_text() for t in plots.prisma_flow(pack.data.flow["counts"]).texts]
-    excluded = next(t for t in texts if t.startswith("Excluded"))
-    waiting = next(t for t in texts if t.startswith("Awaiting a decision"))
-    assert "Maybe" not in excluded and "not yet screened" not in excluded
+    excluded = next(t for t in texts if t.startswith("Records excluded"))
+    waiting, assessing = [t for t in texts if t.startswith("Awaiting a decision")]
+    assert "aybe" not in excluded and "not yet screened" not in excluded
     c = pack.data.flow["counts"]
-    assert f"Maybe: {c['maybe']}; not yet screened: {c['not_yet_screened']}" in waiting
+    assert f"maybe {c['maybe']}; not yet screened {c['not_yet_screened']}" in waiting
+    assert f"maybe {c['full_text_maybe']}; not yet assessed {c['awaiting_assessment']}" in assessing
+    full_text_excluded = next(t for t in texts if t.startswith("Reports excluded"))
+    assert "aybe" not in full_text_excluded

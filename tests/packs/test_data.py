@@ -1,0 +1,43 @@
+"""Which works a pack counts as included, before and during the full-text stage."""
+
+from scoping.packs.data import full_text_begun, included_works
+
+
+def _flow(**boxes):
+    empty = {
+        "included": [],
+        "awaiting_retrieval": [],
+        "not_retrieved": {},
+        "assessed": [],
+        "studies_included": [],
+        "full_text_maybe": [],
+        "full_text_excluded": {},
+        "awaiting_assessment": [],
+    }
+    return {"records": empty | boxes}
+
+
+def test_before_full_text_work_the_title_and_abstract_inclusions_count():
+    flow = _flow(included=["a", "b"], awaiting_retrieval=["a", "b"])
+    assert not full_text_begun(flow)
+    assert included_works(flow) == {"a", "b"}
+
+
+def test_during_full_text_work_only_excluded_maybe_and_unretrieved_works_leave():
+    flow = _flow(
+        included=["a", "b", "c", "d", "e", "f"],
+        awaiting_retrieval=["f"],
+        not_retrieved={"not found": ["e"]},
+        assessed=["a", "b", "c"],
+        studies_included=["a"],
+        full_text_maybe=["b"],
+        full_text_excluded={"wrong concept": ["c"]},
+        awaiting_assessment=["d"],
+    )
+    assert full_text_begun(flow)
+    assert included_works(flow) == {"a", "d", "f"}
+
+
+def test_a_work_given_up_as_not_retrieved_begins_the_full_text_stage():
+    flow = _flow(included=["a", "b"], not_retrieved={"not found": ["a"]}, awaiting_retrieval=["b"])
+    assert full_text_begun(flow) and included_works(flow) == {"b"}
