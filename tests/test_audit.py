@@ -121,12 +121,14 @@ def _change_parameter(workspace):
 @pytest.mark.parametrize(
     ("change", "affected"),
     [
-        pytest.param(_change_title, "evidence.csv", id="raw-export-title"),
-        pytest.param(_change_codebook, "trace.json", id="codebook-term"),
+        pytest.param(_change_title, "evidence.csv", id="raw-export-title", marks=pytest.mark.long),
+        pytest.param(_change_codebook, "trace.json", id="codebook-term", marks=pytest.mark.long),
         # nothing was screened at the build, so the pack showed every record; after the
         # first decision it shows the included ones only
         pytest.param(_change_decision, "evidence.csv: 104 rows when built", id="decision"),
-        pytest.param(_change_parameter, "'records in this pack'", id="parameter"),
+        pytest.param(
+            _change_parameter, "'records in this pack'", id="parameter", marks=pytest.mark.long
+        ),
     ],
 )
 def test_each_change_is_named_with_the_outputs_it_affected(built, tmp_path, change, affected):

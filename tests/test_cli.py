@@ -65,7 +65,7 @@ def test_ingest_with_column_map(tmp_path, data):
 
 
 def test_run_on_empty_workspace_uses_marked_demo(tmp_path):
-    result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
+    result = scoping("run", "--workspace", tmp_path, "--no-packs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()[:2]
     assert "SYNTHETIC demonstration corpus" in first
@@ -75,7 +75,13 @@ def test_run_on_empty_workspace_uses_marked_demo(tmp_path):
     assert totals["synthetic_demo_records"] == totals["records_read"] > 300
     assert report["search_log"]["issues"] == []
     assert "demo: " in result.stdout and "SYNTHETIC screening decisions" in result.stdout
-    # the main job builds every pack of the default matrix, each with every output
+
+
+@pytest.mark.long
+@pytest.mark.timeout(1200)
+def test_the_main_job_builds_every_pack_of_the_default_matrix(tmp_path):
+    result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
     from scoping.packs import DEFAULT_PACKS, OUTPUTS, load_matrix
 
     names = [spec.name for spec in load_matrix(DEFAULT_PACKS)]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io.writers import link, to_bibtex, to_ris, vancouver, write_csv, write_xlsx
+from .. import plots
 from . import documents, gapmap
 from .data import PackData, cite
 
@@ -50,7 +51,8 @@ def write(data: PackData, folder: str | Path, baseline: dict | None = None) -> l
     (out / "references.ris").write_text(to_ris(records), encoding="utf-8")
     (out / "references.bib").write_text(to_bibtex(records), encoding="utf-8")
     _gap_map(data, out)
-    picture = _png(gapmap.figure(data.gap_map, data.params.gap_map_colour))
+    with plots.styled():
+        picture = _png(gapmap.figure(data.gap_map, data.params.gap_map_colour))
     cited = partial(cite, data)
     documents.write_summary(documents.summary_html(data, cited, picture), out)
     documents.write_docx(data, cited, picture, out / "pack.docx")
