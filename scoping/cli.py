@@ -393,7 +393,11 @@ def pack(
     only: tuple[str, ...],
     stages: bool,
 ) -> None:
-    """Build briefing packs into reports/<pack>/ (HTML, PDF, XLSX, CSV, RIS, BibTeX)."""
+    """Build briefing packs into reports/<pack>/.
+
+    Each pack: HTML, PDF, one-page summary (PDF, PNG), Word, slides, evidence and gap
+    map, evidence table (XLSX, CSV), references (RIS, BibTeX) and its trace.
+    """
     from .packs import PackParams, PackSpec, build_all, load_matrix
     from .pipeline import run_stages
 
