@@ -15,8 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..io.writers import link, to_bibtex, to_ris, vancouver, write_csv, write_xlsx
 from .. import plots
+from ..io.writers import link, to_bibtex, to_ris, vancouver, write_csv, write_xlsx
 from . import documents, gapmap
 from .data import PackData, cite
 
