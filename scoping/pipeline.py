@@ -408,6 +408,7 @@ def run_all(
         report.packs = build_all(specs, workspace, progress=progress)
         report.lines.append(
             f"packs: {len(report.packs)} briefing packs from {space.packs.name} -> "
-            f"{space.reports}/<pack>/ (HTML, PDF, XLSX, CSV, RIS, BibTeX, trace.json)"
+            f"{space.reports}/<pack>/ (pack HTML and PDF, one-page summary, Word, slides, "
+            "gap map, evidence table, references, trace)"
         )
     return report
