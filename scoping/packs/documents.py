@@ -110,7 +110,7 @@ def _summary_item(message: Message, cite: Any) -> str:
     text = html.escape(_clip(message.text, 240))
     text = f"&ldquo;{text}&rdquo;" if message.quote else text
     cited = html.escape(cite(message.record_ids, 3))
-    draft = " <span class='draft'>DRAFT</span>" if message.draft else ""
+    draft = " <span class='draft'>DRAFT: not checked by a reviewer</span>" if message.draft else ""
     return f"<li>{text} <span class='cite'>({cited})</span>{draft}</li>"
 
 
@@ -296,7 +296,7 @@ def _bullets(deck: Any, heading: str, items: list[tuple[str, str, bool]], pt: An
         run.font.size = pt(18)
         if cited:
             note = paragraph.add_run()
-            note.text = f" ({_plain(cited)})" + (" [draft]" if draft else "")
+            note.text = f" ({_plain(cited)})" + (" [draft, not checked]" if draft else "")
             note.font.size, note.font.italic = pt(12), True
 
 
