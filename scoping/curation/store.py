@@ -209,7 +209,8 @@ class DecisionStore:
         if decision in NEEDS_REASON and reason not in reasons:
             what = "an exclusion" if decision == "exclude" else f"'{decision}'"
             raise InputError(
-                f"{what} needs a reason from the list: {', '.join(reasons)} (got {reason!r})."
+                f"{what} needs a reason from the list: {', '.join(map(repr, reasons))} "
+                f"(got {reason!r})."
             )
 
     def record(

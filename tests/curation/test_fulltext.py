@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from scoping.curation import DecisionStore
-from scoping.curation.fulltext import extract, locate
+from scoping.curation.fulltext import extract, locate, statuses
 from scoping.errors import InputError
 from scoping.pipeline import run_stages
 from scoping.prisma import check
@@ -49,6 +49,34 @@ def test_an_index_naming_a_missing_file_is_one_line(tmp_path):
     (tmp_path / "index.csv").write_text("record_id,file\nr1,gone.pdf\n")
     with pytest.raises(InputError, match=r"index.csv line 2: no file 'gone.pdf'"):
         locate(tmp_path, pd.DataFrame({"record_id": ["r1"], "doi": [None], "pmid": [None]}))
+
+
+def test_the_later_of_the_retrieval_and_full_text_decisions_decides(tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    for target, steps in {
+        "a": [("retrieval", "not retrieved", "not found"), ("full_text", "include", None)],
+        "b": [
+            ("full_text", "include", None),
+            ("retrieval", "not retrieved", "paywalled, not requested"),
+        ],
+        "c": [],  # no decision: the file found for it decides
+        "d": [],
+    }.items():
+        for stage, decision, reason in steps:
+            store.record(
+                reviewer="Ann", target=target, stage=stage, decision=decision, reason=reason
+            )
+    located = pd.DataFrame(
+        {"record_id": list("abcd"), "file": [None, "b.pdf", "c.pdf", None], "url": [None] * 4}
+    )
+    found = statuses(list("abcd"), located, store).set_index("record_id")
+    assert found["status"].to_dict() == {
+        "a": "retrieved",
+        "b": "not retrieved",
+        "c": "retrieved",
+        "d": "awaiting retrieval",
+    }
+    assert found.loc["b", "reason"] == "paywalled, not requested"
 
 
 @pytest.fixture
@@ -130,7 +158,7 @@ def test_full_text_reasons_come_from_the_workspace(tmp_path):
     store.record(
         reviewer="Ann", target="r1", stage="full_text", decision="exclude", reason="not in the UK"
     )
-    with pytest.raises(InputError, match="an exclusion needs a reason from the list: not in"):
+    with pytest.raises(InputError, match="an exclusion needs a reason from the list: 'not in"):
         store.record(
             reviewer="Ann",
             target="r1",
