@@ -518,8 +518,19 @@ def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
 @main.command()
 @_WORKSPACE
 @click.option("--stage", default="title_abstract", show_default=True)
-def conflicts(workspace: Path, stage: str) -> None:
-    """List records whose reviewers disagree, and whether a third person resolved them."""
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the table (default: build/conflicts_<stage>.csv).",
+)
+def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
+    """List records whose reviewers disagree, and write the list as CSV.
+
+    Each with its title, each reviewer's decision, reason and note, and whether a third
+    person resolved it.
+    """
+    from .atomic import write_text
     from .curation.assign import conflicts as find
     from .curation.store import open_store
 
@@ -529,11 +540,36 @@ def conflicts(workspace: Path, stage: str) -> None:
         click.echo(f"conflicts at {stage}: 0 (no decision is recorded yet in {space.store})")
         return
     table = find(store, stage)
+    table.insert(1, "title", table["record_id"].map(_titles(space)).fillna(""))
     waiting = int((~table["resolved"]).sum()) if len(table) else 0
-    click.echo(f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person")
+    path = csv_path or space.build / f"conflicts_{stage}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, table.to_csv(index=False))
+    click.echo(
+        f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person -> {path}"
+    )
     for row in table.itertuples():
         state = f"resolved by {row.resolution}" if row.resolved else "OPEN"
-        click.echo(f"  {row.record_id}  {row.decisions}  [{state}]")
+        click.echo(f"  [{state}] {row.record_id} {_short(row.title)}")
+        click.echo(f"      {row.decisions}" + (f"; notes: {row.notes}" if row.notes else ""))
+
+
+def _titles(space: Workspace) -> dict[str, str]:
+    """record_id -> title, from the build's records (empty before a build)."""
+    import pandas as pd
+
+    from .errors import InputError
+    from .tags import records_file
+
+    try:
+        found = pd.read_parquet(records_file(space.build), columns=["record_id", "title"])
+    except InputError:
+        return {}
+    return dict(zip(found["record_id"], found["title"].fillna(""), strict=True))
+
+
+def _short(title: str, width: int = 90) -> str:
+    return title if len(title) <= width else title[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 if __name__ == "__main__":

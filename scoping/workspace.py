@@ -31,6 +31,10 @@ workspace: 1
 #   title_abstract: [wrong population, wrong setting, wrong topic, wrong study design, other]
 #   full_text: [wrong population, wrong concept, wrong context, wrong study design, no full text]
 #   retrieval: [not found, requested, not received, other]
+# Words the screening card highlights in green (suggesting in) and red (suggesting out):
+# highlight:
+#   include: [huddle, speaking up, restorative]
+#   exclude: [students, protocol, veterinary]
 """
 
 
@@ -163,6 +167,25 @@ class Workspace:
             raise InputError(
                 f"{self.config}: 'reasons' lists reasons per stage, e.g. "
                 "reasons: {full_text: [wrong population, wrong concept]}."
+            )
+        return given
+
+    def keywords(self) -> dict[str, list[str]]:
+        """The group's own words to highlight in screening (``highlight:`` in ``scoping.yml``).
+
+        ``{"include": [...], "exclude": [...]}``: words suggesting a record is in, or out.
+        """
+        given = self.settings().get("highlight") or {}
+        if (
+            not isinstance(given, dict)
+            or set(given) - {"include", "exclude"}
+            or not all(
+                isinstance(v, list) and all(isinstance(t, str) for t in v) for v in given.values()
+            )
+        ):
+            raise InputError(
+                f"{self.config}: 'highlight' has two word lists, e.g. "
+                "highlight: {include: [huddle, speaking up], exclude: [students, protocol]}."
             )
         return given
 

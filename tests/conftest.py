@@ -14,6 +14,15 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_config(tmp_path_factory) -> Path:
+    """Per-user settings (the remembered reviewer name) go to a test folder, never to
+    the home folder of whoever runs the tests; kernels and servers inherit it."""
+    folder = tmp_path_factory.mktemp("config")
+    os.environ["XDG_CONFIG_HOME"] = str(folder)
+    return folder
+
+
 @pytest.fixture
 def data() -> Path:
     """The folder of hand-made quirk fixtures."""

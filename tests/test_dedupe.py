@@ -208,3 +208,38 @@ def test_kind_of_a_record_from_its_title_and_type(title, doc_type, kind):
     row = dict.fromkeys(SCHEMA.names) | {"record_id": "r1", "authors": []}
     records = pd.DataFrame([row | {"title": title, "doc_type": doc_type}], dtype=object)
     assert prepare(records)["kind"].tolist() == [kind]
+
+
+def test_a_persons_different_keeps_records_apart_however_pairs_chain(built):
+    records = pd.read_parquet(built / "records.parquet")
+    plain = deduplicate(records)
+    titles = records.set_index("record_id")["title"]
+    a, c = sorted(titles[titles.str.startswith("Psychological")].index)  # merged by a rule
+    assert plain.group_of[a] == plain.group_of[c]
+    b = sorted(titles[titles.str.startswith("Burnout among")].index)[0]
+    # "same" on a pair whose fields all differ, "not the same" on its sibling: before,
+    # the chain merged all three silently
+    decided = deduplicate(
+        records, decisions={frozenset((a, b)): "same", frozenset((b, c)): "different"}
+    )
+    assert decided.group_of[a] == decided.group_of[b] != decided.group_of[c]
+    back = [p for p in decided.review if {p.a, p.b} == {a, c}]
+    assert back and f"a person said {min(b, c)} and {max(b, c)} differ" in back[0].rule
+    assert [(p.a, p.b) for p in decided.person_merges] == [tuple(sorted((a, b)))]
+    line = decided.summary(built)
+    assert f"1 merged by a person's decision ({min(a, b)} = {max(a, b)})" in line
+    assert "0 merged by a person's decision" in plain.summary(built)
+
+
+def test_a_persons_contradictory_same_is_not_applied(built):
+    records = pd.read_parquet(built / "records.parquet")
+    ids = sorted(records["record_id"])[:3]
+    x, y, z = ids
+    said = {
+        frozenset((x, y)): "same",
+        frozenset((y, z)): "same",
+        frozenset((x, z)): "different",
+    }
+    result = deduplicate(records, decisions=said)
+    assert result.group_of[x] != result.group_of[z]  # the "different" holds
+    assert any("differ" in p.rule for p in result.review)  # the contradiction goes back

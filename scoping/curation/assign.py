@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from .store import DecisionStore, latest
+from .store import DecisionStore, effective, latest
 
 
 def assign(
@@ -89,10 +89,11 @@ def assigned_to(path: str | Path, reviewer: str) -> set[str] | None:
 def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFrame:
     """Records on which reviewers' latest decisions differ, and how each was resolved.
 
-    One row per record: the decisions (``reviewer: decision (reason)``), whether a third
-    person has decided since (``resolved``), and that person's decision.
+    One row per record: the decisions (``reviewer: decision (reason)``), the notes they
+    left, whether a third person has decided since (``resolved``), and that person's
+    decision.
     """
-    log = store.events()
+    log = effective(store.events())
     log = log[log["stage"] == stage].sort_values("seq")
     rows = []
     for target, events in log.groupby("target", sort=True):
@@ -108,9 +109,11 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
             {
                 "record_id": target,
                 "decisions": "; ".join(
-                    f"{r.reviewer}: {r.decision}"
-                    + (f" ({r.reason})" if isinstance(r.reason, str) and r.reason else "")
+                    f"{r.reviewer}: {r.decision}" + (f" ({r.reason})" if _said(r.reason) else "")
                     for r in parties.itertuples()
+                ),
+                "notes": "; ".join(
+                    f"{r.reviewer}: {r.note}" for r in parties.itertuples() if _said(r.note)
                 ),
                 "resolved": not after.empty,
                 "resolution": ""
@@ -118,8 +121,12 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
                 else f"{after.iloc[-1]['reviewer']}: {after.iloc[-1]['decision']}",
             }
         )
-    columns = ["record_id", "decisions", "resolved", "resolution"]
+    columns = ["record_id", "decisions", "notes", "resolved", "resolution"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _said(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _parties(events: pd.DataFrame) -> pd.DataFrame:

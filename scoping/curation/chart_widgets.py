@@ -23,7 +23,6 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from ipyevents import Event
 
 from ..errors import InputError
 from ..form import Field, Form, load_form
@@ -31,17 +30,11 @@ from ..io.writers import vancouver
 from ..tags import load_codebook
 from ..workspace import Workspace
 from .charting import agreement, charted, disagreements, display, record_values
+from .keys import KeyCard
 from .status import final_decisions
 from .store import DecisionStore
 
-#: Tags of the elements that take typing: keys there are the user's text, never commands.
-TYPING = frozenset({"INPUT", "TEXTAREA", "SELECT"})
 KEYS = {"n": "next", "p": "previous"}
-
-
-def typing(event: dict[str, Any]) -> bool:
-    """Whether a key event comes from a text box (so it is not a shortcut)."""
-    return str((event.get("target") or {}).get("tagName", "")).upper() in TYPING
 
 
 def _control(field: Field) -> w.Widget:
@@ -105,7 +98,8 @@ class ChartingWidget(w.VBox):
         self.position = 0
         self.controls = {f.name: _control(f) for f in form.fields}
         self.notes = {f.name: w.HTML() for f in form.fields}
-        self.progress, self.card, self.message = w.HTML(), w.HTML(), w.HTML()
+        self.progress, self.message = w.HTML(), w.HTML()
+        self.card = KeyCard(self.on_key)
         self.buttons = {
             "previous": w.Button(description="Previous"),
             "next": w.Button(description="Save and next", button_style="success"),
@@ -134,9 +128,6 @@ class ChartingWidget(w.VBox):
         super().__init__(
             [self.progress, panel, w.HBox(list(self.buttons.values())), hint, self.message]
         )
-        self.shortcuts = Event(source=self.card, watched_events=["keydown"])
-        self.shortcuts.ignore_modifier_key_events = True
-        self.shortcuts.on_dom_event(self.on_key)
         self.show()
 
     # ------------------------------------------------------------------ reading
@@ -269,11 +260,13 @@ class ChartingWidget(w.VBox):
     def _say(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"
 
-    def on_key(self, event: dict[str, Any]) -> None:
-        """``n`` saves and moves on, ``p`` goes back; never while typing in a text box."""
-        if typing(event) or event.get("repeat"):
-            return
-        action = KEYS.get(str(event.get("key", "")).lower())
+    def on_key(self, key: str) -> None:
+        """``n`` saves and moves on, ``p`` goes back.
+
+        Keys pressed on the card (:class:`~scoping.curation.keys.KeyCard`), so never
+        while typing in a text box.
+        """
+        action = KEYS.get(key.lower())
         if action == "next":
             self.save_and_next()
         elif action == "previous":

@@ -3,7 +3,9 @@
 Every decision (a screening include/exclude/maybe, a dedup "same"/"not the same") is
 an event: who, when, which record or group, which stage, what, why. Nothing is ever
 updated or deleted (triggers refuse it); a changed mind is a new event, and the current
-state is derived from the log (the latest event per reviewer, target and stage).
+state is derived from the log (the latest event per reviewer, target and stage). An
+undo is an event too (:data:`RETRACT`): it withdraws the reviewer's latest standing
+decision on that target at that stage, so the one before it (if any) stands again.
 
 The database runs in WAL mode with ``synchronous=FULL`` and a generous busy timeout:
 several notebooks or people can write at once, each event is its own transaction, and
@@ -37,6 +39,8 @@ DECISIONS: dict[str, tuple[str, ...] | None] = {
     "charting": None,
     "dedupe": ("same", "different"),
 }
+#: The event that undoes a reviewer's latest standing decision on a target and stage.
+RETRACT = "retract"
 #: Which decision of a stage needs a reason from the stage's list.
 NEEDS_REASON = {"exclude", "not retrieved"}
 #: Default exclusion reasons at title and abstract (a workspace can give its own list).
@@ -200,6 +204,8 @@ class DecisionStore:
         if stage not in DECISIONS:
             raise InputError(f"unknown stage {stage!r}; stages are {', '.join(DECISIONS)}.")
         allowed = DECISIONS[stage]
+        if decision == RETRACT:
+            return
         if (allowed is None and not decision) or (allowed and decision not in allowed):
             raise InputError(
                 f"decision {decision!r} is not allowed at stage {stage}; "
@@ -241,6 +247,35 @@ class DecisionStore:
             ]
         )
         return event
+
+    def retract(self, *, reviewer: str, target: str, stage: str) -> dict[str, Any]:
+        """Undo ``reviewer``'s latest standing decision on ``target`` at ``stage``.
+
+        Appends a :data:`RETRACT` event (the log stays append-only) and returns the
+        decision it withdrew.
+
+        Raises
+        ------
+        InputError
+            When the reviewer has no standing decision there to undo.
+        """
+        log = self.events()
+        mine = effective(
+            log[(log["stage"] == stage) & (log["target"] == target) & (log["reviewer"] == reviewer)]
+        )
+        if mine.empty:
+            raise InputError(f"{reviewer} has no decision on {target} at {stage} to undo.")
+        undone = mine.sort_values("seq").iloc[-1].to_dict()
+        kind = undone["target_kind"]
+        self.record(
+            reviewer=reviewer, target=target, stage=stage, decision=RETRACT, target_kind=kind
+        )
+        return undone
+
+    def reviewers(self) -> list[str]:
+        """The names of everyone who has recorded an event, sorted."""
+        with self._connect() as db:
+            return sorted(r[0] for r in db.execute("SELECT DISTINCT reviewer FROM events"))
 
     def record_many(self, decisions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append several decisions (keyword dictionaries of :meth:`record`) at once.
@@ -448,13 +483,45 @@ def open_store(path: str | Path) -> DecisionStore | None:
     return DecisionStore(path, readonly=True) if Path(path).is_file() else None
 
 
+def effective(log: pd.DataFrame) -> pd.DataFrame:
+    """The log without undone decisions.
+
+    Each :data:`RETRACT` removes itself and the latest standing decision of its
+    reviewer on its target and stage before it.
+
+    >>> log = pd.DataFrame({"seq": [1, 2, 3, 4], "reviewer": "Ann", "target": "r1",
+    ...     "stage": "title_abstract", "decision": ["include", "exclude", "retract", "maybe"]})
+    >>> effective(log)["decision"].tolist()
+    ['include', 'maybe']
+    """
+    undos = log["decision"] == RETRACT
+    if not undos.any():
+        return log
+    log = log.sort_values("seq")
+    keys = ["reviewer", "target", "stage"]
+    touched = log[undos].set_index(keys).index.unique()
+    inside = log.set_index(keys).index.isin(touched)
+    gone: list[int] = []
+    for _, events in log[inside].groupby(keys, sort=False):
+        standing: list[int] = []
+        for seq, decision in zip(events["seq"], events["decision"], strict=True):
+            if decision != RETRACT:
+                standing.append(seq)
+            elif standing:
+                gone += [standing.pop(), seq]
+            else:
+                gone.append(seq)  # an undo with nothing before it (imported): no effect
+    return log[~log["seq"].isin(gone)]
+
+
 def latest(log: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
-    """The last event (in log order) for each value of the columns ``by``.
+    """The last standing event (in log order) for each value of the columns ``by``.
 
     ``("reviewer", "target")``: each reviewer's current decision on each record;
-    ``("target",)``: the final word on each record, whoever gave it.
+    ``("target",)``: the final word on each record, whoever gave it. Undone decisions
+    (:func:`effective`) never count.
     """
-    return log.sort_values("seq").groupby(list(by), sort=True).tail(1)
+    return effective(log).sort_values("seq").groupby(list(by), sort=True).tail(1)
 
 
 def pair_target(a: str, b: str) -> str:

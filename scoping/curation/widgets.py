@@ -4,33 +4,44 @@
 >>> widget                                                       # doctest: +SKIP
 
 The widget shows the title, authors, year, source and abstract, with the codebook's
-matched words highlighted. It has buttons for include, exclude (with a reason from
-the store's list) and maybe, plus tags and a note. It shows progress (n screened of N,
-includes so far) and a filter: unscreened, all, one theme, one topic, one source
-database, or conflicts between reviewers. Keyboard shortcuts work while the pointer is
-over the record (ipyevents captures the keys there, so JupyterLab's own shortcuts do
-not fire): ``i`` include, ``e`` exclude, ``m`` maybe, ``1``-``9`` pick an exclusion
-reason. The order is prioritised by the decisions so far, or seeded random for
-calibration. Record text is untrusted: it is HTML-escaped before it is shown.
+matched words highlighted in a colour per kind of tag (a legend says which), and the
+workspace's own include and exclude keywords in green and red. Above the buttons sits
+the exclusion reason, which an exclusion needs first. Every record shows whether it
+is decided already (the decision, reason, who and when), and, outside blind mode,
+every reviewer's decision side by side. "Undo" withdraws the last decision (a
+``retract`` event: the log stays append-only) and shows that record again; "Previous"
+steps back through the records decided, to change a mind.
+
+The Show list groups filters by kind, each with the number of records it matches:
+status (not yet screened, all, conflicts), theme, setting, staff group, design,
+outcome, topic and source database. Tags come from the tag stage's output, read once.
+
+Keys act on the record card (:class:`~scoping.curation.keys.KeyCard`), with the
+pointer over it and no text box focused: ``i`` include, ``e`` exclude, ``m`` maybe,
+``1``-``9`` pick an exclusion reason, ``u`` undo, ``p`` previous. The order is
+prioritised by the decisions so far, or seeded random for calibration. Record text is
+untrusted: it is HTML-escaped before it is shown.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from ipyevents import Event
 
 from ..errors import InputError
-from ..tags import Codebook, load_codebook, records_file, tag_record
+from ..tags import Codebook, load_codebook, records_file, tag_records
 from ..workspace import Workspace
-from .assign import assigned_to
+from .assign import assigned_to, conflicts
+from .identity import choose_reviewer
+from .keys import KeyCard
 from .prioritise import features, queue
-from .store import DecisionStore, pair_target
+from .store import NEEDS_REASON, DecisionStore, effective
 
 
 def _text(value: Any) -> str:
@@ -43,10 +54,25 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-#: Tags of the elements that take typing: keys there are text, never decisions.
-TYPING = frozenset({"INPUT", "TEXTAREA", "SELECT"})
-#: Keys of the screening card and the decision each makes (digits pick a reason).
-SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe"}
+#: Keys of the screening card and what each does (digits pick a reason).
+SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe", "u": "undo", "p": "previous"}
+#: Kinds of codebook tag, in the order the Show list and the legend give them, with
+#: their readable names and highlight colours (pale, so black text stays readable).
+KINDS = {
+    "theme": ("Theme", "#fde68a"),
+    "setting": ("Setting", "#bfdbfe"),
+    "staff": ("Staff group", "#ddd6fe"),
+    "design": ("Design", "#fbcfe8"),
+    "outcome": ("Outcome", "#a5f3fc"),
+}
+#: The workspace's own keyword lists (``scoping.yml`` ``highlight:``), as Rayyan has.
+KEYWORDS = {"include": ("Include keyword", "#86efac"), "exclude": ("Exclude keyword", "#fca5a5")}
+#: Status views: the filter value and its name in the Show list.
+VIEWS = {
+    "unscreened": "Not yet screened by you",
+    "all": "All records",
+    "conflicts": "Reviewers disagree (not yet resolved)",
+}
 
 
 def _topic_order(label: str) -> tuple[int, str]:
@@ -55,15 +81,89 @@ def _topic_order(label: str) -> tuple[int, str]:
     return (int(head) if head.isdigit() else -1, label)
 
 
-def highlight(text: str, words: list[str]) -> str:
-    """HTML-escape ``text`` and wrap the matched ``words`` in ``<mark>``."""
+def highlight(text: str, words: dict[str, str] | list[str]) -> str:
+    """HTML-escape ``text`` and wrap the matched ``words`` in ``<mark>``.
+
+    ``words`` maps each word to its highlight colour (or is a plain list: one colour).
+    Longer words are marked first, and a word already inside a mark is not marked again.
+    """
+    colours = words if isinstance(words, dict) else dict.fromkeys(words, "")
     escaped = html.escape(text)
-    for word in sorted(set(words), key=len, reverse=True):
+    for word in sorted(colours, key=len, reverse=True):
         pattern = r"\b" + r"[\s\-]+".join(re.escape(html.escape(p)) for p in word.split()) + r"\b"
-        escaped = re.sub(
-            pattern, lambda m: f"<mark>{m.group(0)}</mark>", escaped, flags=re.IGNORECASE
+        style = f' style="background:{colours[word]}"' if colours[word] else ""
+        marked = re.split(r"(<mark[^>]*>.*?</mark>)", escaped)
+        escaped = "".join(
+            part
+            if part.startswith("<mark")
+            else re.sub(pattern, rf"<mark{style}>\g<0></mark>", part, flags=re.I)
+            for part in marked
         )
     return escaped
+
+
+def _legend() -> str:
+    chips = [
+        f"<span style='background:{colour};padding:0 4px'>{name}</span>"
+        for name, colour in [*KINDS.values(), *KEYWORDS.values()]
+    ]
+    return f"<small>Highlights: {' '.join(chips)}</small>"
+
+
+@dataclass
+class Filters:
+    """The Show list: (label, value) options and the records each value matches.
+
+    Computed once from the records, the tag stage's evidence and the topics; a
+    decision never recomputes it.
+    """
+
+    options: list[tuple[str, str]] = field(default_factory=list)
+    members: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        records: dict[str, dict[str, Any]],
+        evidence: pd.DataFrame,
+        topics: dict[str, str],
+        codebook: Codebook | None,
+        views: list[str],
+    ) -> Filters:
+        """Filters for ``records``: status ``views``, then tags by kind, topics, sources."""
+        found = cls()
+        for view in views:
+            found.options.append((f"Status · {VIEWS[view]}", view))
+        applied = evidence[evidence["applied"]] if len(evidence) else evidence
+        labels = {t.name: (t.group, t.label) for t in codebook.tags} if codebook else {}
+        for kind, (kind_name, _) in KINDS.items():
+            for tag, (group, label) in labels.items():
+                if group == kind:
+                    ids = applied.loc[applied["tag"] == tag, "record_id"]
+                    found._add(f"{kind_name} · {label}", f"tag:{tag}", ids)
+        for label in sorted(set(topics.values()), key=_topic_order):
+            found._add(
+                f"Topic · {label}", f"topic:{label}", [r for r, t in topics.items() if t == label]
+            )
+        by_source: dict[str, list[str]] = {}
+        for rid, record in records.items():
+            for name in _sources(record):
+                by_source.setdefault(name, []).append(rid)
+        for name in sorted(by_source):
+            found._add(f"Source · {name}", f"source:{name}", by_source[name])
+        return found
+
+    def _add(self, label: str, value: str, ids: Any) -> None:
+        self.members[value] = frozenset(ids)
+        self.options.append((f"{label} ({len(self.members[value])})", value))
+
+
+def _sources(record: dict[str, Any]) -> list[str]:
+    """Databases a record came from (every copy's, after dedupe)."""
+    found = record.get("databases")
+    if found is None or (isinstance(found, float) and pd.isna(found)):
+        found = [record.get("database")]
+    return [str(d) for d in found if isinstance(d, str) and d]
 
 
 class ScreeningWidget(w.VBox):
@@ -76,11 +176,14 @@ class ScreeningWidget(w.VBox):
     store : DecisionStore
         Where decisions go (and the exclusion reasons come from).
     reviewer : str
-        Required; stored with every decision.
+        Required; stored with every decision (see :func:`~.identity.choose_reviewer`).
     stage : str
         Screening stage, ``title_abstract`` or ``full_text``.
     codebook : Codebook, optional
-        For highlighting matched words and the theme filter.
+        Names, kinds and labels of the tags, for the filters and the highlights.
+    evidence : DataFrame, optional
+        The tag stage's evidence (``build/tags.csv``); computed once from ``codebook``
+        when not given.
     order : {"model", "random"}
         Prioritised by the decisions so far, or seeded random order.
     seed : int
@@ -90,6 +193,8 @@ class ScreeningWidget(w.VBox):
         "conflicts" view (for the person resolving them) is only offered when False.
     topics : dict, optional
         record_id -> topic label (from ``scoping topics``), for the topic filter.
+    keywords : dict, optional
+        ``{"include": [...], "exclude": [...]}``: the group's own words to highlight.
     """
 
     def __init__(
@@ -100,17 +205,26 @@ class ScreeningWidget(w.VBox):
         *,
         stage: str = "title_abstract",
         codebook: Codebook | None = None,
+        evidence: pd.DataFrame | None = None,
         order: str = "model",
         seed: int = 0,
         blind: bool = True,
         topics: dict[str, str] | None = None,
+        keywords: dict[str, list[str]] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise InputError("give your name as reviewer: it is stored with every decision.")
         self.records = {r["record_id"]: r for r in records.to_dict("records")}
-        self.store, self.reviewer, self.stage = store, reviewer.strip(), stage
-        self.codebook, self.order, self.seed, self.blind = codebook, order, seed, blind
+        self.store, self.reviewer, self.stage = store, " ".join(reviewer.split()), stage
+        self.order, self.seed, self.blind = order, seed, blind
+        if evidence is None:
+            evidence = tag_records(records, codebook) if codebook else pd.DataFrame()
+        self.words = _colours(evidence)
+        given = keywords or {}
+        self.keywords = {t: KEYWORDS[k][1] for k in KEYWORDS for t in given.get(k, []) if t}
+        views = ["unscreened", "all"] + ([] if blind else ["conflicts"])  # blind: never
         self.topics = topics or {}
+        self.filters = Filters.of(self.records, evidence, self.topics, codebook, views)
         self.texts = {
             rid: f"{_text(r.get('title'))} {_text(r.get('abstract'))}"
             for rid, r in self.records.items()
@@ -119,150 +233,244 @@ class ScreeningWidget(w.VBox):
         self.x = features([self.texts[r] for r in sorted(self.texts)]) if order == "model" else None
         self.current: str | None = None
         self._build()
-        super().__init__([self.progress, self.filter, self.card, self.controls, self.message])
-        self.shortcuts = Event(source=self.card, watched_events=["keydown"])
-        self.shortcuts.ignore_modifier_key_events = True
-        self.shortcuts.on_dom_event(self.on_key)
+        super().__init__(
+            [
+                self.progress,
+                self.filter,
+                w.HTML(_legend()),
+                self.card,
+                self.reason,
+                w.HBox(list(self.buttons.values())),
+                self.hint,
+                self.tags,
+                self.note,
+                self.message,
+            ]
+        )
         self.show_next()
 
     def _build(self) -> None:
-        self.progress = w.HTML()
-        themes = [t.name for t in self.codebook.tags] if self.codebook else []
-        views = ["unscreened", "all"] + ([] if self.blind else ["conflicts"])  # blind: never
-        topics = sorted(set(self.topics.values()), key=_topic_order)
-        options = [(v, v) for v in views] + [(f"theme: {t}", t) for t in themes]
-        options += [(f"topic: {t}", f"topic:{t}") for t in topics]
-        options += [(f"source: {d}", f"source:{d}") for d in self._databases()]
-        self.filter = w.Dropdown(options=options, value="unscreened", description="Show")
-        self.filter.observe(lambda _: self.show_next(), names="value")
-        self.card = w.HTML()
-        self.card.add_class("scoping-card")  # where the keys work
+        self.progress, self.message = w.HTML(), w.HTML()
+        self.filter = w.Dropdown(
+            options=self.filters.options,
+            value="unscreened",
+            description="Show",
+            layout=w.Layout(width="max-content"),
+        )
+        self.filter.observe(self._refilter, names="value")
+        self.card = KeyCard(self.on_key)
+        self.reasons = self.store.stage_reasons.get(self.stage, self.store.reasons)
+        self.reason = w.Dropdown(
+            options=["", *self.reasons], description="Reason", layout=w.Layout(width="max-content")
+        )
+        styles = {"include": "success", "exclude": "danger", "maybe": "warning"}
         self.buttons = {
-            name: w.Button(description=name.title(), button_style=style)
-            for name, style in (("include", "success"), ("exclude", "danger"), ("maybe", "warning"))
+            n: w.Button(description=n.title(), button_style=s) for n, s in styles.items()
         }
         for name, button in self.buttons.items():
             button.on_click(lambda _, decision=name: self.decide(decision))
-        self.reasons = self.store.stage_reasons.get(self.stage, self.store.reasons)
-        self.reason = w.Dropdown(options=["", *self.reasons], description="Reason")
+        self.buttons["undo"] = w.Button(description="Undo", icon="undo", tooltip="Undo (u)")
+        self.buttons["previous"] = w.Button(description="Previous", tooltip="Previous (p)")
+        self.buttons["undo"].on_click(lambda _: self.undo())
+        self.buttons["previous"].on_click(lambda _: self.previous())
         self.tags = w.Text(description="Tags", placeholder="comma separated")
         self.note = w.Textarea(description="Note")
         reasons = ", ".join(f"{n} {r}" for n, r in enumerate(self.reasons[:9], start=1))
-        hint = w.HTML(
-            "<small>Keys, with the pointer over the record: <b>i</b> include, <b>e</b> "
-            f"exclude, <b>m</b> maybe; reasons: {html.escape(reasons)}.</small>"
+        self.hint = w.HTML(
+            "<small>Keys, with the pointer over the record and no text box in use: "
+            "<b>i</b> include, <b>e</b> exclude (choose its reason first), <b>m</b> maybe, "
+            f"<b>u</b> undo, <b>p</b> previous; reasons: {html.escape(reasons)}.</small>"
         )
-        self.controls = w.VBox(
-            [w.HBox(list(self.buttons.values())), hint, self.reason, self.tags, self.note]
-        )
-        self.message = w.HTML()
 
-    def on_key(self, event: dict[str, Any]) -> None:
-        """Act on a key pressed over the record (what ipyevents calls).
+    # ------------------------------------------------------------------ reading
+    def _log(self) -> pd.DataFrame:
+        """The standing events of this stage (undone ones removed), in order."""
+        log = self.store.events()
+        return effective(log[log["stage"] == self.stage]).sort_values("seq")
 
-        ``i``, ``e`` and ``m`` decide as the buttons do; ``1`` to ``9`` pick that
-        exclusion reason. A held-down key (``repeat``) and keys with Ctrl, Alt or Meta
-        are ignored, so one press is one decision.
-        """
-        if event.get("repeat") or any(event.get(m) for m in ("ctrlKey", "altKey", "metaKey")):
-            return
-        if str((event.get("target") or {}).get("tagName", "")).upper() in TYPING:
-            return  # a key typed into the note or tags box is text, not a decision
-        key = str(event.get("key", "")).lower()
-        if key in SHORTCUTS:
-            self.decide(SHORTCUTS[key])
-        elif key.isdigit() and 1 <= int(key) <= min(9, len(self.reasons)):
-            self.reason.value = self.reasons[int(key) - 1]
-
-    def _mine(self) -> pd.DataFrame:
-        return self.store.current(self.stage, self.reviewer)
+    def _decided(self, log: pd.DataFrame) -> pd.DataFrame:
+        """The reviewer's current decision on each record, in the order made."""
+        mine = log[log["reviewer"] == self.reviewer]
+        return mine.groupby("target", sort=False).tail(1).sort_values("seq")
 
     def candidates(self) -> list[str]:
         """Record ids to show, in order, under the current filter."""
-        mine = self._mine().sort_values("seq")
+        choice = self.filter.value
+        if choice == "conflicts":
+            table = conflicts(self.store, self.stage)
+            return [r for r in table.loc[~table["resolved"], "record_id"] if r in self.records]
+        mine = self._decided(self._log())
         done = list(zip(mine["target"], mine["decision"], strict=True))
         ranked = queue(self.texts, done, order=self.order, seed=self.seed, x=self.x).order
-        choice = self.filter.value
         if choice == "all":
-            return ranked + [t for t, _ in done]
-        if choice == "conflicts":
-            everyone = self.store.current(self.stage)
-            split = everyone.groupby("target")["decision"].nunique()
-            return sorted(split[split > 1].index)
-        kind, _, name = choice.partition(":")
-        if kind == "topic":
-            return [rid for rid in ranked if self.topics.get(rid) == name]
-        if kind == "source":
-            return [rid for rid in ranked if name in self._sources(rid)]
-        if choice != "unscreened":
-            return [rid for rid in ranked if self._has_tag(rid, choice)]
-        return ranked
+            return ranked + [t for t, _ in done if t in self.records]
+        if choice == "unscreened":
+            return ranked
+        members = self.filters.members[choice]
+        return [rid for rid in ranked if rid in members]
 
-    def _sources(self, rid: str) -> list[str]:
-        """Databases a record came from (every copy's, after dedupe)."""
-        record = self.records[rid]
-        found = record.get("databases")
-        if found is None or (isinstance(found, float) and pd.isna(found)):
-            found = [record.get("database")]
-        return [str(d) for d in found if isinstance(d, str) and d]
-
-    def _databases(self) -> list[str]:
-        return sorted({d for rid in self.records for d in self._sources(rid)})
-
-    def _has_tag(self, rid: str, tag: str) -> bool:
-        rows = tag_record(self.records[rid], self.codebook) if self.codebook else []
-        return any(r["tag"] == tag and r["applied"] for r in rows)
+    # ------------------------------------------------------------------ showing
+    def _refilter(self, _change: Any = None) -> None:
+        self.message.value = ""  # a message belongs to the view it was given in
+        self.show_next()
 
     def show_next(self) -> None:
         """Show the first record under the filter, and the progress."""
         upcoming = self.candidates()
-        self.current = upcoming[0] if upcoming else None
-        mine = self._mine()
+        self.show(upcoming[0] if upcoming else None)
+
+    def show(self, rid: str | None) -> None:
+        """Show record ``rid`` (None: nothing left) with its decisions, and the progress."""
+        self.current = rid
+        log = self._log()
+        mine = self._decided(log)
         includes = int((mine["decision"] == "include").sum())
         self.progress.value = (
             f"<b>{len(mine)}</b> screened of <b>{len(self.records)}</b>; "
             f"{includes} included so far ({html.escape(self.reviewer)})"
         )
-        self.card.value = self._card(self.current) if self.current else "<i>Nothing to show.</i>"
+        if rid is None:
+            self.card.value = "<i>Nothing to show under this filter.</i>"
+            return
+        self.card.value = self._card(rid, log[log["target"] == rid])
 
-    def _card(self, rid: str) -> str:
+    def _card(self, rid: str, log: pd.DataFrame) -> str:
         record = self.records[rid]
-        evidence = tag_record(record, self.codebook) if self.codebook else []
-        words = [t.strip() for r in evidence if r["applied"] for t in r["matched_terms"].split(";")]
         meta = " | ".join(
             html.escape(_text(record.get(k)))
             for k in ("full_text", "authors", "year", "journal", "database")
             if _text(record.get(k))
         )
-        tags = ", ".join(sorted({r["tag"] for r in evidence if r["applied"]}))
+        words = {**self.words.get(rid, {}), **self.keywords}  # the group's lists win
         return (
-            f"<h3>{highlight(_text(record.get('title')), words)}</h3><p>{meta}</p>"
-            f"<p>{highlight(_text(record.get('abstract')), words)}</p>"
-            f"<p><small>{html.escape(rid)}{' | themes: ' + html.escape(tags) if tags else ''}"
-            "</small></p>"
+            f"{self._state(log)}<h3>{highlight(_text(record.get('title')), words)}</h3>"
+            f"<p>{meta}</p><p>{highlight(_text(record.get('abstract')), words)}</p>"
+            f"<p><small>{html.escape(rid)}</small></p>"
         )
+
+    def _state(self, log: pd.DataFrame) -> str:
+        """Who decided this record and how: yours alone when blind, else everyone's."""
+        current = log.groupby("reviewer", sort=True).tail(1)
+        mine = current[current["reviewer"] == self.reviewer]
+        if mine.empty:
+            line = "<b>Not yet decided by you.</b>"
+        else:
+            line = f"<b>You decided: {_decision(mine.iloc[0])}</b>"
+        others = current[current["reviewer"] != self.reviewer]
+        if self.blind or others.empty:
+            return f"<p style='background:#f3f4f6;padding:4px'>{line}</p>"
+        rows = "".join(
+            f"<tr><td>{html.escape(r['reviewer'])}</td><td>{_decision(r)}</td>"
+            f"<td>{html.escape(_text(r['note']))}</td></tr>"
+            for _, r in current.iterrows()
+        )
+        return (
+            f"<p style='background:#f3f4f6;padding:4px'>{line}</p><table>"
+            f"<tr><th>Reviewer</th><th>Decision</th><th>Note</th></tr>{rows}</table>"
+        )
+
+    # ------------------------------------------------------------------ acting
+    def on_key(self, key: str) -> None:
+        """Act on a key pressed on the record card (see :data:`SHORTCUTS`).
+
+        ``1`` to ``9`` pick that exclusion reason; keys are case-blind.
+        """
+        key = key.lower()
+        action = SHORTCUTS.get(key)
+        if action == "undo":
+            self.undo()
+        elif action == "previous":
+            self.previous()
+        elif action:
+            self.decide(action)
+        elif key.isdigit() and 1 <= int(key) <= min(9, len(self.reasons)):
+            self.reason.value = self.reasons[int(key) - 1]
 
     def decide(self, decision: str) -> None:
         """Store a decision on the current record (what the buttons call), then move on."""
         if self.current is None:
             return
         reason = self.reason.value or None
+        if decision in NEEDS_REASON and not reason:
+            self._warn("Choose the reason first: the Reason list above the buttons, or keys 1-9.")
+            return
         try:
             self.store.record(
                 reviewer=self.reviewer,
                 target=self.current,
                 stage=self.stage,
                 decision=decision,
-                reason=reason if decision == "exclude" else None,
+                reason=reason if decision in NEEDS_REASON else None,
                 tags=[t.strip() for t in self.tags.value.split(",") if t.strip()],
                 note=self.note.value or None,
             )
         except InputError as exc:
-            self.message.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+            self._warn(str(exc))
             return
-        self.message.value = f"{decision}: {html.escape(self.current)}"
+        self.message.value = (
+            f"{decision.title()}{f' ({html.escape(reason)})' if decision in NEEDS_REASON else ''}"
+            f": {self._title(self.current)}. <b>Undo</b> (u) takes it back."
+        )
         self.reason.value, self.tags.value, self.note.value = "", "", ""
         self.show_next()
+
+    def undo(self) -> None:
+        """Withdraw this reviewer's last standing decision here, and show that record."""
+        mine = self._log()
+        mine = mine[(mine["reviewer"] == self.reviewer) & mine["target"].isin(self.records)]
+        if mine.empty:
+            self._warn("Nothing to undo: you have no decision here yet.")
+            return
+        target = mine.iloc[-1]["target"]
+        undone = self.store.retract(reviewer=self.reviewer, target=target, stage=self.stage)
+        self.show(target)
+        self.message.value = (
+            f"Undone: {html.escape(undone['decision'])} on {self._title(target)}. "
+            "Decide it again when ready."
+        )
+
+    def previous(self) -> None:
+        """Step back to the record decided before the one shown, to look or change a mind."""
+        decided = [t for t in self._decided(self._log())["target"] if t in self.records]
+        at = decided.index(self.current) if self.current in decided else len(decided)
+        if at == 0:
+            self._warn("No earlier record: this is the first you decided.")
+            return
+        self.show(decided[at - 1])
+        self.message.value = (
+            "An earlier record: a new decision replaces yours (the log keeps both)."
+        )
+
+    def _title(self, rid: str) -> str:
+        title = _text(self.records[rid].get("title")) or "(no title)"
+        short = title if len(title) <= 90 else title[:89].rsplit(" ", 1)[0] + "…"
+        return f"“{html.escape(short)}” ({html.escape(rid)})"
+
+    def _warn(self, text: str) -> None:
+        self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"
+
+
+def _decision(event: pd.Series) -> str:
+    """One decision as the card shows it: what, why, who (implicit), when."""
+    reason = _text(event.get("reason"))
+    when = str(event["recorded_at"])[:16].replace("T", " ")
+    return html.escape(f"{event['decision']}{f' ({reason})' if reason else ''}, {when} UTC")
+
+
+def _colours(evidence: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """record_id -> {matched word: highlight colour}, from the tag stage's evidence."""
+    found: dict[str, dict[str, str]] = {}
+    if len(evidence):
+        applied = evidence[evidence["applied"]]
+        for rid, group, terms in zip(
+            applied["record_id"], applied["group"], applied["matched_terms"], strict=True
+        ):
+            colour = KINDS.get(group, ("", "#fde68a"))[1]
+            words = found.setdefault(rid, {})
+            for word in str(terms).split(";"):
+                if word.strip():
+                    words.setdefault(word.strip(), colour)
+    return found
 
 
 def open_screening(
@@ -273,33 +481,63 @@ def open_screening(
     order: str = "model",
     seed: int = 0,
     blind: bool = True,
+    new_reviewer: bool = False,
 ) -> ScreeningWidget:
     """The screening widget for a workspace (what the screening notebook calls).
 
     Records come from ``build/unique.parquet`` (or ``build/records.parquet``), decisions
-    go to the workspace's decision store, and highlights use its codebook. When
+    go to the workspace's decision store, filters and highlights use the tag stage's
+    ``build/tags.csv`` and the workspace's ``highlight:`` keyword lists. When
     ``curation/assignments.csv`` exists (``scoping assign``), only the records assigned
     to the reviewer are shown. When ``scoping topics`` has run, its topics can be
-    filtered on. An empty ``workspace`` is the one holding the current folder.
+    filtered on. An empty ``workspace`` is the one holding the current folder. The
+    reviewer is matched to the names the store knows (:func:`.identity.choose_reviewer`).
     """
     space = Workspace.at(workspace)
-    records = pd.read_parquet(records_file(space.build))
+    store = space.decisions()
+    reviewer, greeting = choose_reviewer(store, reviewer, space.root, new=new_reviewer)
+    records = pd.read_parquet(_records(space))
     if stage == "full_text":  # the works included at title and abstract, texts found
         records = _retrieved(space, records)
-    mine = assigned_to(space.assignments, reviewer or "")
+    mine = assigned_to(space.assignments, reviewer)
     if mine is not None:  # an assignment exists: the reviewer sees only their records
         records = records[records["record_id"].isin(mine)]
-    return ScreeningWidget(
+    codebook = load_codebook(space.codebook)
+    widget = ScreeningWidget(
         records,
-        space.decisions(),
+        store,
         reviewer,
         stage=stage,
         order=order,
         seed=seed,
         blind=blind,
-        codebook=load_codebook(space.codebook),
+        codebook=codebook,
+        evidence=_evidence(space, records, codebook),
         topics=_topic_labels(space.build),
+        keywords=space.keywords(),
     )
+    widget.message.value = html.escape(greeting)
+    return widget
+
+
+def _records(space: Workspace) -> Path:
+    """The records to screen, or a one-line error saying to run the pipeline first."""
+    try:
+        return records_file(space.build)
+    except InputError:
+        raise InputError(
+            f"{space.build}: no records to screen yet; run `scoping run` in {space.root} "
+            "(or `scoping run --workspace FOLDER`) first."
+        ) from None
+
+
+def _evidence(space: Workspace, records: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """The tag stage's evidence (``build/tags.csv``), else tagged once here."""
+    table = space.build / "tags.csv"
+    if not table.is_file():
+        return tag_records(records, codebook)
+    found = pd.read_csv(table, dtype=str, keep_default_na=False)
+    return found.assign(applied=found["applied"] == "True")
 
 
 def _retrieved(space: Workspace, records: pd.DataFrame) -> pd.DataFrame:
@@ -332,92 +570,3 @@ def _topic_labels(build: Path) -> dict[str, str]:
     rows = pd.read_csv(doc_topics, dtype={"record_id": str, "topic": int})
     pairs = zip(rows["record_id"], rows["topic"], strict=True)
     return {rid: name[t] for rid, t in pairs if t in name}
-
-
-_PAIR_FIELDS = ("title", "authors", "year", "journal", "volume", "pages", "doi", "database")
-
-
-class PairReviewWidget(w.VBox):
-    """Decide the dedup "maybe" pairs: same work, or not the same.
-
-    Each decision goes to the store (stage ``dedupe``, the pair as target) and
-    ``scoping dedupe`` applies it on every later run.
-    """
-
-    def __init__(
-        self, pairs: pd.DataFrame, records: pd.DataFrame, store: DecisionStore, reviewer: str
-    ) -> None:
-        if not reviewer or not reviewer.strip():
-            raise InputError("give your name as reviewer: it is stored with every decision.")
-        self.records = {r["record_id"]: r for r in records.to_dict("records")}
-        self.pairs = [(a, b) for a, b in zip(pairs["a"], pairs["b"], strict=True)]
-        self.store, self.reviewer = store, reviewer.strip()
-        self.progress, self.card, self.message = w.HTML(), w.HTML(), w.HTML()
-        self.buttons = {
-            "same": w.Button(description="Same work", button_style="success"),
-            "different": w.Button(description="Not the same", button_style="danger"),
-        }
-        for name, button in self.buttons.items():
-            button.on_click(lambda _, decision=name: self.decide(decision))
-        self.current: tuple[str, str] | None = None
-        super().__init__(
-            [self.progress, self.card, w.HBox(list(self.buttons.values())), self.message]
-        )
-        self.show_next()
-
-    def _decided(self) -> set[str]:
-        log = self.store.events()
-        mine = log[(log["stage"] == "dedupe") & (log["reviewer"] == self.reviewer)]
-        return set(mine["target"])
-
-    def show_next(self) -> None:
-        """Show the first pair this reviewer has not decided."""
-        done = self._decided()
-        left = [p for p in self.pairs if pair_target(*p) not in done]
-        self.current = left[0] if left else None
-        self.progress.value = (
-            f"<b>{len(self.pairs) - len(left)}</b> of <b>{len(self.pairs)}</b> pairs decided"
-        )
-        self.card.value = self._card(*self.current) if self.current else "<i>No pairs left.</i>"
-
-    def _card(self, a: str, b: str) -> str:
-        rows = "".join(
-            f"<tr><th>{name}</th><td>{html.escape(_text(self.records[a].get(name)))}</td>"
-            f"<td>{html.escape(_text(self.records[b].get(name)))}</td></tr>"
-            for name in _PAIR_FIELDS
-        )
-        return (
-            f"<table><tr><th></th><th>{html.escape(a)}</th><th>{html.escape(b)}</th></tr>"
-            f"{rows}</table>"
-        )
-
-    def decide(self, decision: str) -> None:
-        """Store the decision on the current pair (what the buttons call), then move on."""
-        if self.current is None:
-            return
-        target = pair_target(*self.current)
-        self.store.record(
-            reviewer=self.reviewer,
-            target=target,
-            target_kind="pair",
-            stage="dedupe",
-            decision=decision,
-        )
-        self.message.value = f"{decision}: {html.escape(target)}"
-        self.show_next()
-
-
-def open_pair_review(workspace: str | Path, reviewer: str) -> PairReviewWidget:
-    """The pair-review widget for a workspace (what the dedup review notebook calls)."""
-    space = Workspace.at(workspace)
-    review, records = space.build / "dedupe_review.csv", space.build / "records.parquet"
-    if not review.is_file() or not records.is_file():
-        raise InputError(
-            f"{space.build}: no dedup review yet; run `scoping run --workspace {space.root}` first."
-        )
-    return PairReviewWidget(
-        pd.read_csv(review, dtype=str),
-        pd.read_parquet(records),
-        DecisionStore(space.store),
-        reviewer,
-    )

@@ -1,6 +1,10 @@
 """Grouping: merged pairs joined into groups, and each group's primary record.
 
-A person's decisions ("same" / "different") override the rules.
+A person's decisions ("same" / "different") override the rules. A "different" keeps
+the two records apart however other pairs chain: a merge that would put them in one
+group is not made, and its pair goes back to a person ("maybe", saying why). A
+person's "same" that contradicts their own "different" (A-B same, B-C same, A-C
+different) is not applied either, and goes back to a person the same way.
 """
 
 from __future__ import annotations
@@ -23,10 +27,31 @@ from .params import DedupeParams
 # Grouping
 # --------------------------------------------------------------------------- #
 class _Groups:
-    """Union-find over record ids; the smallest id is a group's root (deterministic)."""
+    """Union-find over record ids; the smallest id is a group's root (deterministic).
 
-    def __init__(self, ids: Iterable[str]) -> None:
+    ``apart`` holds the pairs a person said are different: :meth:`join` never puts
+    them in one group.
+    """
+
+    def __init__(self, ids: Iterable[str], apart: Iterable[frozenset[str]] = ()) -> None:
         self.parent = {i: i for i in ids}
+        self.members = {i: {i} for i in self.parent}
+        self.apart: dict[str, set[str]] = {}
+        for pair in apart:
+            a, b = sorted(pair)
+            self.apart.setdefault(a, set()).add(b)
+            self.apart.setdefault(b, set()).add(a)
+
+    def blocker(self, a: str, b: str) -> tuple[str, str] | None:
+        """A pair kept apart that joining ``a``'s and ``b``'s groups would put together."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        small, large = sorted((self.members[ra], self.members[rb]), key=len)
+        for x in sorted(small):
+            for y in sorted(self.apart.get(x, set()) & large):
+                return (min(x, y), max(x, y))
+        return None
 
     def find(self, item: str) -> str:
         root = item
@@ -40,6 +65,7 @@ class _Groups:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+            self.members[min(ra, rb)] |= self.members.pop(max(ra, rb))
 
 
 #: A person's pair decisions kept beside the records (``a,b,decision``).
@@ -84,13 +110,18 @@ class DedupeResult:
     #: Each record as a dict, and its richness, by record_id (computed once).
     rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     richness: dict[str, tuple[bool, bool, int]] = field(default_factory=dict, repr=False)
+    #: The pairs a person's "same" merged (that no rule had merged first).
+    person_merges: list[PairResult] = field(default_factory=list)
 
     def summary(self, out: Path) -> str:
-        """What dedupe did, in one line."""
+        """What dedupe did, in one line, naming every merge a person's decision made."""
         works = len(set(self.group_of.values()))
+        merged = "; ".join(f"{p.a} = {p.b}" for p in self.person_merges)
         return (
             f"dedupe: {len(self.group_of)} records -> {works} unique works "
             f"({len(self.group_of) - works} duplicates grouped, none deleted); "
+            f"{len(self.person_merges)} merged by a person's decision"
+            f"{f' ({merged})' if merged else ''}; "
             f"{len(self.review)} pairs to review -> {out / 'duplicates.csv'}, "
             f"{out / 'unique.parquet'}, {out / 'dedupe_review.csv'}"
         )
@@ -99,6 +130,34 @@ class DedupeResult:
     def review(self) -> list[PairResult]:
         """Pairs a person should look at (maybe, related)."""
         return [p for p in self.pairs if p.decision in ("maybe", "related")]
+
+
+def _join(
+    ids: Iterable[str], pairs: list[PairResult], decisions: dict[frozenset[str], str]
+) -> tuple[_Groups, list[PairResult]]:
+    """Groups from the pairs judged the same, and the merges a person's decision made.
+
+    A person's word comes first; a merge that a person's "different" forbids goes back
+    to review.
+    """
+    groups = _Groups(ids, [p for p, d in decisions.items() if d == "different"])
+    for pair in pairs:
+        manual = decisions.get(frozenset((pair.a, pair.b)))
+        if manual:
+            pair.decision, pair.rule = manual, f"person: {manual}"
+    person_merges = []
+    for pair in sorted(pairs, key=lambda p: not p.rule.startswith("person")):
+        if pair.decision != "same":
+            continue
+        blocker = groups.blocker(pair.a, pair.b)
+        if blocker is not None:
+            pair.decision = "maybe"
+            pair.rule += f"; not merged: a person said {blocker[0]} and {blocker[1]} differ"
+            continue
+        if pair.rule.startswith("person") and groups.find(pair.a) != groups.find(pair.b):
+            person_merges.append(pair)
+        groups.union(pair.a, pair.b)
+    return groups, person_merges
 
 
 def deduplicate(
@@ -136,13 +195,7 @@ def deduplicate(
         if pair not in known and len(pair) == 2 and pair <= set(keys["record_id"]):
             a, b = sorted(pair)
             pairs.append(PairResult(a, b, decision, 1.0, "person"))
-    groups = _Groups(keys["record_id"])
-    for pair in pairs:
-        manual = decisions.get(frozenset((pair.a, pair.b)))
-        if manual:
-            pair.decision, pair.rule = manual, f"person: {manual}"
-        if pair.decision == "same":
-            groups.union(pair.a, pair.b)
+    groups, person_merges = _join(keys["record_id"], pairs, decisions)
     ordered = records.sort_values("record_id", kind="stable").set_index("record_id", drop=False)
     by_id = {row["record_id"]: row for row in ordered.to_dict("records")}
     richness = {rid: _richness(row) for rid, row in by_id.items()}
@@ -155,4 +208,6 @@ def deduplicate(
         best = max(sorted(ids), key=richness.__getitem__)  # ties: the smallest id
         for rid in ids:
             primary_of[rid] = best
-    return DedupeResult(ordered, group_of, primary_of, pairs, params, by_id, richness)
+    return DedupeResult(
+        ordered, group_of, primary_of, pairs, params, by_id, richness, person_merges
+    )

@@ -92,3 +92,39 @@ def test_assign_and_conflicts_commands(tmp_path):
     assert made.stdout.startswith("assign: 100 records, 10 screened twice or more; Ann 55, Bo 55")
     listed = cli("conflicts")
     assert listed.returncode == 0 and "conflicts at title_abstract: 0" in listed.stdout
+
+
+def test_conflicts_command_names_titles_decisions_and_notes_and_writes_csv(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    pd.DataFrame(
+        {"record_id": ["r1", "r2"], "title": ["Huddles and speaking up", "Burnout in care homes"]}
+    ).to_parquet(build / "unique.parquet")
+    store = DecisionStore(tmp_path / "curation" / "decisions.sqlite")
+    store.record(
+        reviewer="Ann", target="r1", stage="title_abstract", decision="include", note="staff voice"
+    )
+    store.record(
+        reviewer="Bo",
+        target="r1",
+        stage="title_abstract",
+        decision="exclude",
+        reason="wrong setting",
+    )
+    store.record(reviewer="Ann", target="r2", stage="title_abstract", decision="include")
+    listed = subprocess.run(
+        [sys.executable, "-m", "scoping.cli", "conflicts", "--workspace", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert listed.returncode == 0, listed.stderr
+    out = listed.stdout
+    assert "conflicts at title_abstract: 1, of which 1 await a third person" in out
+    assert "[OPEN] r1 Huddles and speaking up" in out
+    assert "Ann: include; Bo: exclude (wrong setting); notes: Ann: staff voice" in out
+    table = pd.read_csv(build / "conflicts_title_abstract.csv")
+    assert table.loc[0, ["record_id", "title", "resolved"]].tolist() == [
+        "r1",
+        "Huddles and speaking up",
+        False,
+    ]

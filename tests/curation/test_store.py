@@ -365,3 +365,43 @@ def test_import_refuses_a_bad_json_line_with_its_number(tmp_path, line, match):
     with pytest.raises(InputError, match=match):
         store.import_log(tmp_path / "log.jsonl")
     assert store.events().empty
+
+
+def test_an_undo_is_an_appended_event_and_the_decision_before_it_stands_again(tmp_path):
+    from scoping.curation.store import latest
+
+    store = DecisionStore(tmp_path / "d.sqlite")
+    said = dict(reviewer="Ann", target="r1", stage="title_abstract")
+    store.record(**said, decision="include")
+    store.record(**said, decision="exclude", reason="wrong topic")
+    store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
+    undone = store.retract(**said)
+    assert (undone["decision"], undone["reason"]) == ("exclude", "wrong topic")
+    assert store.events()["decision"].tolist() == ["include", "exclude", "maybe", "retract"]
+    now = store.current("title_abstract").set_index("reviewer")["decision"].to_dict()
+    assert now == {"Ann": "include", "Bo": "maybe"}  # Bo's decision is untouched
+    store.retract(**said)
+    assert store.current("title_abstract", "Ann").empty
+    # the final word on the record is Bo's: an undone decision never counts
+    assert latest(store.events(), ("target",))["reviewer"].tolist() == ["Bo"]
+    with pytest.raises(InputError, match="Ann has no decision on r1 at title_abstract to undo"):
+        store.retract(**said)
+
+
+def test_an_undone_decision_leaves_no_conflict(tmp_path):
+    from scoping.curation.assign import conflicts
+
+    store = DecisionStore(tmp_path / "d.sqlite")
+    store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
+    store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
+    assert len(conflicts(store)) == 1
+    store.retract(reviewer="Bo", target="r1", stage="title_abstract")
+    assert conflicts(store).empty
+
+
+def test_reviewers_are_the_names_in_the_log(tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    assert store.reviewers() == []
+    store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
+    store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="maybe")
+    assert store.reviewers() == ["Ann", "Bo"]

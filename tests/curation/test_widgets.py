@@ -53,10 +53,17 @@ def test_clicking_records_a_decision_and_moves_on(records, store):
     assert widget.tags.value == ""
 
 
-def test_exclude_needs_a_reason(records, store):
+def test_exclude_needs_a_reason_chosen_first_and_the_message_goes_with_the_view(records, store):
     widget = ScreeningWidget(records, store, reviewer="Ann", order="random")
+    children = list(widget.children)
+    buttons = next(c for c in children if widget.buttons["include"] in getattr(c, "children", ()))
+    assert children.index(widget.reason) < children.index(buttons)  # set first, so above
     widget.buttons["exclude"].click()
-    assert store.events().empty and "needs a reason" in widget.message.value
+    assert store.events().empty and "Choose the reason first" in widget.message.value
+    assert "None" not in widget.message.value
+    widget.filter.value = "all"
+    assert widget.message.value == ""  # a message belongs to the view it was given in
+    widget.filter.value = "unscreened"
     widget.reason.value = "wrong topic"
     widget.buttons["exclude"].click()
     assert store.events()["reason"].tolist() == ["wrong topic"]
@@ -72,8 +79,8 @@ def test_record_text_is_escaped_and_matches_highlighted(records, store, tmp_path
         cards[widget.current] = widget.card.value
         widget.buttons["maybe"].click()
     assert "<script>" not in cards["r2"] and "&lt;script&gt;" in cards["r2"]
-    assert "<mark>Burnout</mark> in nurses" in cards["r1"]
-    assert widget.card.value == "<i>Nothing to show.</i>"
+    assert '<mark style="background:#fde68a">Burnout</mark> in nurses' in cards["r1"]
+    assert "Nothing to show" in widget.card.value
 
 
 def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
@@ -83,9 +90,21 @@ def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
     store.record(
         reviewer="Bo", target="r1", stage="title_abstract", decision="exclude", reason="wrong topic"
     )
+    store.record(
+        reviewer="Ann",
+        target="r1",
+        stage="title_abstract",
+        decision="include",
+        note="nurses in a hospice count",
+    )
     resolver = ScreeningWidget(records, store, reviewer="Cy", blind=False)
     resolver.filter.value = "conflicts"
     assert resolver.candidates() == ["r1"] and resolver.current == "r1"
+    card = resolver.card.value  # who decided what, side by side, with reason and note
+    assert "<td>Ann</td><td>include" in card and "nurses in a hospice count" in card
+    assert "<td>Bo</td><td>exclude (wrong topic)" in card
+    resolver.buttons["include"].click()  # the resolution: one action
+    assert resolver.candidates() == [] and "Nothing to show" in resolver.card.value
 
 
 def test_prioritised_order_follows_decisions(records, store):
@@ -107,36 +126,73 @@ def test_highlight_escapes_before_marking():
     )
 
 
-def test_pair_review_decision_is_applied_by_the_next_dedupe_run(tmp_path, data):
-    from scoping.curation.widgets import open_pair_review
-    from scoping.dedupe import run as dedupe
-    from scoping.ingest import ingest
-
-    build = tmp_path / "build"
-    ingest([data / "dedupe_rules.ris"], build, progress=False)
-    store_path = tmp_path / "curation" / "decisions.sqlite"
-    before = dedupe(build, store=store_path)
-    titles = before.records["title"]
-    burnout = sorted(titles[titles.str.startswith("Burnout among")].index)
-    assert before.group_of[burnout[0]] != before.group_of[burnout[1]]  # conflicting DOIs
-
-    widget = open_pair_review(tmp_path, reviewer="Ann")
-    assert "0</b> of <b>" in widget.progress.value
-    while widget.current and set(widget.current) != set(burnout):
-        widget.buttons["different"].click()
-    assert set(widget.current) == set(burnout)
-    assert all(rid in widget.card.value for rid in burnout)
-    widget.buttons["same"].click()
-    event = DecisionStore(store_path).events().iloc[-1]
-    assert (event["stage"], event["target"], event["decision"]) == (
-        "dedupe",
-        "|".join(burnout),
-        "same",
+def test_highlights_are_coloured_by_kind_with_the_groups_own_keywords():
+    marked = highlight("Huddles for nurses", {"huddles": "#86efac", "nurses": "#ddd6fe"})
+    assert marked == (
+        '<mark style="background:#86efac">Huddles</mark> for '
+        '<mark style="background:#ddd6fe">nurses</mark>'
     )
+    # a word inside one already marked is not marked again (no nested marks)
+    assert highlight("burn out", {"burn out": "#fde68a", "burn": "#fca5a5"}).count("<mark") == 1
 
-    after = dedupe(build, store=store_path)
-    assert after.group_of[burnout[0]] == after.group_of[burnout[1]]
-    assert open_pair_review(tmp_path, reviewer="Ann").current is None  # nothing asked twice
+
+def test_filters_are_grouped_by_kind_with_counts_and_read_from_the_tag_output(
+    records, store, tmp_path
+):
+    (tmp_path / "cb.yml").write_text(CODEBOOK)
+    # the tag stage's evidence says r3 is about burnout, whatever its text: the filter
+    # follows the stage's output, never re-tags per decision
+    evidence = pd.DataFrame(
+        {
+            "record_id": ["r1", "r3"],
+            "tag": "burnout",
+            "group": "theme",
+            "applied": True,
+            "matched_terms": ["burnout", "meaning"],
+        }
+    )
+    widget = ScreeningWidget(
+        records,
+        store,
+        reviewer="Ann",
+        codebook=load_codebook(tmp_path / "cb.yml"),
+        evidence=evidence,
+        order="random",
+        keywords={"exclude": ["soil"]},
+    )
+    labels = [label for label, _ in widget.filter.options]
+    assert labels[:2] == ["Status · Not yet screened by you", "Status · All records"]
+    assert "Theme · burnout (2)" in labels and "Source · Scopus (1)" in labels
+    widget.filter.value = "tag:burnout"
+    assert sorted(widget.candidates()) == ["r1", "r3"]
+    widget.filter.value = "source:Scopus"
+    assert '<mark style="background:#fca5a5">Soil</mark>' in widget.card.value
+    assert "Include keyword" in widget.children[2].value  # the legend
+
+
+def test_undo_previous_and_the_decided_state(records, store):
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", seed=1)
+    assert "Not yet decided by you" in widget.card.value
+    first = widget.current
+    widget.buttons["include"].click()
+    title = widget.records[first]["title"]
+    assert title[:10] in widget.message.value and "Undo" in widget.message.value
+    second = widget.current
+    widget.buttons["maybe"].click()
+    widget.buttons["previous"].click()  # back to the one decided last
+    assert widget.current == second and "You decided: maybe" in widget.card.value
+    widget.buttons["previous"].click()
+    assert widget.current == first and "You decided: include" in widget.card.value
+    widget.buttons["undo"].click()  # undoes the last decision (on second), shows it again
+    assert widget.current == second and "Not yet decided by you" in widget.card.value
+    assert "Undone: maybe" in widget.message.value
+    log = store.events()
+    assert log["decision"].tolist() == ["include", "maybe", "retract"]  # nothing deleted
+    assert store.current("title_abstract", "Ann")["target"].tolist() == [first]
+    widget.card.press("u")
+    assert store.current("title_abstract", "Ann").empty
+    widget.card.press("u")
+    assert "Nothing to undo" in widget.message.value
 
 
 def test_a_reviewer_sees_only_the_records_assigned_to_them(records, tmp_path):
@@ -171,15 +227,14 @@ def test_topics_from_the_build_folder_and_a_record_without_topic(records, store,
     assert widget.candidates() == ["r1"]
 
 
-def _press(widget, key, **extra):
-    """A keydown as ipyevents' front end sends it, through ipyevents' own dispatch."""
-    content = {"event": "keydown", "type": "keydown", "key": key, "repeat": False}
-    widget.shortcuts._handle_mouse_msg(None, {**content, **extra}, None)
+def _press(widget, key):
+    """A key as the card's front end sends it (a message with the key), through the
+    widget's own message dispatch."""
+    widget.card._handle_custom_msg({"key": key}, None)
 
 
 def test_keyboard_shortcuts_decide_and_pick_the_reason(records, store):
     widget = ScreeningWidget(records, store, reviewer="Ann", order="random", seed=1)
-    assert widget.shortcuts.source is widget.card and widget.shortcuts.watched_events == ["keydown"]
     first = widget.current
     _press(widget, "i")
     second = widget.current
@@ -189,9 +244,8 @@ def test_keyboard_shortcuts_decide_and_pick_the_reason(records, store):
     assert widget.reason.value == "wrong population"
     _press(widget, "E")
     third = widget.current
-    _press(widget, "m", repeat=True)  # a held key is not a second decision
-    _press(widget, "m", ctrlKey=True)  # nor is a chord
-    _press(widget, "x")  # nor an unbound key
+    _press(widget, "x")  # an unbound key does nothing
+    widget.card._handle_custom_msg({"key": "Enter"}, None)  # nor a named key
     assert widget.current == third
     _press(widget, "M")
     got = store.events()[["target", "decision", "reason"]].fillna("").values.tolist()
@@ -206,7 +260,7 @@ def test_topic_and_source_filters(records, store):
     topics = {"r1": "0: burnout / nurses", "r3": "1: joy / work", "r2": "1: joy / work"}
     widget = ScreeningWidget(records, store, reviewer="Ann", order="random", topics=topics)
     labels = [label for label, _ in widget.filter.options]
-    assert "topic: 1: joy / work" in labels and "source: Scopus" in labels
+    assert "Topic · 1: joy / work (2)" in labels and "Source · Scopus (1)" in labels
     widget.filter.value = "topic:1: joy / work"
     assert sorted(widget.candidates()) == ["r2", "r3"] and widget.current in ("r2", "r3")
     widget.filter.value = "source:CINAHL Complete"

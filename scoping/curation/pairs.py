@@ -1,0 +1,239 @@
+"""Review of uncertain duplicates: same work, or not the same, with the reasons shown.
+
+:class:`PairReviewWidget` shows one pair at a time from ``build/dedupe_review.csv``:
+the two records' fields side by side, the fields that differ highlighted, and the rule
+and score that flagged the pair. "Same work" (key ``s``) and "Not the same" (``d``)
+go to the decision store (stage ``dedupe``, the pair as target) and ``scoping run``
+applies them; "Undo" (``u``) withdraws the last one. A decision that contradicts
+decisions already stored (anyone's) is refused before it is stored, naming them:
+"same" on A-B when people's "same" decisions would then chain two records a person
+said differ, or "different" on A-B that people's "same" decisions already chain.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+from ..errors import InputError
+from ..workspace import Workspace
+from .identity import choose_reviewer
+from .keys import KeyCard
+from .store import DecisionStore, pair_decisions, pair_target
+
+FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
+KEYS = {"s": "same", "d": "different", "u": "undo"}
+_DIFFERS = "background:#fee2e2"
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "__iter__"):  # author lists
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def contradiction(
+    decisions: dict[frozenset[str], str], a: str, b: str, decision: str
+) -> str | None:
+    """Why deciding ``decision`` on ``a``-``b`` contradicts the people's ``decisions``.
+
+    People's "same" decisions chain into groups; a "different" inside one group is a
+    contradiction. Returns a sentence naming the decisions in the way, or None.
+
+    >>> said = {frozenset({"A", "B"}): "same", frozenset({"B", "C"}): "different"}
+    >>> print(contradiction(said, "A", "C", "same"))
+    B and C were decided not the same, and the 'same' decisions A-B, A-C (this one) put
+    them together
+    >>> contradiction(said, "A", "C", "different") is None
+    True
+    """
+    given = {p: d for p, d in decisions.items() if p != frozenset((a, b))}
+    given[frozenset((a, b))] = decision
+    same = sorted(tuple(sorted(p)) for p, d in given.items() if d == "same" and len(p) == 2)
+    group = _chains(same)
+    if decision == "different":
+        together = group.get(a, a) == group.get(b, b)
+        return f"people's 'same' decisions already chain {a} and {b}" if together else None
+    for x, y in sorted(tuple(sorted(p)) for p, d in given.items() if d == "different"):
+        if group.get(x, x) == group.get(y, y):
+            links = [
+                f"{p}-{q}" + (" (this one)" if {p, q} == {a, b} else "")
+                for p, q in same
+                if group.get(p) == group.get(x)
+            ]
+            return (
+                f"{x} and {y} were decided not the same, and the 'same' decisions "
+                f"{', '.join(links)} put them together"
+            )
+    return None
+
+
+def _chains(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Record -> the smallest record it is chained to through ``pairs``."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in parent}
+
+
+class PairReviewWidget(w.VBox):
+    """Decide the dedup "maybe" pairs: same work, or not the same.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        ``dedupe_review.csv``: a, b, and where known decision, score, rule, agreed,
+        disagreed.
+    records : DataFrame
+        The records (``records.parquet``).
+    store : DecisionStore
+        Where decisions go.
+    reviewer : str
+        Stored with every decision.
+    """
+
+    def __init__(
+        self, pairs: pd.DataFrame, records: pd.DataFrame, store: DecisionStore, reviewer: str
+    ) -> None:
+        if not reviewer or not reviewer.strip():
+            raise InputError("give your name as reviewer: it is stored with every decision.")
+        self.records = {r["record_id"]: r for r in records.to_dict("records")}
+        self.pairs = {
+            (row["a"], row["b"]): row
+            for row in pairs.fillna("").to_dict("records")
+            if row["a"] in self.records and row["b"] in self.records
+        }
+        self.store, self.reviewer = store, " ".join(reviewer.split())
+        self.progress, self.message = w.HTML(), w.HTML()
+        self.card = KeyCard(self.on_key)
+        self.buttons = {
+            "same": w.Button(description="Same work", button_style="success"),
+            "different": w.Button(description="Not the same", button_style="danger"),
+            "undo": w.Button(description="Undo", icon="undo"),
+        }
+        for name, button in self.buttons.items():
+            button.on_click(lambda _, action=name: self.on_key(action[0]))
+        hint = w.HTML(
+            "<small>Keys, with the pointer over the pair: <b>s</b> same work, <b>d</b> not "
+            "the same, <b>u</b> undo. Fields that differ are shaded red.</small>"
+        )
+        self.current: tuple[str, str] | None = None
+        super().__init__(
+            [self.progress, self.card, w.HBox(list(self.buttons.values())), hint, self.message]
+        )
+        self.show_next()
+
+    def _mine(self) -> pd.DataFrame:
+        """The reviewer's standing pair decisions, in the order made."""
+        log = self.store.current("dedupe", self.reviewer)
+        return log.sort_values("seq")
+
+    def show_next(self) -> None:
+        """Show the first pair this reviewer has not decided."""
+        done = set(self._mine()["target"])
+        left = [p for p in self.pairs if pair_target(*p) not in done]
+        self.show(left[0] if left else None)
+        self.progress.value = (
+            f"<b>{len(self.pairs) - len(left)}</b> of <b>{len(self.pairs)}</b> pairs decided"
+        )
+
+    def show(self, pair: tuple[str, str] | None) -> None:
+        """Show ``pair`` (None: no pairs left)."""
+        self.current = pair
+        self.card.value = self._card(*pair) if pair else "<i>No pairs left to decide.</i>"
+
+    def _card(self, a: str, b: str) -> str:
+        flagged = self.pairs[(a, b)]
+        rows = []
+        for name in FIELDS:
+            x, y = _text(self.records[a].get(name)), _text(self.records[b].get(name))
+            style = f" style='{_DIFFERS}'" if x.casefold().strip() != y.casefold().strip() else ""
+            rows.append(
+                f"<tr{style}><th>{name}</th><td>{html.escape(x)}</td><td>{html.escape(y)}</td></tr>"
+            )
+        why = html.escape(
+            f"Flagged as {flagged.get('decision') or 'maybe'} by the rule: "
+            f"{flagged.get('rule') or 'unknown'}; score {flagged.get('score') or '?'}."
+        )
+        return (
+            f"<p><b>{why}</b></p><table><tr><th></th><th>{html.escape(a)}</th>"
+            f"<th>{html.escape(b)}</th></tr>{''.join(rows)}</table>"
+        )
+
+    def on_key(self, key: str) -> None:
+        """``s`` same, ``d`` different, ``u`` undo (what the keys and buttons call)."""
+        action = KEYS.get(key.lower())
+        if action == "undo":
+            self.undo()
+        elif action:
+            self.decide(action)
+
+    def decide(self, decision: str) -> None:
+        """Store the decision on the current pair, unless it contradicts others; move on."""
+        if self.current is None:
+            return
+        a, b = self.current
+        why = contradiction(pair_decisions(self.store), a, b, decision)
+        if why:
+            self.message.value = (
+                f"<span style='color:#b00'>Not stored: {html.escape(why)}. Undo or change "
+                "one of those decisions first, if this one is right.</span>"
+            )
+            return
+        target = pair_target(a, b)
+        self.store.record(
+            reviewer=self.reviewer,
+            target=target,
+            target_kind="pair",
+            stage="dedupe",
+            decision=decision,
+        )
+        said = "same work" if decision == "same" else "not the same"
+        self.message.value = f"{html.escape(target)}: {said}. <b>Undo</b> (u) takes it back."
+        self.show_next()
+
+    def undo(self) -> None:
+        """Withdraw this reviewer's last pair decision and show that pair again."""
+        mine = self._mine()
+        if mine.empty:
+            self.message.value = "<span style='color:#b00'>Nothing to undo yet.</span>"
+            return
+        target = mine.iloc[-1]["target"]
+        undone = self.store.retract(reviewer=self.reviewer, target=target, stage="dedupe")
+        a, b = target.split("|")
+        self.show((a, b) if (a, b) in self.pairs else (b, a) if (b, a) in self.pairs else None)
+        self.message.value = f"Undone: {html.escape(undone['decision'])} on {html.escape(target)}."
+
+
+def open_pair_review(
+    workspace: str | Path, reviewer: str, *, new_reviewer: bool = False
+) -> PairReviewWidget:
+    """The pair-review widget for a workspace (what the dedup review notebook calls)."""
+    space = Workspace.at(workspace)
+    review, records = space.build / "dedupe_review.csv", space.build / "records.parquet"
+    if not review.is_file() or not records.is_file():
+        raise InputError(
+            f"{space.build}: no duplicate review yet; run `scoping run` in {space.root} first."
+        )
+    store = space.decisions()
+    reviewer, greeting = choose_reviewer(store, reviewer, space.root, new=new_reviewer)
+    widget = PairReviewWidget(
+        pd.read_csv(review, dtype=str), pd.read_parquet(records), store, reviewer
+    )
+    widget.message.value = html.escape(greeting)
+    return widget

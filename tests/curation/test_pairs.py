@@ -1,0 +1,106 @@
+"""The duplicate-review widget driven from Python: differences shown, contradictions
+refused, undo, and decisions applied by the next dedupe run."""
+
+import pandas as pd
+import pytest
+
+from scoping.curation import DecisionStore
+from scoping.curation.pairs import PairReviewWidget, contradiction, open_pair_review
+from scoping.dedupe import run as dedupe
+from scoping.ingest import ingest
+
+
+@pytest.fixture
+def three():
+    records = pd.DataFrame(
+        {
+            "record_id": ["A", "B", "C"],
+            "title": ["Huddles in wards", "Huddles in wards", "Huddles on wards"],
+            "authors": [["Lee, K"], ["Lee, K"], ["Lee, K"]],
+            "year": [2020, 2020, 2021],
+            "journal": ["BMJ", "BMJ", "BMJ Qual"],
+        }
+    )
+    pairs = pd.DataFrame(
+        {
+            "a": ["A", "B"],
+            "b": ["B", "C"],
+            "decision": "maybe",
+            "score": ["0.97", "0.91"],
+            "rule": ["title 0.97; year agrees", "title 0.91; year differs"],
+        }
+    )
+    return pairs, records
+
+
+def test_the_card_shows_the_rule_score_and_the_fields_that_differ(three, tmp_path):
+    widget = PairReviewWidget(*three, DecisionStore(tmp_path / "d.sqlite"), "Ann")
+    card = widget.card.value
+    assert "by the rule: title 0.97; year agrees; score 0.97" in card
+    assert "<tr><th>title</th>" in card  # the same title: not shaded
+    widget.buttons["same"].click()
+    card = widget.card.value  # B-C: title and year and journal differ
+    assert "<tr style='background:#fee2e2'><th>year</th><td>2020</td><td>2021</td>" in card
+
+
+def test_a_contradicting_decision_is_refused_before_it_is_stored(three, tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    store.record(
+        reviewer="Bo", target="A|C", target_kind="pair", stage="dedupe", decision="different"
+    )
+    widget = PairReviewWidget(*three, store, "Ann")
+    widget.card.press("s")  # A-B same: fine so far
+    widget.card.press("s")  # B-C same would chain A and C, which Bo said differ
+    assert "Not stored: A and C were decided not the same" in widget.message.value
+    assert store.events()["decision"].tolist() == ["different", "same"]
+    assert widget.current == ("B", "C")
+    widget.card.press("d")
+    assert store.events()["decision"].tolist() == ["different", "same", "different"]
+
+
+def test_undo_withdraws_the_last_pair_decision_and_shows_it_again(three, tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    widget = PairReviewWidget(*three, store, "Ann")
+    widget.buttons["same"].click()
+    assert widget.current == ("B", "C") and "1</b> of <b>2" in widget.progress.value
+    widget.buttons["undo"].click()
+    assert widget.current == ("A", "B") and "Undone: same on A|B" in widget.message.value
+    assert store.current("dedupe").empty and store.events()["decision"].tolist() == [
+        "same",
+        "retract",
+    ]
+
+
+def test_contradiction_of_a_different_already_chained():
+    said = {frozenset({"A", "B"}): "same", frozenset({"B", "C"}): "same"}
+    assert "already chain A and C" in contradiction(said, "A", "C", "different")
+    assert contradiction(said, "A", "C", "same") is None
+
+
+def test_pair_review_decision_is_applied_by_the_next_dedupe_run(tmp_path, data):
+    build = tmp_path / "build"
+    ingest([data / "dedupe_rules.ris"], build, progress=False)
+    store_path = tmp_path / "curation" / "decisions.sqlite"
+    before = dedupe(build, store=store_path)
+    titles = before.records["title"]
+    burnout = sorted(titles[titles.str.startswith("Burnout among")].index)
+    assert before.group_of[burnout[0]] != before.group_of[burnout[1]]  # conflicting DOIs
+
+    widget = open_pair_review(tmp_path, reviewer="Ann")
+    assert "0</b> of <b>" in widget.progress.value
+    while widget.current and set(widget.current) != set(burnout):
+        widget.buttons["different"].click()
+    assert set(widget.current) == set(burnout)
+    assert all(rid in widget.card.value for rid in burnout)
+    widget.buttons["same"].click()
+    event = DecisionStore(store_path).events().iloc[-1]
+    assert (event["stage"], event["target"], event["decision"]) == (
+        "dedupe",
+        "|".join(burnout),
+        "same",
+    )
+
+    after = dedupe(build, store=store_path)
+    assert after.group_of[burnout[0]] == after.group_of[burnout[1]]
+    assert f"{burnout[0]} = {burnout[1]}" in after.summary(build)  # the merge is named
+    assert open_pair_review(tmp_path, reviewer="Ann").current is None  # nothing asked twice
