@@ -18,8 +18,15 @@ RED, RESET = "\x1b[1;31m", "\x1b[0m"
 
 
 def one_line(shell: Any, kind: type, error: BaseException, tb: Any, tb_offset: Any = None) -> list:
-    """IPython's custom handler: the error's message alone, in red."""
-    return [f"{RED}{error}{RESET}"]
+    """IPython's custom handler: show the error's message alone, in red.
+
+    IPython leaves the showing to the handler; ``_showtraceback`` is the shell's own
+    way to send an error (in a kernel, an ``error`` message whose traceback is this
+    one line), so the cell is marked failed as with any exception.
+    """
+    lines = [f"{RED}{error}{RESET}"]
+    shell._showtraceback(kind, error, lines)
+    return lines
 
 
 def load_ipython_extension(ipython: Any) -> None:

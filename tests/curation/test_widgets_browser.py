@@ -1,8 +1,9 @@
 """The screening notebook in a real browser: JupyterLab, headless Debian Chromium, Playwright.
 
 The notebook is the shipped ``notebooks/screening.ipynb`` with a reviewer filled in; the
-test clicks "Include" on the first record, presses ``m`` (maybe) over the second, and
-checks that both decisions reached the workspace's SQLite store.
+test clicks "Include" on the first record, types a note with the pointer resting over
+the record (no key of it may decide), clicks the record and presses ``m`` (maybe) and
+``u`` (undo), and checks that exactly those events reached the workspace's SQLite store.
 
 It needs ``/usr/bin/chromium`` (Debian's ``chromium`` package; Playwright's own browser
 download does not work offline). Without it the test is skipped with that reason, except
@@ -148,7 +149,7 @@ def _notebook(name, workspace, **values):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     for key, value in values.items():
-        default = f'{key} = ""'
+        default = f"{key} = {'False' if isinstance(value, bool) else chr(34) * 2}"
         assert default in cell.source  # the shipped notebook's own parameter, filled in
         cell.source = cell.source.replace(default, f"{key} = {value!r}")
     (workspace / "notebooks").mkdir(exist_ok=True)
@@ -215,15 +216,27 @@ def test_a_click_and_a_key_in_jupyterlab_reach_the_store(sync_playwright, worksp
         assert "0 screened of 2" in progress.inner_text()
         include.click()
         page.locator("text=1 screened of 2").wait_for()
+        # typing a note with the pointer resting over the record: text, never decisions
+        note = page.locator(".widget-textarea textarea")
+        note.click()
+        page.locator(".scoping-card").hover()
+        page.keyboard.type("check this is unclear, maybe exclude")
+        time.sleep(1.5)
+        assert len(store.events()) == 1  # "i", "e" and "m" in the note decided nothing
+        assert note.input_value() == "check this is unclear, maybe exclude"
+        assert "1 screened of 2" in progress.inner_text()
         markdown_cells = page.locator(".jp-MarkdownCell").count()
-        page.locator(".scoping-card").hover()  # keys work over the record
+        page.locator(".scoping-card").click()  # the record itself: now keys decide
         page.keyboard.press("m")
         page.locator("text=2 screened of 2").wait_for()
         # the key went to the widget alone: JupyterLab did not turn a cell into Markdown
         assert page.locator(".jp-MarkdownCell").count() == markdown_cells
-    events = _wait_for_events(store, 2)
-    assert events["reviewer"].tolist() == [REVIEWER, REVIEWER]
-    assert events["decision"].tolist() == ["include", "maybe"]
+        page.keyboard.press("u")  # undo, from the keyboard too
+        page.locator("text=1 screened of 2").wait_for()
+    events = _wait_for_events(store, 3)
+    assert events["reviewer"].tolist() == [REVIEWER] * 3
+    assert events["decision"].tolist() == ["include", "maybe", "retract"]
+    assert events.loc[1, "note"] == "check this is unclear, maybe exclude"  # kept with it
     assert events["target"].nunique() == 2
 
 
@@ -233,7 +246,7 @@ def charting_workspace(demo_built, tmp_path):
     target = tmp_path / "ws"
     shutil.copytree(demo_built, target, ignore=shutil.ignore_patterns("reports"))
     _notebook("charting.ipynb", target, reviewer=REVIEWER)
-    _notebook("fulltext_screening.ipynb", target, reviewer=REVIEWER)
+    _notebook("fulltext_screening.ipynb", target, reviewer=REVIEWER, new_reviewer=True)
     return target
 
 
