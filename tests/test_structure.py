@@ -4,6 +4,7 @@ installed wheel that works in an empty folder."""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -154,3 +155,8 @@ def test_an_installed_wheel_inits_and_runs_a_workspace_in_an_empty_folder(tmp_pa
         env=clean,
     )
     assert str(env_dir) in imported.stdout  # the wheel's copy, not the checkout's
+    # JupyterLab in that environment saves curation notebooks without outputs
+    hook = env_dir / "etc/jupyter/jupyter_server_config.d/scoping-workbench.json"
+    assert json.loads(hook.read_text())["ServerApp"]["jpserver_extensions"] == {
+        "scoping.notebook": True
+    }

@@ -33,6 +33,7 @@ from scoping.curation import DecisionStore
 from scoping.ingest import ingest
 
 CHROMIUM = Path("/usr/bin/chromium")
+CONFIG = Path(__file__).resolve().parents[2] / "jupyter-config"
 NOTEBOOKS = resources.path(resources.NOTEBOOKS)
 REVIEWER = "Browser Tester"
 FLAGS = [
@@ -118,7 +119,9 @@ def running_lab(workspace):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"},
+        # the configuration the package installs (an editable install does not install
+        # it, so it is read from the checkout): notebooks saved without outputs
+        env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_CONFIG_PATH": str(CONFIG)},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -233,6 +236,11 @@ def test_a_click_and_a_key_in_jupyterlab_reach_the_store(sync_playwright, worksp
         assert page.locator(".jp-MarkdownCell").count() == markdown_cells
         page.keyboard.press("u")  # undo, from the keyboard too
         page.locator("text=1 screened of 2").wait_for()
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        page.locator(".jp-mod-dirty").wait_for(state="detached")
+    saved = nbformat.read(workspace / "notebooks" / "screening.ipynb", as_version=4)
+    code = [c for c in saved.cells if c.cell_type == "code"]
+    assert code and not any(c.outputs or c.execution_count for c in code)  # saved bare
     events = _wait_for_events(store, 3)
     assert events["reviewer"].tolist() == [REVIEWER] * 3
     assert events["decision"].tolist() == ["include", "maybe", "retract"]
