@@ -6,14 +6,14 @@ record shown (issue #19: under 0.3 s).
 The corpus is real records from ../shared/data, chosen as ``bench_packs.py`` chooses
 them; when there are fewer than ``--size`` (13,075 distinct titles on these machines),
 it is topped up with records of the synthetic demonstration corpus, generated large
-enough, and the script says how many of each. The tag stage's evidence is computed once first (as ``scoping run`` writes
-``build/tags.csv``), then the screening widget is driven from Python exactly as its
-buttons drive it: for each filter (none; the theme with the most records; a source
-database), ``--decisions`` decisions alternating include and exclude (with a reason),
-each timed from the click to the next record's card being set. Prints the median, the
-90th percentile and the slowest decision of each filter, and the time to open the
-widget. The model order (the default) is used, so each decision refits the
-prioritisation model on the decisions so far: that is part of what is timed.
+enough, and the script says how many of each. The tag stage's evidence is computed once
+first (as ``scoping run`` writes ``build/tags.csv``), then the screening widget is
+driven from Python exactly as its buttons drive it: for each filter (none; the theme
+with the most records; a source database), ``--decisions`` decisions alternating include
+and exclude (with a reason), each timed from the click to the next record's card being
+set. Prints the median, the 90th percentile and the slowest decision of each filter, and
+the time to open the widget. The model order (the default) is used, so each decision
+refits the prioritisation model on the decisions so far: that is part of what is timed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_packs import SHARED, corpus  # noqa: E402
+from bench_packs import SHARED, corpus
 
 
 def synthetic(size: int, seed: int) -> list[dict]:
@@ -82,8 +82,10 @@ def main() -> None:
     codebook = load_codebook(resources.path(resources.CODEBOOK))
     start = time.perf_counter()
     evidence = tag_records(records, codebook)
-    print(f"{len(records)} records; tag stage (once, as scoping run): "
-          f"{time.perf_counter() - start:.1f} s")
+    print(
+        f"{len(records)} records; tag stage (once, as scoping run): "
+        f"{time.perf_counter() - start:.1f} s"
+    )
     applied = evidence[evidence["applied"] & (evidence["group"] == "theme")]
     theme = applied["tag"].value_counts().index[0]
     with tempfile.TemporaryDirectory() as folder:

@@ -28,6 +28,7 @@ from .store import DecisionStore, pair_decisions, pair_target
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
 KEYS = {"s": "same", "d": "different", "u": "undo"}
 _DIFFERS = "background:#fee2e2"
+_CELL = "border:1px solid #d1d5db;padding:2px 8px;text-align:left;vertical-align:top"
 
 
 def _text(value: Any) -> str:
@@ -164,15 +165,17 @@ class PairReviewWidget(w.VBox):
             x, y = _text(self.records[a].get(name)), _text(self.records[b].get(name))
             style = f" style='{_DIFFERS}'" if x.casefold().strip() != y.casefold().strip() else ""
             rows.append(
-                f"<tr{style}><th>{name}</th><td>{html.escape(x)}</td><td>{html.escape(y)}</td></tr>"
+                f"<tr{style}><th style='{_CELL}'>{name}</th><td style='{_CELL}'>"
+                f"{html.escape(x)}</td><td style='{_CELL}'>{html.escape(y)}</td></tr>"
             )
         why = html.escape(
             f"Flagged as {flagged.get('decision') or 'maybe'} by the rule: "
             f"{flagged.get('rule') or 'unknown'}; score {flagged.get('score') or '?'}."
         )
         return (
-            f"<p><b>{why}</b></p><table><tr><th></th><th>{html.escape(a)}</th>"
-            f"<th>{html.escape(b)}</th></tr>{''.join(rows)}</table>"
+            f"<p><b>Are these the same work?</b> {why}</p><table style='border-collapse:"
+            f"collapse'><tr><th></th><th style='{_CELL}'>{html.escape(a)}</th>"
+            f"<th style='{_CELL}'>{html.escape(b)}</th></tr>{''.join(rows)}</table>"
         )
 
     def on_key(self, key: str) -> None:

@@ -241,10 +241,10 @@ class ScreeningWidget(w.VBox):
                 self.card,
                 self.reason,
                 w.HBox(list(self.buttons.values())),
+                self.message,  # beside the buttons: what a click did, or why it did not
                 self.hint,
                 self.tags,
                 self.note,
-                self.message,
             ]
         )
         self.show_next()
@@ -342,31 +342,13 @@ class ScreeningWidget(w.VBox):
             if _text(record.get(k))
         )
         words = {**self.words.get(rid, {}), **self.keywords}  # the group's lists win
+        current = log.groupby("reviewer").tail(1).sort_values("reviewer")
         return (
-            f"{self._state(log)}<h3>{highlight(_text(record.get('title')), words)}</h3>"
+            f"{_mine(current[current['reviewer'] == self.reviewer])}"
+            f"<h3>{highlight(_text(record.get('title')), words)}</h3>"
             f"<p>{meta}</p><p>{highlight(_text(record.get('abstract')), words)}</p>"
+            f"{'' if self.blind else _everyone(current)}"
             f"<p><small>{html.escape(rid)}</small></p>"
-        )
-
-    def _state(self, log: pd.DataFrame) -> str:
-        """Who decided this record and how: yours alone when blind, else everyone's."""
-        current = log.groupby("reviewer", sort=True).tail(1)
-        mine = current[current["reviewer"] == self.reviewer]
-        if mine.empty:
-            line = "<b>Not yet decided by you.</b>"
-        else:
-            line = f"<b>You decided: {_decision(mine.iloc[0])}</b>"
-        others = current[current["reviewer"] != self.reviewer]
-        if self.blind or others.empty:
-            return f"<p style='background:#f3f4f6;padding:4px'>{line}</p>"
-        rows = "".join(
-            f"<tr><td>{html.escape(r['reviewer'])}</td><td>{_decision(r)}</td>"
-            f"<td>{html.escape(_text(r['note']))}</td></tr>"
-            for _, r in current.iterrows()
-        )
-        return (
-            f"<p style='background:#f3f4f6;padding:4px'>{line}</p><table>"
-            f"<tr><th>Reviewer</th><th>Decision</th><th>Note</th></tr>{rows}</table>"
         )
 
     # ------------------------------------------------------------------ acting
@@ -448,6 +430,34 @@ class ScreeningWidget(w.VBox):
 
     def _warn(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"
+
+
+_BANNER = "background:#f3f4f6;padding:4px 8px;margin:0 0 6px 0"
+_CELL = "border:1px solid #d1d5db;padding:3px 8px;text-align:left;vertical-align:top"
+
+
+def _mine(decided: pd.DataFrame) -> str:
+    """The banner over the record: the reviewer's own standing decision, if any."""
+    if decided.empty:
+        return f"<p style='{_BANNER}'><b>Not yet decided by you.</b></p>"
+    return f"<p style='{_BANNER}'><b>You decided: {_decision(decided.iloc[0])}</b></p>"
+
+
+def _everyone(current: pd.DataFrame) -> str:
+    """Every reviewer's standing decision, reason and note, side by side (not blind)."""
+    if current.empty:
+        return "<p><i>No reviewer has decided this record yet.</i></p>"
+    head = "".join(f"<th style='{_CELL}'>{h}</th>" for h in ("Reviewer", "Decision", "Note"))
+    rows = "".join(
+        f"<tr><td style='{_CELL}'>{html.escape(r['reviewer'])}</td>"
+        f"<td style='{_CELL}'>{_decision(r)}</td>"
+        f"<td style='{_CELL}'>{html.escape(_text(r['note']))}</td></tr>"
+        for _, r in current.iterrows()
+    )
+    return (
+        "<p><b>Decisions so far</b></p>"
+        f"<table style='border-collapse:collapse'><tr>{head}</tr>{rows}</table>"
+    )
 
 
 def _decision(event: pd.Series) -> str:
