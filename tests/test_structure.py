@@ -88,7 +88,7 @@ import importlib, os, sys
 # forked child that has imported no module of the project: a fresh start for them.
 for heavy in ("pandas", "sklearn.feature_extraction.text", "sklearn.decomposition",
               "sklearn.linear_model", "sklearn.svm", "scipy.optimize", "matplotlib", "seaborn",
-              "ipywidgets", "ipyevents", "nbformat", "pyarrow.parquet", "rapidfuzz", "yaml",
+              "ipywidgets", "anywidget", "nbformat", "pyarrow.parquet", "rapidfuzz", "yaml",
               "nltk.stem", "joblib", "click", "rispy", "bibtexparser", "openpyxl",
               "defusedxml.ElementTree", "pycountry", "tqdm"):
     importlib.import_module(heavy)
