@@ -28,10 +28,7 @@ from . import atomic
 from .curation.charting import STAGE, record_values
 from .curation.status import final_decisions
 from .curation.store import DecisionStore
-
-#: Carried in the notes of every demonstration record, and checked for downstream.
-DEMO_MARK = "SYNTHETIC DEMONSTRATION RECORD - invented for software testing, not evidence"
-TITLE_PREFIX = "[Synthetic demo] "
+from .records import DEMO_MARK, TITLE_PREFIX
 
 THEMES: dict[str, tuple[str, ...]] = {
     "just culture": (
@@ -243,11 +240,6 @@ SEARCH_STRING = (
     '"joy in work" OR "learning from excellence") AND (staff OR workforce) AND '
     '(health* OR "social care" OR "care home*")'
 )
-
-
-def is_synthetic(title: str | None, notes: str | None) -> bool:
-    """Whether a record is a demonstration record (by its title prefix or notes mark)."""
-    return bool((title and title.startswith(TITLE_PREFIX)) or (notes and DEMO_MARK in notes))
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,9 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from . import atomic, yamlio
-from .demo import is_synthetic
 from .errors import InputError, ScopingError
 from .io import ReadResult, read
-from .records import FIELDS, LIST_FIELDS, Record
+from .records import FIELDS, LIST_FIELDS, Record, is_synthetic
 
 #: File names that are never exports (notes, logs, OS clutter).
 IGNORED_NAMES = frozenset(

@@ -532,3 +532,19 @@ def normalise_entry(entry: Entry) -> dict[str, Any]:
     out["keywords"] = _unique(split_terms(get("keywords")))
     out["subjects"] = _unique(split_terms(get("subjects")))
     return out
+
+
+#: Carried in the notes of every demonstration record (:mod:`scoping.demo`), and
+#: checked for downstream: ingest counts such records and says so.
+DEMO_MARK = "SYNTHETIC DEMONSTRATION RECORD - invented for software testing, not evidence"
+#: The title prefix of every demonstration record.
+TITLE_PREFIX = "[Synthetic demo] "
+
+
+def is_synthetic(title: str | None, notes: str | None) -> bool:
+    """Whether a record is a demonstration record (by its title prefix or notes mark).
+
+    >>> is_synthetic("[Synthetic demo] Huddles", None), is_synthetic("Huddles", None)
+    (True, False)
+    """
+    return bool((title and title.startswith(TITLE_PREFIX)) or (notes and DEMO_MARK in notes))

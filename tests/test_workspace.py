@@ -27,7 +27,8 @@ def test_init_writes_a_workspace_that_falls_back_on_nothing(tmp_path):
     space = Workspace(root)
     assert space.codebook == space.own_codebook and space.packs == space.own_packs
     assert space.own_codebook.read_bytes() == resources.path(resources.CODEBOOK).read_bytes()
-    assert "build/" in (root / ".gitignore").read_text()
+    ignored = (root / ".gitignore").read_text().splitlines()
+    assert "build/" in ignored and ".ipynb_checkpoints/" in ignored
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path):
@@ -64,3 +65,13 @@ def test_a_missing_workspace_is_one_line_for_every_command(tmp_path):
         assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
         assert "no such workspace folder" in result.stderr
     assert not (tmp_path / "typo").exists()  # nothing created, no empty store
+
+
+def test_the_groups_highlight_keywords_come_from_scoping_yml(tmp_path):
+    space = Workspace(tmp_path)
+    assert space.keywords() == {}
+    space.config.write_text("highlight:\n  include: [huddle]\n  exclude: [students]\n")
+    assert space.keywords() == {"include": ["huddle"], "exclude": ["students"]}
+    space.config.write_text("highlight: [huddle]\n")
+    with pytest.raises(InputError, match="'highlight' has two word lists"):
+        space.keywords()

@@ -136,7 +136,9 @@ class Filters:
             found.options.append((f"Status · {VIEWS[view]}", view))
         applied = evidence[evidence["applied"]] if len(evidence) else evidence
         labels = {t.name: (t.group, t.label) for t in codebook.tags} if codebook else {}
-        for kind, (kind_name, _) in KINDS.items():
+        groups = [*KINDS, *sorted({g for g, _ in labels.values()} - set(KINDS))]
+        for kind in groups:  # a codebook's own kinds of tag follow the usual ones
+            kind_name = KINDS[kind][0] if kind in KINDS else kind.replace("_", " ").capitalize()
             for tag, (group, label) in labels.items():
                 if group == kind:
                     ids = applied.loc[applied["tag"] == tag, "record_id"]

@@ -270,3 +270,19 @@ def test_topic_and_source_filters(records, store):
     assert widget.candidates() == ["r3"] and widget.current == "r3"
     widget.buttons["include"].click()
     assert widget.candidates() == [] and widget.current is None  # screened: not shown again
+
+
+def test_a_codebooks_own_kind_of_tag_has_its_filters(records, store, tmp_path):
+    (tmp_path / "cb.yml").write_text(
+        CODEBOOK + "  - {name: students, group: population_group, definition: Students.,"
+        " include: [students], label: Students}\n"
+    )
+    widget = ScreeningWidget(
+        records,
+        store,
+        reviewer="Ann",
+        codebook=load_codebook(tmp_path / "cb.yml"),
+        order="random",
+    )
+    labels = [label for label, _ in widget.filter.options]
+    assert labels.index("Theme · burnout (1)") < labels.index("Population group · Students (0)")
