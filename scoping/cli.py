@@ -543,10 +543,16 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
     table.insert(1, "title", table["record_id"].map(_titles(space)).fillna(""))
     waiting = int((~table["resolved"]).sum()) if len(table) else 0
     path = csv_path or space.build / f"conflicts_{stage}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text(path, table.to_csv(index=False))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, table.to_csv(index=False))
+        written = f"-> {path}"
+    except (OSError, ScopingError) as exc:
+        if csv_path is not None:  # asked for by name: its failure is the error
+            raise
+        written = f"(list not written: {exc})"  # a read-only workspace can still be read
     click.echo(
-        f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person -> {path}"
+        f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person {written}"
     )
     for row in table.itertuples():
         state = f"resolved by {row.resolution}" if row.resolved else "OPEN"
