@@ -135,7 +135,7 @@ class PairReviewWidget(w.VBox):
         )
         self.current: tuple[str, str] | None = None
         super().__init__(
-            [self.progress, self.card, w.HBox(list(self.buttons.values())), hint, self.message]
+            [self.progress, self.card, w.HBox(list(self.buttons.values())), self.message, hint]
         )
         self.show_next()
 
