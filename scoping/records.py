@@ -207,6 +207,7 @@ MARKUP_TAG = re.compile(
 )
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _DOI_TRAIL = ".,;:)]}>'\""
+_SHORT_DOI = re.compile(r"(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)?(10/[a-z0-9]+)", re.I)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _DIGITS = re.compile(r"\d+")
 _PAGE_DASH = re.compile(r"\s*[-\u2010-\u2015]+\s*")
@@ -296,6 +297,12 @@ def normalise_doi(value: Any) -> str | None:
     '10.1002/cpp.2398'
     >>> normalise_doi("10.1016/j.gene.2015.10.064 [doi]")
     '10.1016/j.gene.2015.10.064'
+
+    A short DOI (``10/fqd6hj``, as CSL-JSON may carry) is kept when it is the whole
+    value: ``https://doi.org/10/fqd6hj`` resolves it.
+
+    >>> normalise_doi("https://doi.org/10/FQD6HJ")
+    '10/fqd6hj'
     """
     text = clean_text(value)
     if not text:
@@ -304,7 +311,8 @@ def normalise_doi(value: Any) -> str | None:
         text = unquote(text)
     match = _DOI.search(text)
     if not match:
-        return None
+        short = _SHORT_DOI.fullmatch(text.rstrip(_DOI_TRAIL))
+        return short.group(1).lower() if short else None
     doi = match.group(0).rstrip(_DOI_TRAIL).lower()
     return doi or None
 

@@ -106,7 +106,11 @@ def test_full_text_screening_and_charting_notebooks_run(workspace, tmp_path):
     )
     assert "screened of" in text
     text = _run(
-        "charting.ipynb", tmp_path / "c.ipynb", workspace=str(workspace), reviewer="Test Reviewer"
+        "charting.ipynb",
+        tmp_path / "c.ipynb",
+        workspace=str(workspace),
+        reviewer="Test Reviewer",
+        new_reviewer=True,
     )
     assert "charted by Test Reviewer" in text and "Agreement per field" in text
     assert len(store.events()) == before

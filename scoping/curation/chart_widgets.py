@@ -30,6 +30,7 @@ from ..io.writers import vancouver
 from ..tags import load_codebook
 from ..workspace import Workspace
 from .charting import agreement, charted, disagreements, display, record_values
+from .identity import choose_reviewer
 from .keys import KeyCard
 from .status import final_decisions
 from .store import DecisionStore
@@ -345,16 +346,24 @@ class ReconcileWidget(w.VBox):
         self.refresh()
 
 
-def open_charting(workspace: str | Path = "", reviewer: str = "") -> ChartingWidget:
-    """The charting widget for a workspace's works included at full text."""
+def open_charting(
+    workspace: str | Path = "", reviewer: str = "", *, new_reviewer: bool = False
+) -> ChartingWidget:
+    """The charting widget for a workspace's works included at full text.
+
+    The reviewer is matched to the names the store knows
+    (:func:`~scoping.curation.identity.choose_reviewer`).
+    """
     space = Workspace.at(workspace)
     form = load_form(space.charting, load_codebook(space.codebook))
     works = _included(space)
     drafts = space.build / "drafts.csv"
     texts = space.build / "fulltext_text.parquet"
+    store = space.decisions()
+    reviewer, _ = choose_reviewer(store, reviewer, space.root, new=new_reviewer)
     return ChartingWidget(
         works,
-        space.decisions(),
+        store,
         form,
         reviewer,
         drafts=pd.read_csv(drafts, dtype=str, keep_default_na=False) if drafts.is_file() else None,
@@ -362,11 +371,15 @@ def open_charting(workspace: str | Path = "", reviewer: str = "") -> ChartingWid
     )
 
 
-def open_reconciliation(workspace: str | Path = "", reviewer: str = "") -> ReconcileWidget:
+def open_reconciliation(
+    workspace: str | Path = "", reviewer: str = "", *, new_reviewer: bool = False
+) -> ReconcileWidget:
     """The reconciliation widget for a workspace's charting disagreements."""
     space = Workspace.at(workspace)
     form = load_form(space.charting, load_codebook(space.codebook))
-    return ReconcileWidget(space.decisions(), form, reviewer, _included(space))
+    store = space.decisions()
+    reviewer, _ = choose_reviewer(store, reviewer, space.root, new=new_reviewer)
+    return ReconcileWidget(store, form, reviewer, _included(space))
 
 
 def _included(space: Workspace) -> pd.DataFrame:

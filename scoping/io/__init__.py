@@ -74,7 +74,7 @@ def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Re
         if first.count(",") >= 1 or first.count("\t") >= 1:
             raise FormatError(
                 f"{source.name}: looks like a table, but no column is "
-                f"recognised as the title (columns: {first[:120]}). Rename "
+                f"recognised as the title (columns: {_column_list(first)}). Rename "
                 "the title column to 'Title', or give a column mapping "
                 "(--column-map title='Your column')."
             )
@@ -84,6 +84,18 @@ def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Re
         )
     suffix = PurePosixPath(source.name).suffix.lower()
     return next((h for h in hits if suffix in h[0].suffixes), hits[0])
+
+
+def _column_list(header: str, most: int = 12) -> str:
+    """A table's column names, each whole: the first ``most`` and how many more.
+
+    >>> _column_list('id,"display_name",doi')
+    'id, display_name, doi'
+    """
+    delimiter = "\t" if header.count("\t") > header.count(",") else ","
+    names = [n.strip() for n in next(csv.reader([header], delimiter=delimiter), []) if n.strip()]
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _records(

@@ -139,6 +139,8 @@ class BibtexReader(Reader):
                 ]
                 entry.key = f"{len(entries)}"  # unique while decoding; raw keeps the key
                 entry.fields = [f for f in entry.fields if f.key.lower() in _USED]
+                for found in entry.fields:  # field names are case-blind: WoS writes Author
+                    found.key = found.key.lower()
                 entries.append(entry)
         decoded = _transform(bibtexparser.Library([*parsed.strings, *entries]))
         by_position = dict(zip((id(e) for e in entries), decoded.entries, strict=True))

@@ -22,6 +22,7 @@ import rispy
 
 from .base import Source
 from .tagged import TaggedReader
+from .wos import collection
 
 #: Canonical field <- RIS tags, in priority order (first non-empty wins; list fields
 #: take every tag's values).
@@ -52,25 +53,34 @@ DIALECT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "scopus": {"pmid": ("C2",)},
     "endnote": {"pmid": ("AN",)},
     "ovid": {"pmid": ("AN",), "doc_type": ("TY",)},
+    "wos": {"publisher": ("PB", "PU")},  # Web of Science writes its publisher as PU
 }
 
 #: Tags whose continuation lines are separate values (one keyword a line).
 LIST_TAGS: frozenset[str] = frozenset(rispy.LIST_TYPE_TAGS) | {"SN"}
 
-#: Dialect signatures over the file's first 64 KB; the first that matches wins.
+#: Dialect signatures over the file's first 64 KB; the first that matches wins. The
+#: database's own tags come first, then what a reference manager or screening tool
+#: writes, and only then links to a database's site, which a record keeps wherever it
+#: is exported from (a Zotero library of EBSCO records has ebscohost.com links).
 DIALECTS: tuple[tuple[str, str], ...] = (
     ("ovid", r"^\d+\.\s*$|^(?:DB|DP)  - Ovid|ovidsp\."),
-    ("ebsco", r"^DP  - EBSCOhost|ebscohost\.com"),
-    ("embase", r"^DB  - Embase|embase\.com"),
-    ("scopus", r"^DB  - Scopus|scopus\.com/inward"),
+    ("ebsco", r"^DP  - EBSCOhost"),
+    ("embase", r"^DB  - Embase"),
+    ("scopus", r"^DB  - Scopus"),
     ("wos", r"^AN  - WOS:|^(?:WE|J9|JI)  - "),
-    ("proquest", r"proquest\.com|^DB  - ProQuest"),
+    ("proquest", r"^DB  - ProQuest"),
     ("pubmed", r"^DP  - NLM|^DB  - PubMed"),
+    ("rayyan", r"RAYYAN-(?:INCLUSION|LABELS|EXCLUSION)"),
+    ("mendeley", r"mendeley|^N1  - From Duplicate"),
+    ("zotero", r"^DA  - \d{4}/\d{0,2}/\d{0,2}/"),
+    ("endnote", r"internal-pdf://|^ID  - \d+\s*$"),
+    ("ebsco", r"ebscohost\.com"),
+    ("embase", r"embase\.com"),
+    ("scopus", r"scopus\.com/inward"),
+    ("proquest", r"proquest\.com"),
     ("lens", r"lens\.org/"),
     ("dimensions", r"dimensions\.ai"),
-    ("mendeley", r"mendeley|^N1  - From Duplicate"),
-    ("endnote", r"internal-pdf://|^ID  - \d+\s*$"),
-    ("zotero", r"^DA  - \d{4}/\d{0,2}/\d{0,2}/"),
 )
 
 #: Database of origin when a dialect always means one database.
@@ -153,6 +163,9 @@ class RisReader(TaggedReader):
         for tag, value in raw:
             if tag in ("DB", "DP") and value and value != "EBSCOhost":
                 return EBSCO_DATABASES.get(value, value)
+        if dialect == "wos":
+            accession = next((v for t, v in raw if t == "AN"), "")
+            return collection(accession) or DIALECT_DATABASE["wos"]
         if dialect == "ovid":
             for _, value in raw:
                 if code := _OVID_CODE.search(value):

@@ -117,9 +117,28 @@ DIALECTS: tuple[TableDialect, ...] = (SCOPUS, EMBASE, ZOTERO)
 
 #: Header spellings (lower case, letters and digits only) for generic tables.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "articletitle", "primarytitle", "documenttitle", "ti", "t1"),
+    # OpenAlex CSV: display_name, authorships.author.display_name (names split by
+    # "|"), primary_location.source.display_name; Springer Link CSV: Item Title, Item DOI
+    "title": (
+        "title",
+        "articletitle",
+        "primarytitle",
+        "documenttitle",
+        "ti",
+        "t1",
+        "itemtitle",
+        "displayname",
+    ),
     "abstract": ("abstract", "abstractnote", "ab", "summary", "description"),
-    "authors": ("authors", "author", "authornames", "au", "creators", "creator"),
+    "authors": (
+        "authors",
+        "author",
+        "authornames",
+        "au",
+        "creators",
+        "creator",
+        "authorshipsauthordisplayname",
+    ),
     "year": ("year", "publicationyear", "py", "pubyear", "date", "publicationdate"),
     "journal": (
         "journal",
@@ -132,12 +151,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "so",
         "t2",
         "venue",
+        "primarylocationsourcedisplayname",
     ),
     "volume": ("volume", "vol", "vl"),
     "issue": ("issue", "number", "no", "is"),
     "pages": ("pages", "page", "pagestart", "startpage", "pg", "sp"),
     "end_page": ("pageend", "endpage", "ep"),
-    "doi": ("doi", "di"),
+    "doi": ("doi", "di", "itemdoi"),
     "pmid": ("pmid", "pubmedid"),
     "pmcid": ("pmcid", "pmc"),
     "issn": ("issn", "sn"),
@@ -168,15 +188,31 @@ def generic_columns(headers: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
+#: Initials as they follow a surname: "Y.", "J.-P.", "A.B.", "KL", "Ch." (a name such as
+#: "Yu" is not: a lower-case letter needs its full stop).
+_INITIALS = re.compile(r"(?:[A-Z](?:[a-z]\.|\.)?[\s-]*){1,4}")
+
+
 def split_people(value: str, sep: str | None) -> list[str]:
-    """Split an author cell: on ";", else on " and ", else on the dialect's ``sep``."""
-    if ";" in value:
-        return value.split(";")
-    if " and " in value:
-        return value.split(" and ")
-    if sep and sep in value:
-        return value.split(sep)
-    return [value]
+    """Split an author cell: on ";", "|" or " and ", else on the dialect's ``sep``.
+
+    With ``sep`` ",", a cell of "Surname, Initials" pairs (older Scopus exports) is
+    split into pairs, not at every comma:
+
+    >>> split_people("Pan, Y., Yu, C., Pan, Y.", ",")
+    ['Pan, Y.', 'Yu, C.', 'Pan, Y.']
+    >>> split_people("Pan Y., Yu C.", ",")
+    ['Pan Y.', 'Yu C.']
+    """
+    for separator in (";", "|", " and "):
+        if separator in value:
+            return value.split(separator)
+    if not sep or sep not in value:
+        return [value]
+    parts = [p.strip() for p in value.split(sep)]
+    if sep == "," and len(parts) % 2 == 0 and all(_INITIALS.fullmatch(p) for p in parts[1::2]):
+        return [f"{a}, {b}" for a, b in zip(parts[::2], parts[1::2], strict=True)]
+    return parts
 
 
 def _choose(

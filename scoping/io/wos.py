@@ -38,7 +38,35 @@ FIELD_TAGS: dict[str, tuple[str, ...]] = {
     "publisher": ("PU",),
 }
 #: Tags whose continuation lines are separate values.
-LIST_TAGS = frozenset({"AU", "AF", "CR", "C1", "BE", "CA"})
+LIST_TAGS = frozenset({"AU", "AF", "CR", "C1", "BE", "CA", "BA", "BF"})
+#: The Clarivate platform's other collections, by accession-number prefix (``UT`` in
+#: plain text, ``AN`` in RIS): a file from Inspec is not from Web of Science Core.
+COLLECTIONS: dict[str, str] = {
+    "WOS": "Web of Science",
+    "ZOOREC": "Zoological Record",
+    "INSPEC": "Inspec",
+    "MEDLINE": "MEDLINE (Web of Science)",
+    "BCI": "BIOSIS Citation Index",
+    "BIOSIS": "BIOSIS Previews",
+    "CABI": "CAB Abstracts",
+    "CCC": "Current Contents Connect",
+    "DIIDW": "Derwent Innovations Index",
+    "KJD": "KCI-Korean Journal Database",
+    "SCIELO": "SciELO Citation Index",
+    "RSCI": "Russian Science Citation Index",
+    "GRANTS": "Grants Index",
+    "PPRN": "Preprint Citation Index",
+}
+
+
+def collection(accession: str) -> str | None:
+    """The collection an accession number (``INSPEC:1234``) is from, if known.
+
+    >>> collection("INSPEC:18812345"), collection("WOS:000123"), collection("")
+    ('Inspec', 'Web of Science', None)
+    """
+    prefix = accession.split(":", 1)[0].strip().upper() if ":" in accession else ""
+    return COLLECTIONS.get(prefix)
 
 
 class WosReader(TaggedReader):
@@ -64,15 +92,20 @@ class WosReader(TaggedReader):
         return None
 
     def database(self, raw: list[tuple[str, str]], dialect: str) -> str | None:
-        """Web of Science, or Zoological Record for ZR accession numbers."""
+        """The collection its accession number names (Web of Science when none)."""
         ut = next((v for t, v in raw if t == "UT"), "")
-        return "Zoological Record" if ut.startswith("ZOOREC") else "Web of Science"
+        return collection(ut) or "Web of Science"
 
     def fix_fields(self, fields: dict, raw: list[tuple[str, str]]) -> dict:
-        """Keep AF (full names) over AU when both are present."""
-        af = [v for t, v in raw if t == "AF"]
-        if af:
-            fields["authors"] = [n for v in af for n in v.split("\n") if n.strip()]
+        """Authors: AF (full names) over AU, else the book's (BF over BA).
+
+        A book chapter may carry its authors only as the book's.
+        """
+        for tag in ("AF", "AU", "BF", "BA"):
+            names = [n for t, v in raw if t == tag for n in v.split("\n") if n.strip()]
+            if names:
+                fields["authors"] = names
+                break
         return fields
 
 

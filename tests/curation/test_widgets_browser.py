@@ -253,7 +253,7 @@ def charting_workspace(demo_built, tmp_path):
     """The demonstration workspace (works included at full text, drafts) to chart."""
     target = tmp_path / "ws"
     shutil.copytree(demo_built, target, ignore=shutil.ignore_patterns("reports"))
-    _notebook("charting.ipynb", target, reviewer=REVIEWER)
+    _notebook("charting.ipynb", target, reviewer=REVIEWER, new_reviewer=True)
     _notebook("fulltext_screening.ipynb", target, reviewer=REVIEWER, new_reviewer=True)
     return target
 

@@ -32,3 +32,13 @@ def test_better_bibtex_export_names_its_broken_entry(shared):
     assert result.records_in_file == 584
     (problem,) = [p for p in result.problems if p.severity == "error"]
     assert problem.line == 543
+
+
+def test_field_names_are_case_blind_as_bibtex_says(data):
+    # Web of Science writes Author = {...}: every author was lost before
+    first, second = read(data / "wos_capitals.bib").records
+    assert first.authors == ("Pan, Y.", "Yu, C.", "Okafor, Ngozi")
+    assert (first.journal, first.year, first.doi) == (
+        "JOURNAL OF INVENTED EXAMPLES", 2021, "10.5555/invented.0001"
+    )
+    assert second.authors == ("Lee, K.",)

@@ -60,3 +60,34 @@ def test_excel_sheet(tmp_path):
     ]
     assert result.records[0].authors == ("Perlo, J", "Balik, B")
     assert result.records[1].provenance.line == 4
+
+
+def test_older_scopus_author_lists_are_split_into_surname_initials_pairs(data):
+    first, second = read(data / "scopus_old_authors.csv").records
+    # before: split at every comma, 8 pieces, the repeated initial "Y." dropped
+    assert first.authors == ("Pan, Y.", "Yu, C.", "Okafor, N.", "Park, Y.")
+    assert second.authors == ("Lee, K.", "Moss, A.-M.")
+
+
+def test_openalex_and_springer_tables_are_read_without_a_column_map(data):
+    first, second = read(data / "openalex_works.csv").records
+    assert first.title == "Invented joy in work study"
+    assert first.authors == ("Ann Example", "Bo Sample")
+    assert (first.doi, first.year, first.journal) == (
+        "10.5555/invented.0201", 2021, "Journal of Invented Examples"
+    )
+    assert second.title == "Invented speaking-up study" and second.doi is None
+    (springer,) = read(data / "springer_search.csv").records
+    assert springer.title == "Invented learning from excellence report"
+    assert springer.doi == "10.5555/invented.0301"
+
+
+def test_a_table_without_a_title_names_its_columns_whole(tmp_path):
+    table = tmp_path / "t.csv"
+    names = [f"column_number_{n}" for n in range(20)]
+    table.write_text(",".join(names) + "\n" + ",".join("x" * 20) + "\n")
+    with pytest.raises(FormatError) as raised:
+        read(table)
+    message = str(raised.value)
+    assert "column_number_0, column_number_1," in message and "and 8 more" in message
+    assert "column_number_11)" not in message and "column_number_11 and 8 more" in message
