@@ -33,3 +33,8 @@ def test_openalex_zip_rebuilds_abstracts(shared):
 def test_rebuild_abstract_orders_by_position():
     assert rebuild_abstract({"b": [1, 3], "a": [0], "c": [2]}) == "a b c b"
     assert rebuild_abstract(None) is None
+
+
+def test_a_short_doi_is_kept(data):
+    (record,) = read(data / "csl_short_doi.json").records
+    assert record.doi == "10/fqd6hj"

@@ -135,3 +135,18 @@ def test_ovid_doi_prefix_is_stripped(shared):
     (first, *_) = read(shared / "format_samples/synthesisr/Ovid_ris_example.ris").records
     assert first.doi == "10.4236/ojf.2020.101008"
     assert first.authors[0] == "Holmstrom, E."
+
+
+def test_a_clarivate_collection_other_than_wos_is_named_and_pu_is_the_publisher(data):
+    result = read(data / "wos_inspec.ris")
+    (record,) = result.records
+    assert result.dialect == "wos" and record.provenance.database == "Inspec"
+    assert record.publisher == "INVENTED PRESS LTD"
+
+
+@pytest.mark.parametrize(
+    ("name", "dialect"), [("rayyan.ris", "rayyan"), ("zotero_ebsco_links.ris", "zotero")]
+)
+def test_a_tools_export_is_named_after_the_tool_not_a_databases_links(data, name, dialect):
+    result = read(data / name)
+    assert result.dialect == dialect and len(result.records) == 1

@@ -34,3 +34,9 @@ def test_tab_delimited_utf16(data):
     assert first.doi == "10.1002/job.413"
     assert second.abstract is None
     assert [r.provenance.line for r in result.records] == [2, 3]
+
+
+def test_a_book_chapter_with_only_book_authors_has_them(data):
+    (record,) = read(data / "wos_chapter_tab.txt").records
+    assert record.authors == ("Smith, Jane",)
+    assert record.provenance.database == "Web of Science"
