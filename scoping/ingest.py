@@ -10,11 +10,13 @@ log are checked against each other.
 from __future__ import annotations
 
 import json
+import os
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
@@ -224,6 +226,21 @@ class RecordSink:
         self.bar.close()
 
 
+def _id_names(files: list[Path]) -> dict[Path, str]:
+    """For files sharing a base name, the path under their common folder.
+
+    Their records' ids are made from it, so ``cinahl/export.ris`` and
+    ``medline/export.ris`` never give one id to identical records; a file whose name
+    is its own keeps the base name, and so its ids, wherever it is moved.
+    """
+    counts = Counter(p.name for p in files)
+    shared = [p for p in files if counts[p.name] > 1]
+    if not shared:
+        return {}
+    root = Path(os.path.commonpath([p.resolve().parent for p in files]))
+    return {p: p.resolve().relative_to(root).as_posix() for p in shared}
+
+
 def read_all(
     files: list[Path],
     sink: RecordSink,
@@ -237,11 +254,18 @@ def read_all(
     listed as unreadable in the report.
     """
     result = IngestResult(files=[])
+    id_names = _id_names(files)
     for number, path in enumerate(files, start=1):
         sink.bar.set_description(f"ingest {number}/{len(files)} {path.name[:30]}")
         try:
             result.files.append(
-                read(path, name=path.as_posix(), column_map=column_map, on_record=sink)
+                read(
+                    path,
+                    name=path.as_posix(),
+                    column_map=column_map,
+                    on_record=sink,
+                    id_name=id_names.get(path),
+                )
             )
         except ScopingError as exc:
             if not keep_going:
@@ -269,25 +293,54 @@ def _load_log(path: Path) -> list[dict[str, Any]]:
     return searches
 
 
+def _names(name: str, source: str) -> bool:
+    """Whether a search-log ``file`` entry names the export ``source`` (a path's end)."""
+    wanted = PurePosixPath(name.replace("\\", "/")).parts
+    parts = PurePosixPath(source.replace("\\", "/")).parts
+    return bool(wanted) and parts[-len(wanted) :] == wanted
+
+
+def _shortest_name(source: str, sources: list[str]) -> str:
+    """The shortest end of ``source``'s path that names it alone among ``sources``."""
+    parts = PurePosixPath(source.replace("\\", "/")).parts
+    for size in range(1, len(parts) + 1):
+        name = "/".join(parts[-size:])
+        if sum(_names(name, other) for other in sources) == 1:
+            return name
+    return source
+
+
 def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
     """Compare the search log with the files read.
 
     Reports listed files that are missing, files that are not listed, and hit
-    counts that differ from the records found in the file.
+    counts that differ from the records found in the file. A log entry names a file
+    by its name, or by the end of its path (``cinahl/export.ris``) where two exports
+    share a name; a name that fits two files is reported as ambiguous.
     """
     searches = _load_log(log_path)
-    by_name = {Path(f.source).name: f for f in files}
-    logged = {str(s["file"]) for s in searches}
     issues = []
+    matched: set[str] = set()
     for entry in searches:
         name = str(entry["file"])
-        found = by_name.get(name)
-        if found is None:
+        fits = [f for f in files if _names(name, f.source)]
+        matched.update(f.source for f in fits)
+        found = fits[0] if len(fits) == 1 else None
+        if not fits:
             issues.append(
                 {
                     "file": name,
                     "issue": "missing file",
                     "detail": f"searches.yml lists {name} but it is not in the exports",
+                }
+            )
+        elif found is None:
+            issues.append(
+                {
+                    "file": name,
+                    "issue": "ambiguous",
+                    "detail": f"{name} fits {len(fits)} exports; name its folder too "
+                    "(e.g. cinahl/export.ris)",
                 }
             )
         elif int(entry["hits_reported"]) != found.records_in_file:
@@ -299,7 +352,8 @@ def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
                     f"holds {found.records_in_file} records",
                 }
             )
-    for name in sorted(set(by_name) - logged):
+    for source in sorted({f.source for f in files} - matched):
+        name = _shortest_name(source, [f.source for f in files])
         issues.append(
             {
                 "file": name,

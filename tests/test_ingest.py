@@ -139,3 +139,45 @@ def test_reingest_removes_outputs_built_from_the_old_records(raw, tmp_path):
     assert not (out / "unique.parquet").exists() and not (out / "duplicates.csv").exists()
     assert "unique.parquet" in again.removed_stale
     assert any("removed outputs of the previous records" in line for line in again.summary(out))
+
+
+def _two_folders(tmp_path, data):
+    raw = tmp_path / "raw"
+    for folder in ("cinahl", "medline"):
+        (raw / folder).mkdir(parents=True)
+        shutil.copy(data / "multiline_abstract.ris", raw / folder / "export.ris")
+    return raw
+
+
+def test_same_named_exports_in_two_folders_give_different_ids(tmp_path, data):
+    raw = _two_folders(tmp_path, data)
+    ingest([raw], tmp_path / "out", progress=False)
+    records = pd.read_parquet(tmp_path / "out" / "records.parquet")
+    assert len(records) == 2 and records["record_id"].nunique() == 2  # before: one id
+    # a file whose name is its own keeps the ids its name gives, wherever it is
+    alone = tmp_path / "alone" / "deep"
+    alone.mkdir(parents=True)
+    shutil.copy(data / "multiline_abstract.ris", alone / "multiline_abstract.ris")
+    ingest([tmp_path / "alone"], tmp_path / "a", progress=False)
+    ingest([data / "multiline_abstract.ris"], tmp_path / "b", progress=False)
+    ids = [pd.read_parquet(tmp_path / n / "records.parquet")["record_id"] for n in "ab"]
+    assert ids[0].tolist() == ids[1].tolist()
+
+
+def test_a_search_log_names_same_named_exports_by_their_folders(tmp_path, data):
+    raw = _two_folders(tmp_path, data)
+    entry = (
+        "  - {{file: {name}, database: CINAHL, interface: EBSCOhost,\n"
+        "     date_searched: 2026-10-01, search_string: burnout, hits_reported: 1}}\n"
+    )
+    log = tmp_path / "searches.yml"
+    log.write_text("searches:\n" + entry.format(name="export.ris"))
+    result = ingest([raw], tmp_path / "out", progress=False, searches=log)
+    assert {(i["file"], i["issue"]) for i in result.search_log["issues"]} == {
+        ("export.ris", "ambiguous")
+    }
+    log.write_text("searches:\n" + entry.format(name="cinahl/export.ris"))
+    result = ingest([raw], tmp_path / "out2", progress=False, searches=log)
+    assert {(i["file"], i["issue"]) for i in result.search_log["issues"]} == {
+        ("medline/export.ris", "not logged")  # before: hidden behind its namesake
+    }

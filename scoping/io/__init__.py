@@ -107,7 +107,7 @@ def _records(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     number = 0
-    base_name = PurePosixPath(source.name.replace("\\", "/")).name
+    base_name = source.id_name or PurePosixPath(source.name.replace("\\", "/")).name
     for item in _guarded(reader.entries(source, dialect), source, reader):
         if isinstance(item, FileNote):
             problems.append(Problem(source.name, item.line, item.reason, "warning"))
@@ -199,7 +199,10 @@ def _members(source: Source) -> Iterator[Source]:
                     f"{MAX_MEMBER_BYTES} bytes unpacked; unpack it by hand."
                 )
             data = archive.read(info)
-            yield inspect(f"{source.name}!{info.filename}", data=data)
+            member = inspect(f"{source.name}!{info.filename}", data=data)
+            if source.id_name:
+                member.id_name = f"{source.id_name}!{PurePosixPath(info.filename).name}"
+            yield member
 
 
 def _read_source(
@@ -265,6 +268,7 @@ def read(
     column_map: dict[str, str] | None = None,
     name: str | None = None,
     on_record: Callable[[Record], None] | None = None,
+    id_name: str | None = None,
 ) -> ReadResult:
     """Read one export file (or zip archive of exports) into canonical records.
 
@@ -284,6 +288,10 @@ def read(
         For large inputs: each record is passed to it as it is read, in file order,
         instead of being kept; ``result.records`` is then empty and
         ``result.records_read`` still counts them.
+    id_name : str, optional
+        The name record ids are made from (default: the file's base name, so an id
+        does not change when the file moves). Ingest gives the path under the input
+        folder to files that share a base name, so their ids differ.
 
     Returns
     -------
@@ -301,6 +309,7 @@ def read(
         what = "is a folder; give the files in it" if path.is_dir() else "does not exist"
         raise FormatError(f"{label}: {what}.")
     source = inspect(label, path=path)
+    source.id_name = id_name or ""
     reader = _read_archive if source.kind == "zip" else _read_source
     result = reader(source, format, column_map, on_record)
     if strict and result.problems:

@@ -70,6 +70,9 @@ class Source:
         ``"text"``, ``"zip"`` or ``"xlsx"``.
     head : str
         The first characters of the decoded text ("" for containers).
+    id_name : str
+        The name its records' ids are made from when not its base name: ingest gives
+        the path under the input folder to files that share a base name.
     """
 
     name: str
@@ -80,6 +83,7 @@ class Source:
     kind: str
     head: str = ""
     data: bytes | None = field(default=None, repr=False)
+    id_name: str = ""
 
     @property
     def encoding_label(self) -> str:

@@ -39,6 +39,8 @@ def test_field_names_are_case_blind_as_bibtex_says(data):
     first, second = read(data / "wos_capitals.bib").records
     assert first.authors == ("Pan, Y.", "Yu, C.", "Okafor, Ngozi")
     assert (first.journal, first.year, first.doi) == (
-        "JOURNAL OF INVENTED EXAMPLES", 2021, "10.5555/invented.0001"
+        "JOURNAL OF INVENTED EXAMPLES",
+        2021,
+        "10.5555/invented.0001",
     )
     assert second.authors == ("Lee, K.",)

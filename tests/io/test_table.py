@@ -74,7 +74,9 @@ def test_openalex_and_springer_tables_are_read_without_a_column_map(data):
     assert first.title == "Invented joy in work study"
     assert first.authors == ("Ann Example", "Bo Sample")
     assert (first.doi, first.year, first.journal) == (
-        "10.5555/invented.0201", 2021, "Journal of Invented Examples"
+        "10.5555/invented.0201",
+        2021,
+        "Journal of Invented Examples",
     )
     assert second.title == "Invented speaking-up study" and second.doi is None
     (springer,) = read(data / "springer_search.csv").records
