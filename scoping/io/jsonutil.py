@@ -2,7 +2,10 @@
 
 ``json.JSONDecoder.raw_decode`` reads one array item at a time, so every record keeps
 the line it starts on, and a broken item is reported at its line rather than failing
-the whole file in one message.
+the whole file in one message. After a broken item, reading goes on at the next item
+(found by matching brackets outside strings, without recursion), so one bad record
+costs that record alone; an item nested too deeply for the decoder is one rejected
+record too.
 """
 
 from __future__ import annotations
@@ -53,16 +56,22 @@ def _array(text: str, pos: int) -> Iterator[tuple[int, dict[str, Any]] | Rejecti
             return
         try:
             item, end = _DECODER.raw_decode(text, start)
-        except json.JSONDecodeError as exc:
-            yield Rejection(
-                exc.lineno,
-                f"the JSON is malformed ({exc.msg}); the records "
-                "after this point could not be read. Fix or re-export the file.",
-            )
-            return
+        except (json.JSONDecodeError, RecursionError) as exc:
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            where = exc.lineno if isinstance(exc, json.JSONDecodeError) else line
+            end = _item_end(text, start)
+            if end is None:
+                yield Rejection(
+                    where,
+                    f"the JSON is malformed ({why}) and its array never closes; the "
+                    "records after this point could not be read. Fix or re-export the file.",
+                )
+                return
+            yield Rejection(where, f"this record's JSON is malformed ({why}); it is skipped.")
+            item = None
         if isinstance(item, dict):
             yield line, item
-        else:
+        elif item is not None:
             yield FileNote(line, f"array item is a {type(item).__name__}, not a record; ignored.")
         line += text.count("\n", start, end)
         pos = _WS.match(text, end).end()
@@ -83,3 +92,73 @@ def raw_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in item.items()
     ]
+
+
+def _item_end(text: str, start: int) -> int | None:
+    """Where the broken array item at ``start`` ends, so reading can go on after it.
+
+    The earliest of the bracket closing the item's first one (strings skipped; a loop,
+    so depth costs nothing) and each ``, {`` after it, from which the rest of the array
+    reads (to its end, or for at least two records). None: nowhere.
+
+    >>> text = '[{"a": [1, "]"} "oops"}, {"b": 2}]'
+    >>> text[_item_end(text, 1):]
+    ', {"b": 2}]'
+    >>> text = '[{"a": 1, {"b": 2}, {"c": 3}]'  # the first item lost its "}"
+    >>> text[_item_end(text, 1):]
+    ', {"b": 2}, {"c": 3}]'
+    """
+    ends = [m.start() for m in _NEXT_ITEM.finditer(text, start + 1)]
+    matched = _matching(text, start)
+    if matched is not None:
+        ends.append(matched)
+    # the earliest end the rest reads from: a broken quote can make the brackets
+    # "match" at the array's very end, swallowing every record after it
+    return next((end for end in sorted(set(ends)) if _rest_reads(text, end)), None)
+
+
+_NEXT_ITEM = re.compile(r",[ \t\n\r]*(?=\{)")
+
+
+def _matching(text: str, start: int) -> int | None:
+    """Just after the bracket closing the one at ``start`` (strings skipped), or None."""
+    depth, in_string, escaped = 0, False, False
+    for at in range(start, len(text)):
+        char = text[at]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth <= 0:
+                return at + 1 if depth == 0 else None
+    return None
+
+
+def _rest_reads(text: str, pos: int) -> bool:
+    """Whether the array reads on from ``pos`` (a ``,`` or ``]``).
+
+    To its end with nothing after, or for two items at least before the next trouble.
+    """
+    items = 0
+    while True:
+        pos = _WS.match(text, pos).end()
+        if text.startswith("]", pos):
+            return not text[pos + 1 :].strip()
+        if not text.startswith(",", pos):
+            return items >= 2
+        try:
+            item, pos = _DECODER.raw_decode(text, _WS.match(text, pos + 1).end())
+        except (json.JSONDecodeError, RecursionError):
+            return items >= 2
+        if not isinstance(item, dict):
+            return items >= 2
+        items += 1

@@ -1,3 +1,5 @@
+import json
+
 from scoping.io import read
 from scoping.io.openalex import rebuild_abstract
 
@@ -38,3 +40,31 @@ def test_rebuild_abstract_orders_by_position():
 def test_a_short_doi_is_kept(data):
     (record,) = read(data / "csl_short_doi.json").records
     assert record.doi == "10/fqd6hj"
+
+
+def _items(n):
+    return [
+        {"type": "article-journal", "title": f"Invented record {i}", "container-title": "J"}
+        for i in range(n)
+    ]
+
+
+def test_one_malformed_item_in_a_hundred_costs_that_item_alone(tmp_path):
+    texts = [json.dumps(item) for item in _items(100)]
+    texts[50] = texts[50].replace('"title":', '"title"', 1)  # a missing colon
+    path = tmp_path / "items.json"
+    path.write_text("[\n" + ",\n".join(texts) + "\n]\n")
+    result = read(path)
+    assert (len(result.records), result.records_in_file) == (99, 100)  # before: 3 found
+    (problem,) = result.problems
+    assert problem.line == 52 and "it is skipped" in problem.reason
+
+
+def test_an_item_nested_too_deeply_is_one_rejected_record(tmp_path):
+    texts = [json.dumps(item) for item in _items(3)]
+    deep = '{"title": "Too deep", "note": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = tmp_path / "deep.json"
+    path.write_text("[" + ", ".join([texts[0], deep, texts[1], texts[2]]) + "]")
+    result = read(path, format="csl_json")
+    assert [r.title for r in result.records] == [f"Invented record {i}" for i in range(3)]
+    assert result.records_in_file == 4 and "nested too deeply" in result.problems[0].reason

@@ -2,6 +2,7 @@
 whatever is read is accounted for (read + rejected = found)."""
 
 import codecs
+import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,46 @@ def test_structured_noise_with_any_forced_reader(tmp_path_factory, text, fmt):
     path = tmp_path_factory.mktemp("f") / "input.txt"
     path.write_bytes(codecs.BOM_UTF8 + text.encode("utf-8", errors="replace"))
     _check(path, format=fmt)
+
+
+@st.composite
+def _array_with_one_broken_item(draw):
+    """A JSON array of CSL-JSON-like records, compact or indented, one item broken by
+    deleting, doubling or inserting one character inside it."""
+    n = draw(st.integers(min_value=3, max_value=30))
+    items = [
+        {
+            "type": "article-journal",
+            "title": f"Invented record {i}",
+            "author": [{"family": "Lee", "given": "K"}],
+            "note": draw(st.text(max_size=12)),
+        }
+        for i in range(n)
+    ]
+    indent = draw(st.sampled_from([None, 1, 2]))
+    texts = [json.dumps(item, indent=indent, ensure_ascii=draw(st.booleans())) for item in items]
+    broken = draw(st.integers(min_value=0, max_value=n - 1))
+    text = texts[broken]
+    at = draw(st.integers(min_value=1, max_value=len(text) - 1))
+    how = draw(st.sampled_from(["delete", "double", "insert"]))
+    char = draw(st.sampled_from(['"', "{", "}", "[", "]", ",", ":", "\\", "x"]))
+    texts[broken] = {
+        "delete": text[:at] + text[at + 1 :],
+        "double": text[:at] + text[at] + text[at:],
+        "insert": text[:at] + char + text[at:],
+    }[how]
+    separator = ",\n" if indent else ", "
+    return "[" + separator.join(texts) + "]", n, broken
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_array_with_one_broken_item())
+def test_a_json_array_with_one_broken_item_reads_every_other_item(tmp_path_factory, case):
+    text, n, broken = case
+    path = tmp_path_factory.mktemp("json") / "records.json"
+    path.write_text(text, encoding="utf-8")
+    result = read(path, format="csl_json")
+    titles = {r.title for r in result.records}
+    others = {f"Invented record {i}" for i in range(n) if i != broken}
+    assert others <= titles  # every other item is read
+    assert result.records_in_file == n  # and the broken one is counted, read or rejected
