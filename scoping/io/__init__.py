@@ -46,6 +46,12 @@ READERS: tuple[Reader, ...] = (
 )
 #: Largest archive member read (uncompressed), against zip bombs.
 MAX_MEMBER_BYTES = 2 * 1024**3
+#: All members of one archive together, unpacked.
+MAX_ARCHIVE_BYTES = 4 * 1024**3
+#: Text exports pack 3 to 20 times smaller; a member above this ratio, and above
+#: :data:`RATIO_FLOOR_BYTES` unpacked, is refused as a likely zip bomb.
+MAX_RATIO = 200
+RATIO_FLOOR_BYTES = 16 * 1024**2
 
 
 def formats() -> dict[str, str]:
@@ -190,19 +196,68 @@ def _record(
 
 
 def _members(source: Source) -> Iterator[Source]:
+    """Each member of a zip archive, within the size and compression limits.
+
+    The limits are checked on the sizes the archive declares and again while
+    unpacking (a declared size can lie), so a zip bomb stops with one clear error
+    before it fills the memory.
+    """
     with zipfile.ZipFile(source.open_bytes()) as archive:
         infos = sorted((i for i in archive.infolist() if not i.is_dir()), key=lambda i: i.filename)
+        total = 0
         for info in infos:
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise FormatError(
-                    f"{source.name}!{info.filename}: member is larger than "
-                    f"{MAX_MEMBER_BYTES} bytes unpacked; unpack it by hand."
-                )
-            data = archive.read(info)
+            where = f"{source.name}!{info.filename}"
+            _check_declared(where, info)
+            data = _unpack(archive, info, where)
+            total += len(data)
+            _check_unpacked(where, info, len(data), total)
             member = inspect(f"{source.name}!{info.filename}", data=data)
             if source.id_name:
                 member.id_name = f"{source.id_name}!{PurePosixPath(info.filename).name}"
             yield member
+
+
+def _check_declared(where: str, info: zipfile.ZipInfo) -> None:
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise FormatError(
+            f"{where}: member is larger than {MAX_MEMBER_BYTES} bytes unpacked; unpack it by hand."
+        )
+    _check_ratio(where, info.file_size, info.compress_size)
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
+    """The member's bytes, read in pieces so a lying header stops early."""
+    pieces: list[bytes] = []
+    size = 0
+    with archive.open(info) as member:
+        while piece := member.read(8 * 1024**2):
+            pieces.append(piece)
+            size += len(piece)
+            _check_unpacked(where, info, size, size)
+    return b"".join(pieces)
+
+
+def _check_unpacked(where: str, info: zipfile.ZipInfo, size: int, total: int) -> None:
+    if size > MAX_MEMBER_BYTES:
+        raise FormatError(
+            f"{where}: unpacks to more than {MAX_MEMBER_BYTES} bytes; unpack it by hand."
+        )
+    _check_ratio(where, size, info.compress_size)
+    if total > MAX_ARCHIVE_BYTES:
+        raise FormatError(
+            f"{where}: the archive unpacks to more than {MAX_ARCHIVE_BYTES} bytes in all; "
+            "unpack it by hand, or split it."
+        )
+
+
+def _check_ratio(where: str, size: int, packed: int) -> None:
+    """Refuse a member that unpacks to far more than exports ever do (a zip bomb)."""
+    if size > RATIO_FLOOR_BYTES and size > MAX_RATIO * max(packed, 1):
+        raise FormatError(
+            f"{where}: unpacks {size // max(packed, 1)} times larger than it is packed "
+            f"(at most {MAX_RATIO} for an export); this looks like a zip bomb, not an "
+            "export. Unpack it by hand if you trust it."
+        )
 
 
 def _read_source(

@@ -92,3 +92,12 @@ def test_text_in_pieces_equals_the_text_read_whole(tmp_path, encoding, size):
         whole = handle.read()
     assert "".join(source.text_chunks(size)) == whole
     assert "\r" not in whole and whole.count("\n") == 6
+
+
+def test_a_zip_bomb_is_one_clear_error_before_it_fills_the_memory(tmp_path):
+    bomb = tmp_path / "exports.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("records.ris", b"\0" * (64 * 1024**2))  # packs to about 64 KB
+    assert bomb.stat().st_size < 1024**2
+    with pytest.raises(FormatError, match=r"times larger than it is packed .*zip bomb"):
+        read(bomb)
