@@ -135,6 +135,27 @@ EBSCO_DATABASES: dict[str, str] = {
 }
 
 
+#: Ovid names the segment of a database a record came from ("Embase Weekly Updates",
+#: "APA PsycInfo 1806 to November Week 3 2026"): for the PRISMA flow, the database.
+#: The segment stays in the record's raw tags.
+SEGMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Embase\b", re.I), "Embase"),
+    (re.compile(r"^(?:Ovid )?MEDLINE\b", re.I), "Ovid MEDLINE"),
+    (re.compile(r"^(?:APA )?PsycInfo\b", re.I), "APA PsycInfo"),
+    (re.compile(r"^(?:HMIC|Health Management Information Consortium)\b", re.I), "HMIC"),
+    (re.compile(r"^(?:AMED|Allied and Complementary Medicine)\b", re.I), "AMED"),
+)
+
+
+def segment_database(name: str) -> str:
+    """The database an Ovid segment belongs to (other names as they are).
+
+    >>> segment_database("Embase Weekly Updates"), segment_database("Scopus")
+    ('Embase', 'Scopus')
+    """
+    return next((db for pattern, db in SEGMENTS if pattern.search(name)), name)
+
+
 class RisReader(TaggedReader):
     """Reads RIS exports; every ``TY`` line starts one record and ``ER`` ends it."""
 
@@ -162,7 +183,7 @@ class RisReader(TaggedReader):
         """The ``DB``/``DP`` tag (EBSCO codes spelt out), else the dialect's database."""
         for tag, value in raw:
             if tag in ("DB", "DP") and value and value != "EBSCOhost":
-                return EBSCO_DATABASES.get(value, value)
+                return segment_database(EBSCO_DATABASES.get(value, value))
         if dialect == "wos":
             accession = next((v for t, v in raw if t == "AN"), "")
             return collection(accession) or DIALECT_DATABASE["wos"]

@@ -150,3 +150,9 @@ def test_a_clarivate_collection_other_than_wos_is_named_and_pu_is_the_publisher(
 def test_a_tools_export_is_named_after_the_tool_not_a_databases_links(data, name, dialect):
     result = read(data / name)
     assert result.dialect == dialect and len(result.records) == 1
+
+
+def test_embase_segments_are_one_database_and_keep_the_segment_in_raw(data):
+    records = read(data / "embase_segments.ris").records
+    assert {r.provenance.database for r in records} == {"Embase"}  # before: three
+    assert "DB  - Embase Weekly Updates" in records[0].raw  # the segment, kept
