@@ -21,6 +21,7 @@ from ..records import Entry, Problem, Provenance, Record, make_record_id, normal
 from .base import FileNote, Reader, ReadResult, Rejection, Source, inspect
 from .bibtex import BibtexReader
 from .csl_json import CslJsonReader
+from .decoding import suspicious_decoding
 from .endnote_xml import EndnoteXmlReader
 from .medline import MedlineReader
 from .openalex import OpenAlexReader
@@ -134,6 +135,9 @@ def _records(
                 )
             )
         keep(record)
+    garbled = suspicious_decoding(source)
+    if garbled:
+        problems.append(Problem(source.name, garbled.line, garbled.reason, "warning"))
     return records, number - sum(1 for p in problems if p.rejects_record), problems
 
 

@@ -18,6 +18,22 @@ from typing import Any
 from .base import FileNote, Rejection, Source
 
 _DECODER = json.JSONDecoder()
+#: A surrogate left alone in a decoded string (an escape such as ``\udc00`` that is not
+#: half of a pair: JSON allows it, but nothing can store or write it).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fixed(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_fixed(v) for v in value]
+    return value
+
+
+#: For texts with surrogate escapes: each lone surrogate becomes U+FFFD, as a damaged
+#: character does elsewhere (each object's strings, keys and lists of strings).
+_SAFE = json.JSONDecoder(object_hook=lambda o: {_fixed(k): _fixed(v) for k, v in o.items()})
 _WS = re.compile(r"[ \t\n\r]*")
 
 
@@ -30,10 +46,11 @@ def iter_items(
     ``container_keys`` (as OpenAlex's API responses do under ``results``).
     """
     text = source.read_text().lstrip("\ufeff")
+    decoder = _SAFE if "\\ud" in text or "\\uD" in text else _DECODER
     pos = _WS.match(text).end()
     if text.startswith("{", pos):
         try:
-            obj, _ = _DECODER.raw_decode(text, pos)
+            obj, _ = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             yield Rejection(exc.lineno, f"the JSON is malformed ({exc.msg}); fix or re-export.")
             return
@@ -44,10 +61,12 @@ def iter_items(
     if not text.startswith("[", pos):
         yield Rejection(1, "the JSON does not start with an array or object of records.")
         return
-    yield from _array(text, pos + 1)
+    yield from _array(text, pos + 1, decoder)
 
 
-def _array(text: str, pos: int) -> Iterator[tuple[int, dict[str, Any]] | Rejection | FileNote]:
+def _array(
+    text: str, pos: int, decoder: json.JSONDecoder = _DECODER
+) -> Iterator[tuple[int, dict[str, Any]] | Rejection | FileNote]:
     line = text.count("\n", 0, pos) + 1
     while True:
         start = _WS.match(text, pos).end()
@@ -55,7 +74,7 @@ def _array(text: str, pos: int) -> Iterator[tuple[int, dict[str, Any]] | Rejecti
         if text.startswith("]", start):
             return
         try:
-            item, end = _DECODER.raw_decode(text, start)
+            item, end = decoder.raw_decode(text, start)
         except (json.JSONDecodeError, RecursionError) as exc:
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
             where = exc.lineno if isinstance(exc, json.JSONDecodeError) else line
@@ -79,12 +98,17 @@ def _array(text: str, pos: int) -> Iterator[tuple[int, dict[str, Any]] | Rejecti
         if text.startswith(",", pos):
             pos += 1
         elif not text.startswith("]", pos):
-            yield Rejection(
-                line,
-                "the JSON array is not closed properly (expected ',' or "
-                "']'); the records after this point could not be read.",
-            )
-            return
+            resume = _next_start(text, pos)
+            if resume is None:
+                yield Rejection(
+                    line,
+                    "the JSON array is not closed properly (expected ',' or "
+                    "']'); the records after this point could not be read.",
+                )
+                return
+            yield FileNote(line, "stray text between two records (not a record); skipped.")
+            line += text.count("\n", pos, resume)
+            pos = resume + 1
 
 
 def raw_pairs(item: dict[str, Any]) -> list[tuple[str, str]]:
@@ -118,6 +142,14 @@ def _item_end(text: str, start: int) -> int | None:
 
 
 _NEXT_ITEM = re.compile(r",[ \t\n\r]*(?=\{)")
+
+
+def _next_start(text: str, pos: int) -> int | None:
+    """The first ``, {`` at or after ``pos`` from which the rest of the array reads."""
+    return next(
+        (m.start() for m in _NEXT_ITEM.finditer(text, pos) if _rest_reads(text, m.start())),
+        None,
+    )
 
 
 def _matching(text: str, start: int) -> int | None:
