@@ -245,6 +245,12 @@ def _fields(row: dict[str, str], columns: dict[str, tuple[str, ...]], sep: str |
     return fields
 
 
+_UNSAVED = (
+    "the row's cells are formulas with no saved values, so nothing can be read; open "
+    "the file in Excel (or LibreOffice) and save it, then ingest it again."
+)
+
+
 class TableReader(Reader):
     """Reads CSV, TSV and Excel tables with a header row."""
 
@@ -295,6 +301,16 @@ class TableReader(Reader):
         ragged = headers.index(known.ragged) if known and known.ragged in headers else None
         realigned = 0
         for line, cells in rows:
+            unsaved = getattr(cells, "unsaved", 0)
+            if unsaved and not any(c.strip() for c in cells):
+                yield Rejection(line, _UNSAVED)
+                continue
+            if unsaved:
+                yield FileNote(
+                    line,
+                    f"{unsaved} cell(s) are formulas with no saved value "
+                    "and read as empty; " + _UNSAVED.split("; ", 1)[1],
+                )
             if not any(c.strip() for c in cells):
                 continue
             if ragged is not None and len(cells) > len(headers):
@@ -331,14 +347,38 @@ def realign(cells: list[str], width: int, ragged: int) -> list[str]:
     return [*cells[:ragged], merged, *cells[ragged + surplus + 1 :]]
 
 
+class Cells(list):
+    """A row's cells; ``unsaved`` counts formulas with no saved value (Excel only)."""
+
+    unsaved = 0
+
+
 def _excel_rows(source: Source) -> Iterator[tuple[int, list[str]]]:
+    """Each row's saved values, the sheet read twice: values, then formulas.
+
+    A formula whose value was never saved (a file written by a program, not by Excel)
+    reads as empty; the second reading finds such cells, so the row is reported, not
+    lost without a word.
+    """
     import openpyxl
 
-    with source.open_bytes() as handle:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    with source.open_bytes() as values_handle, source.open_bytes() as formulas_handle:
+        values = openpyxl.load_workbook(values_handle, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(formulas_handle, read_only=True, data_only=False)
         try:
-            sheet = book.worksheets[0]
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, ["" if v is None else str(v) for v in values]
+            rows = zip(
+                values.worksheets[0].iter_rows(values_only=True),
+                formulas.worksheets[0].iter_rows(values_only=True),
+                strict=False,
+            )
+            for number, (saved, written) in enumerate(rows, start=1):
+                cells = Cells("" if v is None else str(v) for v in saved)
+                cells.unsaved = sum(
+                    1
+                    for v, f in zip(saved, written, strict=False)
+                    if v is None and isinstance(f, str) and f.startswith("=")
+                )
+                yield number, cells
         finally:
-            book.close()
+            values.close()
+            formulas.close()

@@ -93,3 +93,19 @@ def test_a_table_without_a_title_names_its_columns_whole(tmp_path):
     message = str(raised.value)
     assert "column_number_0, column_number_1," in message and "and 8 more" in message
     assert "column_number_11)" not in message and "column_number_11 and 8 more" in message
+
+
+def test_excel_rows_of_formulas_without_saved_values_are_counted_not_lost(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Title", "Authors", "Year"])
+    sheet.append(["Invented huddles study", "Lee, K", 2020])
+    sheet.append(['=UPPER("invented formula title")', '=CONCAT("Moss", ", A")', "=2019+1"])
+    sheet.append(["Invented rounds study", "Moss, A", "=2020+1"])
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)  # openpyxl saves formulas without values, as programs do
+    result = read(path)
+    assert [r.title for r in result.records] == ["Invented huddles study", "Invented rounds study"]
+    assert result.records_in_file == 3 and result.rejected == 1  # before: 2 found, 0 rejected
+    lines = {(p.line, p.severity) for p in result.problems}
+    assert (3, "error") in lines and (4, "warning") in lines
