@@ -15,8 +15,10 @@ import re
 from collections.abc import Iterator
 
 import bibtexparser
+import pylatexenc.latex2text
 from bibtexparser import middlewares as mw
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
 
 from ..records import Entry
 from .base import FileNote, Reader, Rejection, Source
@@ -58,17 +60,38 @@ class _LatexWhereNeeded(mw.LatexDecodingMiddleware):
     than parsing alone.
     """
 
+    def __init__(self) -> None:
+        context = pylatexenc.latex2text.get_default_latex_context_db()
+        context.add_context_category(
+            "scoping",
+            prepend=True,
+            macros=[MacroTextSpec(m, simplify_repl="%s") for m in _TEXT_MACROS],
+        )
+        # maths as text (a Greek letter as itself, "$p<0.05$" as p<0.05), braces kept
+        # (``{World Health Organization}`` stays one name; they are removed later)
+        decoder = LatexNodes2Text(latex_context=context, math_mode="text", keep_braced_groups=True)
+        super().__init__(True, decoder=decoder)
+
     def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
         if "\\" not in python_string and "$" not in python_string:
             return python_string, ""
-        return super()._transform_python_value_string(python_string)
+        text, problem = super()._transform_python_value_string(python_string)
+        if "$" in python_string:  # "5$^{th}$", "CO$_2$": 5th, CO2
+            text = _SCRIPT.sub("", text)
+        return text, problem
+
+
+#: Macros whose argument is plain text ("5$^\\mbox{th}$" is 5th).
+_TEXT_MACROS = ("url", "mbox", "text", "textrm", "mathrm", "textit", "textbf", "emph")
+#: A super- or subscript mark between two word characters, once maths is text.
+_SCRIPT = re.compile(r"(?<=\w)[\^_]\{?(?=\w)")
 
 
 def _transform(library: bibtexparser.Library) -> bibtexparser.Library:
     for step in (
         mw.ResolveStringReferencesMiddleware(True),
         mw.RemoveEnclosingMiddleware(True),
-        _LatexWhereNeeded(True, keep_braced_groups=True),
+        _LatexWhereNeeded(),
         mw.SeparateCoAuthors(True),
         mw.SplitNameParts(True),
     ):

@@ -44,3 +44,9 @@ def test_field_names_are_case_blind_as_bibtex_says(data):
         "10.5555/invented.0001",
     )
     assert second.authors == ("Lee, K.",)
+
+
+def test_maths_in_a_title_is_read_as_text(data):
+    _, second = read(data / "wos_capitals.bib").records
+    # before: "5$^th$" and "$\Sigma$$\Delta$"
+    assert second.title == "Burnout after the 5th wave: ΣΔ scores in invented teams"
