@@ -34,6 +34,8 @@ class TableDialect:
     #: A column the vendor may repeat without saying so in the header; rows with
     #: extra cells are aligned left up to it and right after it.
     ragged: str | None = None
+    #: How names without a comma are ordered ("given_first": "Jane Smith").
+    author_order: str = "family_first"
 
 
 SCOPUS = TableDialect(
@@ -112,8 +114,49 @@ ZOTERO = TableDialect(
         "notes": ("Notes", "Extra"),
     },
 )
+LENS = TableDialect(
+    "lens",
+    identify=frozenset({"Lens ID", "Title", "Author/s"}),
+    columns={
+        "title": ("Title",),
+        "abstract": ("Abstract",),
+        "authors": ("Author/s",),
+        "year": ("Publication Year", "Date Published"),
+        "journal": ("Source Title",),
+        "volume": ("Volume",),
+        "issue": ("Issue Number",),
+        "pages": ("Start Page",),
+        "end_page": ("End Page",),
+        "doi": ("DOI",),
+        "pmid": ("PMID",),
+        "pmcid": ("PMCID",),
+        "issn": ("ISSNs",),
+        "keywords": ("Keywords",),
+        "subjects": ("MeSH Terms", "Fields of Study"),
+        "doc_type": ("Publication Type",),
+        "url": ("External URL", "Source URLs"),
+        "publisher": ("Publisher",),
+    },
+    database="Lens.org",
+    author_order="given_first",  # "Jane Smith; John Doe"
+)
+OPENALEX = TableDialect(
+    "openalex",
+    identify=frozenset({"display_name", "authorships.author.display_name"}),
+    columns={
+        "title": ("display_name", "title"),
+        "year": ("publication_year",),
+        "doi": ("doi",),
+        "doc_type": ("type",),
+        "language": ("language",),
+        "authors": ("authorships.author.display_name",),
+        "journal": ("primary_location.source.display_name",),
+    },
+    database="OpenAlex",
+    author_order="given_first",  # "Ann Example|Bo Sample"
+)
 #: Known layouts, tried in order.
-DIALECTS: tuple[TableDialect, ...] = (SCOPUS, EMBASE, ZOTERO)
+DIALECTS: tuple[TableDialect, ...] = (SCOPUS, EMBASE, ZOTERO, LENS, OPENALEX)
 
 #: Header spellings (lower case, letters and digits only) for generic tables.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -330,6 +373,7 @@ class TableReader(Reader):
                 raw=raw,
                 line=line,
                 database=known.database if known else None,
+                author_order=known.author_order if known else "family_first",
             )
         if realigned:
             yield FileNote(

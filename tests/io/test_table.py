@@ -72,7 +72,7 @@ def test_older_scopus_author_lists_are_split_into_surname_initials_pairs(data):
 def test_openalex_and_springer_tables_are_read_without_a_column_map(data):
     first, second = read(data / "openalex_works.csv").records
     assert first.title == "Invented joy in work study"
-    assert first.authors == ("Ann Example", "Bo Sample")
+    assert first.authors == ("Example, Ann", "Sample, Bo")
     assert (first.doi, first.year, first.journal) == (
         "10.5555/invented.0201",
         2021,
@@ -109,3 +109,9 @@ def test_excel_rows_of_formulas_without_saved_values_are_counted_not_lost(tmp_pa
     assert result.records_in_file == 3 and result.rejected == 1  # before: 2 found, 0 rejected
     lines = {(p.line, p.severity) for p in result.problems}
     assert (3, "error") in lines and (4, "warning") in lines
+
+
+def test_lens_names_given_first_are_written_family_first(data):
+    (record,) = read(data / "lens_works.csv").records
+    assert record.authors == ("Smith, Jane", "van Doe, John")  # before: "Jane Smith"
+    assert record.provenance.database == "Lens.org" and record.doi == "10.5555/invented.0401"
