@@ -54,6 +54,9 @@ def iter_items(
         except json.JSONDecodeError as exc:
             yield Rejection(exc.lineno, f"the JSON is malformed ({exc.msg}); fix or re-export.")
             return
+        except RecursionError:
+            yield Rejection(1, "the JSON is nested too deeply to read; fix or re-export.")
+            return
         items = next((obj[k] for k in container_keys if isinstance(obj.get(k), list)), [obj])
         for item in items:
             yield (1, item) if isinstance(item, dict) else FileNote(1, "non-object item ignored")

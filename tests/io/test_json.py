@@ -68,3 +68,11 @@ def test_an_item_nested_too_deeply_is_one_rejected_record(tmp_path):
     result = read(path, format="csl_json")
     assert [r.title for r in result.records] == [f"Invented record {i}" for i in range(3)]
     assert result.records_in_file == 4 and "nested too deeply" in result.problems[0].reason
+
+
+def test_a_top_level_object_nested_too_deeply_is_one_clear_rejection(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"title": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    result = read(path, format="csl_json")
+    assert result.records_in_file == 1 and result.rejected == 1
+    assert "nested too deeply" in result.problems[0].reason
