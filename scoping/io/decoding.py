@@ -32,23 +32,40 @@ def suspicious_decoding(source: Source) -> FileNote | None:
         return None
     pattern = C1 if source.encoding == "latin-1" else MOJIBAKE
     check = source.encoding in ("cp1252", "latin-1")
+    if not check and not _has_replacement(source):
+        return None  # the usual case, found in the bytes without decoding them
     try:
         return _first_garbled(source, pattern, check)
     except (UnicodeError, ValueError):
         return None  # text the reader itself could not decode: its own error says so
 
 
+def _has_replacement(source: Source) -> bool:
+    """Whether a UTF-8 (or UTF-16) file holds U+FFFD, searched in its bytes when UTF-8."""
+    if source.encoding not in ("utf-8", "utf-8-sig"):
+        return any(REPLACEMENT in chunk for chunk in source.text_chunks())
+    mark, tail = REPLACEMENT.encode(), b""
+    with source.open_bytes() as handle:
+        while block := handle.read(8 * 1024**2):
+            if mark in tail + block[:2] or mark in block:
+                return True
+            tail = block[-2:]
+    return False
+
+
 def _first_garbled(source: Source, pattern: re.Pattern[str], check: bool) -> FileNote | None:
+    """The first garbled line and how many lines are, scanning each piece in C."""
+    found = re.compile(f"{REPLACEMENT}|{pattern.pattern}" if check else REPLACEMENT)
     first, example, lines, line = None, "", 0, 1
     for chunk in source.text_chunks():
-        if REPLACEMENT in chunk or check:
-            for number, text in enumerate(chunk.split("\n"), start=line):
-                found = REPLACEMENT if REPLACEMENT in text else None
-                hit = pattern.search(text) if check and not found else None
-                if found or hit:
-                    lines += 1
-                    if first is None:
-                        first, example = number, found or hit.group(0)
+        last, at, number = -1, 0, line
+        for hit in found.finditer(chunk):
+            number += chunk.count("\n", at, hit.start())  # counted from the last hit
+            at = hit.start()
+            if number != last:
+                lines, last = lines + 1, number
+            if first is None:
+                first, example = number, hit.group(0)
         line += chunk.count("\n")
     if first is None:
         return None

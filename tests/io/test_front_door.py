@@ -101,3 +101,32 @@ def test_a_zip_bomb_is_one_clear_error_before_it_fills_the_memory(tmp_path):
     assert bomb.stat().st_size < 1024**2
     with pytest.raises(FormatError, match=r"times larger than it is packed .*zip bomb"):
         read(bomb)
+
+
+def _ris(title):
+    return f"TY  - JOUR\nTI  - {title}\nER  - \n\n"
+
+
+def test_text_switching_from_utf8_to_cp1252_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "mixed.ris"
+    # the first record written as UTF-8, the second as Windows-1252: the file is read
+    # as Windows-1252 and the UTF-8 "é" comes out as "Ã©"
+    path.write_bytes(_ris("Café culture").encode() + _ris("Naïve rounds").encode("cp1252"))
+    result = read(path)
+    assert len(result.records) == 2
+    (problem,) = result.problems
+    assert problem.line == 2 and "wrongly decoded" in problem.reason and "Ã©" in problem.reason
+
+
+def test_a_shift_jis_file_read_as_latin1_is_reported(tmp_path):
+    path = tmp_path / "japanese.ris"
+    path.write_bytes(_ris("心理的安全性と看護師").encode("shift_jis"))
+    result = read(path)
+    assert any("wrongly decoded" in p.reason and p.line == 2 for p in result.problems)
+
+
+def test_replacement_characters_are_reported(tmp_path):
+    path = tmp_path / "damaged.ris"
+    path.write_text(_ris("Burnout") + _ris("Psychological saf\ufffdty"), encoding="utf-8")
+    (problem,) = read(path).problems
+    assert problem.line == 6 and "1 line(s) like it" in problem.reason
