@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anywidget
+import pandas as pd
 import traitlets
 
 _FRONT_END = """
@@ -75,3 +76,18 @@ class KeyCard(anywidget.AnyWidget):
     def press(self, key: str) -> None:
         """Act as if ``key`` were pressed on the card (what the front end's message does)."""
         self._received(self, {"key": key}, None)
+
+
+def shown(value: Any) -> str:
+    """A record's value as a card shows it: lists joined by "; ", missing as "".
+
+    >>> shown(["Lee, K", "Moss, A"]), shown(float("nan")), shown(2020)
+    ('Lee, K; Moss, A', '', '2020')
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "__iter__"):  # author and keyword lists
+        return "; ".join(str(v) for v in value)
+    return str(value)

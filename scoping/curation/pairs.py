@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
 
 import ipywidgets as w
 import pandas as pd
@@ -23,22 +22,13 @@ from ..errors import InputError
 from ..workspace import Workspace
 from .identity import choose_reviewer
 from .keys import KeyCard
+from .keys import shown as _text
 from .store import DecisionStore, pair_decisions, pair_target
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
 KEYS = {"s": "same", "d": "different", "u": "undo"}
 _DIFFERS = "background:#fee2e2"
 _CELL = "border:1px solid #d1d5db;padding:2px 8px;text-align:left;vertical-align:top"
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "__iter__"):  # author lists
-        return "; ".join(str(v) for v in value)
-    return str(value)
 
 
 def contradiction(

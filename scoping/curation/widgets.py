@@ -40,19 +40,9 @@ from ..workspace import Workspace
 from .assign import assigned_to, conflicts
 from .identity import choose_reviewer
 from .keys import KeyCard
+from .keys import shown as _text
 from .prioritise import features, queue
 from .store import NEEDS_REASON, DecisionStore, effective
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, str):
-        return value
-    if hasattr(value, "__iter__"):  # author and keyword lists
-        return "; ".join(str(v) for v in value)
-    return str(value)
-
 
 #: Keys of the screening card and what each does (digits pick a reason).
 SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe", "u": "undo", "p": "previous"}
