@@ -211,6 +211,8 @@ class ScreeningWidget(w.VBox):
         self.order, self.seed, self.blind = order, seed, blind
         if evidence is None:
             evidence = tag_records(records, codebook) if codebook else pd.DataFrame()
+        elif len(evidence):  # the counts are of the records shown (an assignment, full text)
+            evidence = evidence[evidence["record_id"].isin(self.records)]
         self.words = _colours(evidence)
         given = keywords or {}
         self.keywords = {t: KEYWORDS[k][1] for k in KEYWORDS for t in given.get(k, []) if t}

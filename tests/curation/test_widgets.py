@@ -286,3 +286,25 @@ def test_a_codebooks_own_kind_of_tag_has_its_filters(records, store, tmp_path):
     )
     labels = [label for label, _ in widget.filter.options]
     assert labels.index("Theme · burnout (1)") < labels.index("Population group · Students (0)")
+
+
+def test_filter_counts_are_of_the_records_shown(records, store, tmp_path):
+    (tmp_path / "cb.yml").write_text(CODEBOOK)
+    evidence = pd.DataFrame(
+        {
+            "record_id": ["r1", "r9"],
+            "tag": "burnout",
+            "group": "theme",
+            "applied": True,
+            "matched_terms": "burnout",
+        }
+    )  # r9 is in the tag stage's output but not among the records screened here
+    widget = ScreeningWidget(
+        records,
+        store,
+        reviewer="Ann",
+        codebook=load_codebook(tmp_path / "cb.yml"),
+        evidence=evidence,
+        order="random",
+    )
+    assert "Theme · burnout (1)" in [label for label, _ in widget.filter.options]
