@@ -49,7 +49,7 @@ READERS: tuple[Reader, ...] = (
 MAX_MEMBER_BYTES = 2 * 1024**3
 #: All members of one archive together, unpacked.
 MAX_ARCHIVE_BYTES = 4 * 1024**3
-#: Text exports pack 3 to 20 times smaller; a member above this ratio, and above
+#: Text exports pack several times smaller, never near 200; a member above this ratio, and above
 #: :data:`RATIO_FLOOR_BYTES` unpacked, is refused as a likely zip bomb.
 MAX_RATIO = 200
 RATIO_FLOOR_BYTES = 16 * 1024**2

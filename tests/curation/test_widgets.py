@@ -139,21 +139,26 @@ def test_highlights_are_coloured_by_kind_with_the_groups_own_keywords():
     assert highlight("burn out", {"burn out": "#fde68a", "burn": "#fca5a5"}).count("<mark") == 1
 
 
+def _burnout_evidence(ids, terms):
+    """Rows of the tag stage's evidence: the codebook's burnout tag on ``ids``."""
+    return pd.DataFrame(
+        {
+            "record_id": ids,
+            "tag": "burnout",
+            "group": "theme",
+            "applied": True,
+            "matched_terms": terms,
+        }
+    )
+
+
 def test_filters_are_grouped_by_kind_with_counts_and_read_from_the_tag_output(
     records, store, tmp_path
 ):
     (tmp_path / "cb.yml").write_text(CODEBOOK)
     # the tag stage's evidence says r3 is about burnout, whatever its text: the filter
     # follows the stage's output, never re-tags per decision
-    evidence = pd.DataFrame(
-        {
-            "record_id": ["r1", "r3"],
-            "tag": "burnout",
-            "group": "theme",
-            "applied": True,
-            "matched_terms": ["burnout", "meaning"],
-        }
-    )
+    evidence = _burnout_evidence(["r1", "r3"], ["burnout", "meaning"])
     widget = ScreeningWidget(
         records,
         store,
@@ -290,14 +295,8 @@ def test_a_codebooks_own_kind_of_tag_has_its_filters(records, store, tmp_path):
 
 def test_filter_counts_are_of_the_records_shown(records, store, tmp_path):
     (tmp_path / "cb.yml").write_text(CODEBOOK)
-    evidence = pd.DataFrame(
-        {
-            "record_id": ["r1", "r9"],
-            "tag": "burnout",
-            "group": "theme",
-            "applied": True,
-            "matched_terms": "burnout",
-        }
+    evidence = _burnout_evidence(
+        ["r1", "r9"], "burnout"
     )  # r9 is in the tag stage's output but not among the records screened here
     widget = ScreeningWidget(
         records,
