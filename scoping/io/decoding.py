@@ -32,9 +32,9 @@ def suspicious_decoding(source: Source) -> FileNote | None:
         return None
     pattern = C1 if source.encoding == "latin-1" else MOJIBAKE
     check = source.encoding in ("cp1252", "latin-1")
-    if not check and not _has_replacement(source):
-        return None  # the usual case, found in the bytes without decoding them
     try:
+        if not check and not _has_replacement(source):
+            return None  # the usual case, found in the bytes without decoding them
         return _first_garbled(source, pattern, check)
     except (UnicodeError, ValueError):
         return None  # text the reader itself could not decode: its own error says so
