@@ -261,9 +261,9 @@ def dedupe_eval(records: Path, gold: Path, id_column: str | None, examples: int)
 @click.option("--seeds", default=5, show_default=True, help="Seeds 0..N-1, one run each.")
 @click.option(
     "--classifier",
-    default="logistic",
+    default="elas-u4",
     show_default=True,
-    type=click.Choice(["logistic", "svm", "nb"]),
+    help="The screening model: elas-u4 (as ASReview's default), logistic or nb.",
 )
 @click.option(
     "--order",

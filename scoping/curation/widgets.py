@@ -230,6 +230,7 @@ class ScreeningWidget(w.VBox):
         super().__init__(
             [
                 self.progress,
+                self.advice,  # the stopping aid: shown to weigh, never applied
                 self.filter,
                 w.HTML(_legend()),
                 self.card,
@@ -244,7 +245,7 @@ class ScreeningWidget(w.VBox):
         self.show_next()
 
     def _build(self) -> None:
-        self.progress, self.message = w.HTML(), w.HTML()
+        self.progress, self.message, self.advice = w.HTML(), w.HTML(), w.HTML()
         self.filter = w.Dropdown(
             options=self.filters.options,
             value="unscreened",
@@ -295,7 +296,9 @@ class ScreeningWidget(w.VBox):
             return [r for r in table.loc[~table["resolved"], "record_id"] if r in self.records]
         mine = self._decided(self._log())
         done = list(zip(mine["target"], mine["decision"], strict=True))
-        ranked = queue(self.texts, done, order=self.order, seed=self.seed, x=self.x).order
+        self.queue = queue(self.texts, done, order=self.order, seed=self.seed, x=self.x)
+        self.advice.value = f"<small>{html.escape(self.queue.stopping_advice())}</small>"
+        ranked = self.queue.order
         if choice == "all":
             return ranked + [t for t, _ in done if t in self.records]
         if choice == "unscreened":

@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from scoping.curation.prioritise import Simulation, queue, simulate
+from scoping.curation.prioritise import (
+    DEFAULT_MODEL,
+    MODELS,
+    Simulation,
+    queue,
+    relevant_left,
+    sample_weights,
+    simulate,
+)
 from scoping.errors import InputError
 
 
@@ -45,7 +53,7 @@ def test_simulation_is_deterministic_and_beats_random():
 
 def test_every_classifier_runs():
     texts, labels = _easy_set(n=60, relevant=6)
-    for name in ("svm", "nb", "logistic"):
+    for name in MODELS:
         assert simulate(texts, labels, seeds=(0,), classifier=name)["mean_wss_at_95"] > 0.3
     with pytest.raises(InputError, match="unknown classifier 'tree'"):
         simulate(texts, labels, seeds=(0,), classifier="tree")
@@ -58,8 +66,43 @@ def test_queue_ranks_and_advises():
     q = queue(by_id, decisions)
     assert set(q.order[:5]) == {"r001", "r002", "r003", "r004", "r005"}
     assert "r000" not in q.order and len(q.order) == 57
-    assert q.consecutive_exclusions == 2 and q.expected_remaining is not None
+    assert q.consecutive_exclusions == 2
+    assert q.expected_remaining is None  # too few decisions to estimate
+    assert "2 screened since the last inclusion" in q.stopping_advice()
+    assert "unknown before 50 decisions" in q.stopping_advice()
     assert "not met" in q.stopping_advice()
+
+
+def test_the_default_is_asreviews_model_and_weighs_as_asreview_does():
+    texts, labels = _easy_set(n=60, relevant=6)
+    assert DEFAULT_MODEL == "elas-u4"
+    assert simulate(texts, labels, seeds=(0,))["classifier"] == "elas-u4"
+    # ASReview's balanced weights: class 0 gets n1 / (ratio * n0), then scaled to sum n
+    weights = sample_weights(np.array([1, 0, 0, 0]), 9.8)
+    raw = np.array([1.0, 1 / 29.4, 1 / 29.4, 1 / 29.4])
+    assert weights == pytest.approx(raw * 4 / raw.sum())
+    assert weights.sum() == pytest.approx(4)
+
+
+def test_relevant_left_follows_the_yield_of_the_screening():
+    early = np.array([1] * 20 + [0] * 10 + [1] * 5 + [0] * 65)  # yield fell off: 25 in 100
+    assert relevant_left(early, 900) < 1
+    flat = np.tile([0] * 9 + [1], 10)  # one in ten all along (last in each ten): held flat
+    assert relevant_left(flat, 900) == pytest.approx(90, rel=0.05)
+    rising = np.array([0] * 90 + [1] * 10)
+    assert relevant_left(rising, 100) == pytest.approx(10)  # the rate so far, not more
+    assert relevant_left(np.zeros(80, dtype=int), 900) is None  # one class: unknown
+    assert relevant_left(np.array([1, 0] * 20), 900) is None  # under 50 decisions
+
+
+def test_the_advice_says_when_the_rule_is_met():
+    texts, _ = _easy_set(n=400, relevant=10)
+    by_id = {f"r{i:03d}": t for i, t in enumerate(texts)}
+    decisions = [(f"r{i:03d}", "include") for i in range(10)]
+    decisions += [(f"r{i:03d}", "exclude") for i in range(10, 160)]
+    q = queue(by_id, decisions)
+    assert q.consecutive_exclusions == 150 and q.expected_remaining < 1
+    assert "met, consider stopping" in q.stopping_advice()
 
 
 def test_queue_random_and_cold_start():

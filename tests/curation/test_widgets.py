@@ -53,6 +53,11 @@ def test_clicking_records_a_decision_and_moves_on(records, store):
     assert widget.current != first and "1</b> screened of <b>3" in widget.progress.value
     assert "1 included so far" in widget.progress.value
     assert widget.tags.value == ""
+    # the stopping aid, above the record: screened since the last inclusion, and why
+    # there is no estimate yet
+    assert "0 screened since the last inclusion" in widget.advice.value
+    assert "unknown before 50 decisions" in widget.advice.value
+    assert list(widget.children).index(widget.advice) < list(widget.children).index(widget.card)
 
 
 def test_exclude_needs_a_reason_chosen_first_and_the_message_goes_with_the_view(records, store):
