@@ -44,6 +44,7 @@ IGNORED_NAMES = frozenset(
 DOWNSTREAM = (
     "duplicates.csv",
     "unique.parquet",
+    "related.csv",
     "dedupe_review.csv",
     "tags.csv",
     "tag_matrix.parquet",

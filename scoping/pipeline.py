@@ -152,7 +152,7 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "dedupe",
-        ("duplicates.csv", "unique.parquet", "dedupe_review.csv"),
+        ("duplicates.csv", "unique.parquet", "related.csv", "dedupe_review.csv"),
         lambda c: (
             c.space.build / "records.parquet",
             c.space.build / DECISIONS_FILE,

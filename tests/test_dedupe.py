@@ -69,8 +69,13 @@ def test_preprint_is_linked_not_merged(built):
     assert result.group_of[ids[0]] != result.group_of[ids[1]]
     (pair,) = [p for p in result.pairs if {p.a, p.b} == set(ids)]
     assert pair.decision == "related" and "preprint" in pair.rule
-    review = pd.read_csv(built / "dedupe_review.csv")
-    assert "related" in set(review["decision"])
+    related = pd.read_csv(built / "related.csv")
+    (link,) = related[related["relation"] == "version_of"].to_dict("records")
+    assert {link["record_id"], link["related_id"]} == set(ids)
+    assert "preprint" in titles[link["record_id"]].lower() or "rxiv" in str(
+        result.records.loc[link["record_id"], "journal"]
+    ).lower()
+    assert link["status"] == "linked"
 
 
 def test_order_does_not_change_groups_or_primaries(built):

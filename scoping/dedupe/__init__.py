@@ -27,7 +27,15 @@ thresholds. Every name the former single module had is importable from here.
 
 from .blocking import candidate_pairs
 from .compare import PairResult, compare, pages_apart, ranges_overlap, title_similarity
-from .evaluate import Evaluation, evaluate, evaluate_files, load_gold, source_ids
+from .evaluate import (
+    Evaluation,
+    LinkScore,
+    evaluate,
+    evaluate_files,
+    load_gold,
+    score_links,
+    source_ids,
+)
 from .group import DECISIONS_FILE, DedupeResult, deduplicate, load_decisions
 from .keys import KIND_PATTERNS, fold, journals_compatible, page_range, prepare, print_span
 from .outputs import duplicates_table, review_table, run, unique_table
@@ -39,6 +47,7 @@ __all__ = [
     "DedupeParams",
     "DedupeResult",
     "Evaluation",
+    "LinkScore",
     "PairResult",
     "candidate_pairs",
     "compare",
@@ -57,6 +66,7 @@ __all__ = [
     "ranges_overlap",
     "review_table",
     "run",
+    "score_links",
     "source_ids",
     "title_similarity",
     "unique_table",

@@ -183,7 +183,7 @@ def compare(x: pd.Series, y: pd.Series, rule: str, params: DedupeParams) -> Pair
     if x["kind"] != y["kind"] and decision in ("same", "maybe"):
         kinds = {x["kind"] or "paper", y["kind"] or "paper"}
         disagreed.append("kind")
-        decision = "related" if kinds == {"preprint", "paper"} else "different"
+        decision = "related"  # never merged; linked (:mod:`.related`)
         why = f"{' vs '.join(sorted(kinds))} not merged"
     score = round(title_sim if title_sim is not None else 0.0, 4)
     return PairResult(

@@ -71,6 +71,64 @@ def evaluate(predicted: Iterable[Iterable[str]], gold: Iterable[Iterable[str]]) 
     )
 
 
+@dataclass
+class LinkScore:
+    """How the links of related reports add to merging, against gold groups.
+
+    A gold pair is *found* when its two records are merged, or their works are linked
+    (``related.csv``); ``linked`` counts only links a rule was sure of, ``with_review``
+    also those waiting for a person.
+    """
+
+    true_pairs: int
+    merged: int
+    linked: int
+    with_review: int
+    link_pairs: int
+    link_pairs_in_gold: int
+
+    def recall(self, review: bool = False) -> float:
+        """Share of gold pairs merged or linked."""
+        found = self.with_review if review else self.linked
+        return found / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def link_precision(self) -> float:
+        """Share of linked record pairs (sure links) that the gold set groups together."""
+        return self.link_pairs_in_gold / self.link_pairs if self.link_pairs else 1.0
+
+
+def score_links(result: DedupeResult, ids: pd.Series, gold: list[list[str]]) -> LinkScore:
+    """Score merged-or-linked pairs of ``result`` (source ids ``ids``) against ``gold``."""
+    work = {ids[rid]: group for rid, group in result.group_of.items()}
+    related = result.related
+    joined: dict[str, set[frozenset[str]]] = {"linked": set(), "review": set()}
+    columns = (related[n] for n in ("record_id", "related_id", "status"))
+    for a, b, status in zip(*columns, strict=True):
+        joined[status].add(frozenset((result.group_of[a], result.group_of[b])))
+    true = _pairs_of(gold)
+    members: dict[str, list[str]] = {}
+    for source_id, group in work.items():
+        members.setdefault(group, []).append(source_id)
+    link_pairs = {
+        frozenset((x, y))
+        for pair in joined["linked"]
+        for x in members[min(pair)]
+        for y in members[max(pair)]
+    }
+    counts = {"merged": 0, "linked": 0, "with_review": 0}
+    for pair in true:
+        a, b = sorted(pair)
+        works = frozenset((work.get(a), work.get(b)))
+        merged = len(works) == 1 and None not in works
+        counts["merged"] += merged
+        counts["linked"] += merged or works in joined["linked"]
+        counts["with_review"] += merged or works in joined["linked"] | joined["review"]
+    return LinkScore(
+        len(true), **counts, link_pairs=len(link_pairs), link_pairs_in_gold=len(link_pairs & true)
+    )
+
+
 def _norm_id(value: str) -> str:
     """``id_0000699`` and ``699`` name the same record in the benchmark files."""
     text = str(value).strip().removeprefix("id_")
@@ -109,7 +167,10 @@ def evaluate_files(
     id_column: str | None = None,
     params: DedupeParams | None = None,
 ) -> tuple[Evaluation, DedupeResult, pd.Series]:
-    """Ingest a labelled file, deduplicate it, and score it against gold groups."""
+    """Ingest a labelled file, deduplicate it, and score its merges against gold groups.
+
+    ``score_links(result, ids, load_gold(gold_path))`` scores the links beside them.
+    """
     rows = [r.to_row() for r in read(records_path).records]
     records = pd.DataFrame(rows, columns=SCHEMA.names)
     result = deduplicate(records, params)

@@ -21,6 +21,7 @@ from .blocking import candidate_pairs
 from .compare import PairResult, compare
 from .keys import _empty, prepare
 from .params import DedupeParams
+from .related import COLUMNS, find_links, link_table, retractions
 
 
 # --------------------------------------------------------------------------- #
@@ -112,6 +113,10 @@ class DedupeResult:
     richness: dict[str, tuple[bool, bool, int]] = field(default_factory=dict, repr=False)
     #: The pairs a person's "same" merged (that no rule had merged first).
     person_merges: list[PairResult] = field(default_factory=list)
+    #: Related reports (``related.csv``, see :mod:`.related`).
+    related: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMNS)))
+    #: Record id -> why its work is retracted.
+    retracted: dict[str, str] = field(default_factory=dict)
 
     def summary(self, out: Path) -> str:
         """What dedupe did, in one line, naming every merge a person's decision made."""
@@ -122,14 +127,23 @@ class DedupeResult:
             f"({len(self.group_of) - works} duplicates grouped, none deleted); "
             f"{len(self.person_merges)} merged by a person's decision"
             f"{f' ({merged})' if merged else ''}; "
+            f"{len(self.related)} related reports linked "
+            f"({len(set(self.retracted))} records retracted); "
             f"{len(self.review)} pairs to review -> {out / 'duplicates.csv'}, "
-            f"{out / 'unique.parquet'}, {out / 'dedupe_review.csv'}"
+            f"{out / 'unique.parquet'}, {out / 'related.csv'}, {out / 'dedupe_review.csv'}"
         )
 
     @property
     def review(self) -> list[PairResult]:
-        """Pairs a person should look at (maybe, related)."""
-        return [p for p in self.pairs if p.decision in ("maybe", "related")]
+        """Pairs a person should look at: maybe the same, or related but unsure."""
+        unsure = self.related[self.related["status"] == "review"]
+        wanted = {frozenset(p) for p in zip(unsure["record_id"], unsure["related_id"], strict=True)}
+        return [
+            p
+            for p in self.pairs
+            if p.decision == "maybe"
+            or (p.decision == "related" and frozenset((p.a, p.b)) in wanted)
+        ]
 
 
 def _join(
@@ -208,6 +222,17 @@ def deduplicate(
         best = max(sorted(ids), key=richness.__getitem__)  # ties: the smallest id
         for rid in ids:
             primary_of[rid] = best
+    by_record = keys.set_index("record_id", drop=False)
+    related = link_table(find_links(ordered, by_record, pairs), group_of)
     return DedupeResult(
-        ordered, group_of, primary_of, pairs, params, by_id, richness, person_merges
+        ordered,
+        group_of,
+        primary_of,
+        pairs,
+        params,
+        by_id,
+        richness,
+        person_merges,
+        related,
+        retractions(ordered, by_record, related),
     )

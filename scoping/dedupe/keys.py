@@ -19,13 +19,31 @@ from ..text import fold
 KIND_PATTERNS: dict[str, str] = {
     "erratum": r"\b(erratum(?! (appears|in)\b)|errata|corrigendum|correction to|correction:|"
     r"publisher correction|author correction)\b",
-    "retraction": r"\b(retraction|retracted|withdrawn|expression of concern)\b",
-    "comment": r"\b(comment on|commentary on|response to|reply to|in reply|authors? reply|"
-    r"letter to the editor|re:)|\breply \|",  # a title ending in "- Reply"
+    "retraction": r"\b(retraction|expression of concern)\b",
+    "comment": r"\b(comment on|commentary on|in reply|authors? reply|letter to the editor|re:)|"
+    r"^(a |authors? )?(response|reply|responses|replies) to\b|"  # at the start only:
+    r"\breply \|",  # "... in response to floods" is a paper; "- Reply" ends a reply
     "conference abstract": r"\b(conference abstract|meeting abstract|poster abstract)\b",
     "preprint": r"\b(preprint|medrxiv|biorxiv|psyarxiv|ssrn|research square|posted content)\b",
 }
 _KIND_RES = {kind: re.compile(rx) for kind, rx in KIND_PATTERNS.items()}
+#: The words a notice puts before the title of the paper it concerns ("Erratum to:",
+#: "Retraction notice:", "Reply to", "Comment on"), dropped before titles are compared,
+#: so that a notice and its paper meet. The notice keeps its kind, so they never merge.
+NOTICE_PREFIX = re.compile(
+    r"^\s*(?:(?:publisher'?s?|author'?s?) )?(?:erratum|errata|corrigendum|correction|"
+    r"retraction(?: notice| note)?|notice of retraction|expression of concern|"
+    r"comments?|commentary|response|reply|in reply|authors'? reply|re)"
+    r"(?:\s*(?:to|on|of|for|regarding)\b\s*:?|\s*:)\s*",
+    re.IGNORECASE,
+)
+#: A title or document type saying the work itself is retracted or withdrawn
+#: ("RETRACTED: ...", "[Retracted]", PubMed's "Retracted Publication").
+RETRACTED = re.compile(
+    r"^\W*(?:retracted|withdrawn)\b\s*(?:article)?\s*[:.\]-]|\[retracted\]|"
+    r"\bretracted publication\b|\bretracted article\b",
+    re.IGNORECASE,
+)
 #: The citation of the corrected paper that Web of Science ("Title (vol 360, pg 542,
 #: 2009)") and Embase ("Title (N Engl J Med (2009) 360 (542-544))") append to the title
 #: of a correction notice. It marks an erratum, and is dropped before titles are compared.
@@ -50,7 +68,28 @@ def _title(text: Any) -> str:
     if isinstance(text, str):
         match = _BRACKETED.match(text.strip())  # "[Translated title]." in MEDLINE
         text = match.group(1) if match else _TITLE_NOTE.sub("", _CORRECTION_CITE.sub("", text))
+        text = RETRACTED.sub(" ", text)
     return fold(text)
+
+
+#: Kinds that are notices about another paper: their title key drops the notice words.
+NOTICES = ("erratum", "retraction", "comment")
+
+
+def _notice_title(text: Any, kind: str, folded: str) -> str:
+    """The title key: a notice's title without the words that announce it."""
+    if kind not in NOTICES or not isinstance(text, str):
+        return folded
+    return _title(NOTICE_PREFIX.sub("", text.strip(), count=1)) or folded
+
+
+def retracted(title: Any, doc_type: Any) -> str:
+    """Why a record says its work is retracted ("" when it does not)."""
+    for name, value in (("title", title), ("document type", doc_type)):
+        match = RETRACTED.search(value) if isinstance(value, str) else None
+        if match:
+            return f"{name} says {match.group(0).strip(' :.[]-')!r}"
+    return ""
 
 
 def _first_family(authors: Any) -> str:
@@ -147,6 +186,12 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     frame = records.sort_values("record_id", kind="stable").reset_index(drop=True)
     keys = pd.DataFrame({"record_id": frame["record_id"]})
     keys["title"] = [_title(t) for t in frame["title"]]
+    keys["kind"] = [
+        _kind(*row) for row in zip(frame["title"], keys["title"], frame["doc_type"], strict=True)
+    ]
+    keys["title"] = [
+        _notice_title(*row) for row in zip(frame["title"], keys["kind"], keys["title"], strict=True)
+    ]
     keys["compact"] = keys["title"].str.replace(" ", "", regex=False)
     keys["author"] = [_first_family(a) for a in frame["authors"]]
     keys["families"] = [_families(a) for a in frame["authors"]]
@@ -162,10 +207,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys["journal"] = [fold(j) for j in frame["journal"]]
     for name in ("doi", "pmid", "pmcid"):
         keys[name] = frame[name].fillna("").astype(str)
-    keys["kind"] = [
-        _kind(*row) for row in zip(frame["title"], keys["title"], frame["doc_type"], strict=True)
-    ]
     keys["has_abstract"] = frame["abstract"].fillna("").str.len() > 0
+    keys["retracted"] = [
+        retracted(t, d) for t, d in zip(frame["title"], frame["doc_type"], strict=True)
+    ]
     return keys
 
 

@@ -63,7 +63,7 @@ def duplicates_table(result: DedupeResult) -> pd.DataFrame:
 
 
 def review_table(result: DedupeResult) -> pd.DataFrame:
-    """Pairs for a person to decide: 'maybe' and 'related' (preprint/published)."""
+    """Pairs for a person to decide: 'maybe' the same, and 'related' links a rule is unsure of."""
     cols = ["a", "b", "decision", "score", "rule", "agreed", "disagreed", "title_a", "title_b"]
     titles = result.records["title"]
     rows = [
@@ -110,6 +110,9 @@ def _merge(result: DedupeResult, group: str, ids: list[str]) -> dict[str, Any]:
     row["member_ids"] = sorted(ids)
     row["sources"] = sorted({rows[i]["source_file"] for i in ids})
     row["databases"] = sorted({rows[i]["database"] for i in ids if not _empty(rows[i]["database"])})
+    why = [f"{i}: {result.retracted[i]}" for i in sorted(ids) if i in result.retracted]
+    row["retracted"] = bool(why)
+    row["retraction"] = "; ".join(why)
     return row
 
 
@@ -123,7 +126,8 @@ def run(
     """``scoping dedupe DIR``: read ``DIR/records.parquet``, write the dedup outputs.
 
     Writes ``duplicates.csv`` (one row per record), ``unique.parquet`` (one merged
-    record per group) and ``dedupe_review.csv`` (pairs for a person), swapped in
+    record per group, with ``retracted`` and why), ``related.csv`` (related reports,
+    :mod:`.related`) and ``dedupe_review.csv`` (pairs for a person), swapped in
     together (``stale`` files are removed in the same commit). A person's decisions
     override the algorithm: those in ``DIR/dedupe_decisions.csv`` (columns a, b,
     decision), then those in the decision store ``store`` (the pair-review notebook
@@ -143,5 +147,6 @@ def run(
         duplicates_table(result).to_csv(out.path("duplicates.csv"), index=False)
         review_table(result).to_csv(out.path("dedupe_review.csv"), index=False)
         unique_table(result).to_parquet(out.path("unique.parquet"), index=False, compression="zstd")
+        result.related.to_csv(out.path("related.csv"), index=False)
         out.remove(*stale)
     return result
