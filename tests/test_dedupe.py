@@ -72,9 +72,10 @@ def test_preprint_is_linked_not_merged(built):
     related = pd.read_csv(built / "related.csv")
     (link,) = related[related["relation"] == "version_of"].to_dict("records")
     assert {link["record_id"], link["related_id"]} == set(ids)
-    assert "preprint" in titles[link["record_id"]].lower() or "rxiv" in str(
-        result.records.loc[link["record_id"], "journal"]
-    ).lower()
+    assert (
+        "preprint" in titles[link["record_id"]].lower()
+        or "rxiv" in str(result.records.loc[link["record_id"], "journal"]).lower()
+    )
     assert link["status"] == "linked"
 
 
