@@ -136,7 +136,7 @@ def _relation(kind: str, title: Any) -> str:
 
 
 def _pair_link(
-    pair: PairResult, x: pd.Series, y: pd.Series, title: Callable[[str], Any]
+    pair: PairResult, x: dict[str, Any], y: dict[str, Any], title: Callable[[str], Any]
 ) -> Link | None:
     """The link a compared pair makes, if any (``title``: the notice's title as read)."""
     evidence = f"title {pair.score:.2f}; agreed: {', '.join(pair.agreed) or 'none'}"
@@ -151,19 +151,24 @@ def _pair_link(
         return None
     if "preprint" in (x["kind"], y["kind"]):
         preprint, published = (x, y) if x["kind"] == "preprint" else (y, x)
-        return Link(preprint.name, published.name, "version_of", pair.rule, evidence)
+        return Link(
+            preprint["record_id"], published["record_id"], "version_of", pair.rule, evidence
+        )
     if x["kind"] and y["kind"]:  # two notices of different kinds: a person says
         return Link(pair.a, pair.b, "same_study", pair.rule, evidence, "review")
     notice, paper = (x, y) if x["kind"] else (y, x)
-    relation = _relation(notice["kind"], title(notice.name))
+    relation = _relation(notice["kind"], title(notice["record_id"]))
     status = "linked" if pair.score >= 0.93 and journals else "review"
-    return Link(notice.name, paper.name, relation, pair.rule, evidence, status)
+    return Link(notice["record_id"], paper["record_id"], relation, pair.rule, evidence, status)
 
 
 def _from_pairs(pairs: list[PairResult], keys: pd.DataFrame, titles: pd.Series) -> Iterator[Link]:
     """Links from compared pairs: kinds that differ, or one volume's two same-title items."""
-    for pair in pairs:
-        link = _pair_link(pair, keys.loc[pair.a], keys.loc[pair.b], titles.get)
+    wanted = [p for p in pairs if p.decision in ("related", "maybe")]
+    ids = sorted({rid for p in wanted for rid in (p.a, p.b)})
+    rows = keys.loc[ids].to_dict("index")  # one lookup, not two per pair
+    for pair in wanted:
+        link = _pair_link(pair, rows[pair.a], rows[pair.b], titles.get)
         if link is not None:
             yield link
 
