@@ -261,6 +261,9 @@ class Study:
     keywords: tuple[str, ...]
     design: str
     facts: dict[str, Any]
+    #: PubMed's relation fields of the record (``RIN``: this work's retraction notice;
+    #: ``ROF``: the work this notice retracts), as (tag, PMID) pairs.
+    relations: tuple[tuple[str, str], ...] = ()
 
 
 def _facts(seed: int, number: int, theme: str, outcomes: tuple[str, str]) -> dict[str, Any]:
@@ -392,9 +395,45 @@ def _medline(studies: list[Study]) -> str:
         if s.doi:
             out.write(f"LID - {s.doi} [doi]\n")
         out.write(f"PT  - Journal Article\nGN  - {DEMO_MARK}\n")
+        for tag, pmid in s.relations:
+            kind = "Retracted Publication" if tag == "RIN" else "Retraction of Publication"
+            out.write(f"PT  - {kind}\n{tag} - {s.journal}. {s.year}. PMID: {pmid}\n")
         for kw in s.keywords:
             out.write(f"OT  - {kw}\n")
     return out.getvalue()
+
+
+#: How many demo studies are retracted, each with a retraction notice in PubMed.
+RETRACTED_STUDIES = 3
+
+
+def _retract(bucket: list[Study], seed: int) -> list[Study]:
+    """The PubMed bucket with ``RETRACTED_STUDIES`` of its studies retracted (seeded).
+
+    Each retracted study's record says so (``RIN`` and the publication type, as PubMed
+    writes them), and a retraction notice, itself a synthetic record, follows it.
+    """
+    chosen = set(random.Random(f"{seed}-retracted").sample(range(len(bucket)), RETRACTED_STUDIES))
+    out = []
+    for index, study in enumerate(bucket):
+        if index not in chosen:
+            out.append(study)
+            continue
+        notice_pmid = str(80000000 + study.number)  # not a study of its own (study_number)
+        body = study.title.removeprefix(TITLE_PREFIX)
+        notice = replace(
+            study,
+            title=f"{TITLE_PREFIX}Retraction notice to: {body}",
+            abstract="This synthetic notice retracts the synthetic paper named in its title.",
+            year=study.year + 1,
+            first_page=study.first_page + 1000,
+            last_page=study.first_page + 1000,
+            doi=None,
+            pmid=notice_pmid,
+            relations=(("ROF", study.pmid),),
+        )
+        out += [replace(study, relations=(("RIN", notice_pmid),)), notice]
+    return out
 
 
 def _table(studies: list[Study], columns: tuple[str, ...], row) -> str:
@@ -487,6 +526,7 @@ def generate(out: str | Path, *, n_studies: int = 240, seed: int = 2026) -> Path
         for position, home in enumerate(sorted(homes)):
             buckets[home].append(study if position == 0 else _variant(rng, study))
     buckets[-1] = [s for s in studies if rng.random() < 0.08]
+    buckets[1] = _retract(buckets[1], seed)
     writers = (
         lambda b: _ris(b, ovid=False),
         _medline,

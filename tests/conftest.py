@@ -3,10 +3,12 @@ in ../shared/data (skipped, with the reason, where that folder is absent)."""
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 DATA = Path(__file__).parent / "data"
@@ -63,3 +65,31 @@ def demo_copy(demo_built, tmp_path) -> Path:
 def data_dir() -> Path:
     """The quirk fixtures, for fixtures wider than a function."""
     return DATA
+
+
+def _flags_every_retracted_citation(folder: Path, workspace: Path) -> int:
+    """Check a built pack: each retracted work it cites is flagged wherever it is cited.
+
+    Returns how many retracted works the pack cites.
+    """
+    unique = pd.read_parquet(workspace / "build" / "unique.parquet")
+    titles = dict(zip(unique["record_id"], unique["title"], strict=True))
+    evidence = pd.read_csv(folder / "evidence.csv", dtype=str).fillna("")
+    flagged = evidence[evidence["retracted"] != ""]
+    page = (folder / "pack.html").read_text(encoding="utf-8")
+    for rid, citation in zip(flagged["record_id"], flagged["citation"], strict=True):
+        assert "[Retracted]" in citation
+        title = html.escape(titles[rid].rstrip(". "), quote=False)
+        assert page.count(title) == page.count(f"{title} [Retracted]") > 0, folder.name
+    assert (
+        not evidence.loc[evidence["retracted"] == "", "citation"]
+        .str.contains("[Retracted]", regex=False)
+        .any()
+    )
+    return len(flagged)
+
+
+@pytest.fixture(scope="session")
+def retracted_flags():
+    """The check that a built pack flags every retracted work wherever it cites it."""
+    return _flags_every_retracted_citation

@@ -79,7 +79,7 @@ def test_run_on_empty_workspace_uses_marked_demo(tmp_path):
 
 @pytest.mark.long
 @pytest.mark.timeout(1200)
-def test_the_main_job_builds_every_pack_of_the_default_matrix(tmp_path):
+def test_the_main_job_builds_every_pack_of_the_default_matrix(tmp_path, retracted_flags):
     result = scoping("run", "--workspace", tmp_path, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     from scoping.packs import DEFAULT_PACKS, OUTPUTS, load_matrix
@@ -95,6 +95,8 @@ def test_the_main_job_builds_every_pack_of_the_default_matrix(tmp_path):
         page = (folder / "pack.html").read_text(encoding="utf-8")
         assert page.index("SYNTHETIC DEMONSTRATION") < page.index("<h1>")
         assert "data:image/png;base64," in page
+    cited = [retracted_flags(tmp_path / "reports" / n, tmp_path) for n in names]
+    assert sum(cited) >= 3  # the demo's retracted works, cited and flagged in several packs
 
 
 def test_run_prefers_the_users_exports(tmp_path, data):

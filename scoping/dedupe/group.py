@@ -128,7 +128,7 @@ class DedupeResult:
             f"{len(self.person_merges)} merged by a person's decision"
             f"{f' ({merged})' if merged else ''}; "
             f"{len(self.related)} related reports linked "
-            f"({len(set(self.retracted))} records retracted); "
+            f"({len({self.group_of[r] for r in self.retracted})} works retracted); "
             f"{len(self.review)} pairs to review -> {out / 'duplicates.csv'}, "
             f"{out / 'unique.parquet'}, {out / 'related.csv'}, {out / 'dedupe_review.csv'}"
         )

@@ -31,7 +31,8 @@ _KIND_RES = {kind: re.compile(rx) for kind, rx in KIND_PATTERNS.items()}
 #: "Retraction notice:", "Reply to", "Comment on"), dropped before titles are compared,
 #: so that a notice and its paper meet. The notice keeps its kind, so they never merge.
 NOTICE_PREFIX = re.compile(
-    r"^\s*(?:(?:publisher'?s?|author'?s?) )?(?:erratum|errata|corrigendum|correction|"
+    r"^(\s*\[[^\]]*\]\s*)?"  # a bracketed tag before the title stays ("[Synthetic demo]")
+    r"(?:(?:publisher'?s?|author'?s?) )?(?:erratum|errata|corrigendum|correction|"
     r"retraction(?: notice| note)?|notice of retraction|expression of concern|"
     r"comments?|commentary|response|reply|in reply|authors'? reply|re)"
     r"(?:\s*(?:to|on|of|for|regarding)\b\s*:?|\s*:)\s*",
@@ -80,7 +81,7 @@ def _notice_title(text: Any, kind: str, folded: str) -> str:
     """The title key: a notice's title without the words that announce it."""
     if kind not in NOTICES or not isinstance(text, str):
         return folded
-    return _title(NOTICE_PREFIX.sub("", text.strip(), count=1)) or folded
+    return _title(NOTICE_PREFIX.sub(r"\1", text.strip(), count=1)) or folded
 
 
 def retracted(title: Any, doc_type: Any) -> str:

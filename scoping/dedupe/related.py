@@ -135,6 +135,17 @@ def _relation(kind: str, title: Any) -> str:
     return KIND_RELATION.get(kind, "same_study")
 
 
+def _sure(pair: PairResult, journals: bool) -> bool:
+    """Whether a notice's title match is sure.
+
+    Sure: a compatible journal, and the same title with one more field agreeing, or a
+    close title with two more (first author, year, volume...).
+    """
+    others = len([f for f in pair.agreed if f != "title"])
+    needed = 1 if pair.score >= 0.98 else 2 if pair.score >= 0.93 else 99
+    return journals and others >= needed
+
+
 def _pair_link(
     pair: PairResult, x: dict[str, Any], y: dict[str, Any], title: Callable[[str], Any]
 ) -> Link | None:
@@ -158,7 +169,7 @@ def _pair_link(
         return Link(pair.a, pair.b, "same_study", pair.rule, evidence, "review")
     notice, paper = (x, y) if x["kind"] else (y, x)
     relation = _relation(notice["kind"], title(notice["record_id"]))
-    status = "linked" if pair.score >= 0.93 and journals else "review"
+    status = "linked" if _sure(pair, journals) else "review"
     return Link(notice["record_id"], paper["record_id"], relation, pair.rule, evidence, status)
 
 

@@ -147,6 +147,12 @@ def _text(record: dict[str, Any], field: str) -> str:
     return "" if value is None or _missing(value) else str(value)
 
 
+def is_retracted(record: dict[str, Any]) -> bool:
+    """Whether the record's work is flagged retracted (deduplication flags it)."""
+    value = record.get("retracted")
+    return value is not None and not _missing(value) and bool(value)
+
+
 def _list(record: dict[str, Any], field: str) -> list[str]:
     value = record.get(field)
     if value is None or isinstance(value, str) or _missing(value):
@@ -256,6 +262,8 @@ def _initials(given: str) -> str:
 def vancouver(record: dict[str, Any], *, max_authors: int = 6) -> str:
     """A Vancouver-style citation (ICMJE/NLM) of one record, as plain text.
 
+    A work flagged ``retracted`` says so after its title.
+
     >>> vancouver({"authors": ["Edmondson, Amy C."], "title": "Psychological safety",
     ...            "journal": "Adm Sci Q", "year": 1999, "volume": "44", "issue": "2",
     ...            "pages": "350-383", "doi": "10.2307/2666999"})
@@ -269,6 +277,8 @@ def vancouver(record: dict[str, Any], *, max_authors: int = 6) -> str:
         names = [*names[:max_authors], "et al"]
     parts = [", ".join(names)] if names else []
     parts.append(_text(record, "title").rstrip(". ") or "[No title]")
+    if is_retracted(record):  # as NLM marks it: never left out of a citation
+        parts[-1] += " [Retracted]"
     if _text(record, "journal"):
         parts.append(_text(record, "journal").rstrip(". "))
     where = _text(record, "year")

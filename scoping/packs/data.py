@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..form import load_form
-from ..io.writers import link, vancouver
+from ..io.writers import is_retracted, link, vancouver
 from ..tags import Codebook, load_codebook
 from ..topics import TopicModel, describe, document_topics, record_text
 from ..workspace import Workspace
@@ -304,6 +304,8 @@ def _read(space: Workspace, params: PackParams) -> dict[str, Any]:
     params.check_themes(codebook)
     corpus = pd.read_parquet(build / "unique.parquet").sort_values("record_id")
     corpus = corpus.reset_index(drop=True)
+    if "retracted" not in corpus.columns:  # a build from before retractions were read
+        corpus = corpus.assign(retracted=False, retraction="")
     tags = pd.read_parquet(build / "tag_matrix.parquet").set_index("record_id")
     stale = [t.name for t in codebook.tags if t.name not in tags.columns]
     if stale:
@@ -336,6 +338,9 @@ def _select(keep: pd.DataFrame, base: dict[str, Any], p: PackParams) -> tuple[pd
         if full_text_begun(base["flow"]):
             keep = keep[keep["record_id"].isin(included_works(base["flow"]))]
             funnel.append((FULL_TEXT_STEP, tuple(keep["record_id"])))
+    if p.retracted == "leave out":
+        keep = keep[~keep["retracted"].astype(bool)]
+        funnel.append(("retracted works left out", tuple(keep["record_id"])))
     if p.themes:
         has = tags.loc[keep["record_id"], list(p.themes)].ne("").any(axis=1).to_numpy()
         keep = keep[has]
@@ -463,7 +468,8 @@ def _evidence(data: PackData) -> pd.DataFrame:
     """One row per record of the pack, for the evidence table (CSV, XLSX, HTML).
 
     Columns: citation, year, design, setting, staff group, themes with their matched
-    words, topic, screening decision and reason, link, record id.
+    words, topic, screening decision and reason, why a work is retracted (empty when it
+    is not), link, record id.
     """
     records = data.records.to_dict("records")
     ids = [r["record_id"] for r in records]
@@ -485,6 +491,7 @@ def _evidence(data: PackData) -> pd.DataFrame:
             "topic": [f"{t}: {labels[t]}" if t in labels else "" for t in topics],
             "screening decision": [d for d, _ in decided],
             "exclusion reason": [r for _, r in decided],
+            "retracted": [r.get("retraction") or "yes" if is_retracted(r) else "" for r in records],
             "link": [link(r) for r in records],
             "record_id": ids,
         }
@@ -538,13 +545,14 @@ def _inputs(report: dict[str, Any], codebook: Codebook, workspace: Path) -> dict
 
 
 def short(record: dict[str, Any]) -> str:
-    """``Ashdown et al. 2013``: a study as a sentence names it."""
+    """``Ashdown et al. 2013``: a study as a sentence names it (flagged if retracted)."""
     authors = record.get("authors")
     authors = list(authors) if authors is not None and not isinstance(authors, float) else []
     family = str(authors[0]).split(",")[0] if authors else "Anon."
     year = record.get("year")
     year = "" if year is None or pd.isna(year) else f" {int(year)}"
-    return f"{family}{' et al.' if len(authors) > 1 else ''}{year}"
+    flag = " [retracted]" if is_retracted(record) else ""
+    return f"{family}{' et al.' if len(authors) > 1 else ''}{year}{flag}"
 
 
 def cite(data: PackData, ids: tuple[str, ...] | list[str], limit: int = 4) -> str:

@@ -20,6 +20,7 @@ Audience = Literal["leaders", "frontline"]
 Settings = Literal["health", "social care", "both"]
 Stage = Literal["included", "all"]
 Colour = Literal["design", "direction"]
+Retracted = Literal["flag", "leave out"]
 #: What each audience's pack leads with: a heading and the codebook tags of its lens.
 AUDIENCES: dict[str, dict[str, Any]] = {
     "leaders": {
@@ -68,6 +69,9 @@ class PackParams:
         Leave out of the key messages the findings no reviewer has checked (drafts).
     gap_map_colour : {"design", "direction"}
         What colours the bubbles of the evidence and gap map.
+    retracted : {"flag", "leave out"}
+        Retracted works: cited with the flag "[Retracted]" (always, wherever cited), or
+        left out of the pack (the funnel says how many).
     """
 
     title: str = ""
@@ -81,6 +85,7 @@ class PackParams:
     seed: int = 2026
     checked_only: bool = False
     gap_map_colour: Colour = "design"
+    retracted: Retracted = "flag"
 
     def __post_init__(self) -> None:
         choices = (
@@ -88,6 +93,7 @@ class PackParams:
             ("settings", Settings),
             ("stage", Stage),
             ("gap_map_colour", Colour),
+            ("retracted", Retracted),
         )
         for name, kind in choices:
             allowed = get_args(kind)

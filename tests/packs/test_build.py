@@ -368,3 +368,18 @@ def test_what_changed_names_exactly_the_new_records(demo_copy):
     assert "2 new records found" in (again / "pack.html").read_text(encoding="utf-8")
     baseline = json.loads((again / "baseline.json").read_text())
     assert baseline["numbers"] == first["numbers"]
+
+
+def test_a_retracted_work_is_flagged_wherever_a_pack_cites_it(demo, tmp_path, retracted_flags):
+    """A shipped pack that cites a retracted demo work flags it (every pack: the long test)."""
+    from scoping.packs import DEFAULT_PACKS, load_matrix
+    from scoping.packs.data import compute
+
+    citing = [
+        spec
+        for spec in load_matrix(DEFAULT_PACKS)
+        if compute(spec.params, demo).records["retracted"].any()
+    ]
+    assert citing, "no shipped pack cites one of the demo's retracted works"
+    out = build_pack(citing[0], demo, reports=tmp_path)
+    assert retracted_flags(out, demo) >= 1

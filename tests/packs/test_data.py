@@ -41,3 +41,17 @@ def test_during_full_text_work_only_excluded_maybe_and_unretrieved_works_leave()
 def test_a_work_given_up_as_not_retrieved_begins_the_full_text_stage():
     flow = _flow(included=["a", "b"], not_retrieved={"not found": ["a"]}, awaiting_retrieval=["b"])
     assert full_text_begun(flow) and included_works(flow) == {"b"}
+
+
+def test_leave_out_drops_retracted_works_and_the_funnel_says_so(demo_built):
+    from scoping.packs import PackParams
+    from scoping.packs.data import compute
+
+    flagged = compute(PackParams(stage="all"), demo_built)
+    retracted = set(flagged.records.loc[flagged.records["retracted"], "record_id"])
+    assert len(retracted) == 3  # demo.RETRACTED_STUDIES, each merged into one work
+    assert set(flagged.evidence.loc[flagged.evidence["retracted"] != "", "record_id"]) == retracted
+    left = compute(PackParams(stage="all", retracted="leave out"), demo_built)
+    assert not set(left.records["record_id"]) & retracted
+    step, kept = left.funnel[1]
+    assert step == "retracted works left out" and len(kept) == len(flagged.records) - 3
