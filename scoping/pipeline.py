@@ -223,6 +223,7 @@ STAGES: tuple[Stage, ...] = (
         lambda c: (
             c.space.build / "records.parquet",
             c.space.build / "duplicates.csv",
+            c.space.build / "related.csv",
             c.space.build / "fulltext.csv",
             c.events_digest("title_abstract"),
             c.events_digest("full_text"),

@@ -206,7 +206,8 @@ def _steps(counts: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
             ],
         ),
         (
-            f"Studies included in review: {counts['studies_included']:,}\n"
+            f"Studies included in review: "
+            f"{counts.get('included_studies', counts['studies_included']):,}\n"
             f"Reports of included studies: {counts['studies_included']:,}",
             [],
         ),

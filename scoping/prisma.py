@@ -86,7 +86,34 @@ def flow(
     }
     if (build / "fulltext.csv").is_file():
         boxes |= _full_text(build, opened, works, boxes["included"])
+        boxes["included_studies"] = studies(build, works, boxes["studies_included"])
     return {"stage": stage, "counts": _counts(boxes), "records": boxes}
+
+
+def studies(build: Path, works: dict[str, str], included: list[str]) -> list[str]:
+    """The studies behind the included reports (works), as PRISMA 2020 counts them.
+
+    Included works joined by a sure link of ``related.csv`` (an erratum and its paper,
+    a preprint and its published version, two reports of one trial) are one study; each
+    study is named by its smallest work id. Without ``related.csv``, each work is one.
+    """
+    root = {w: w for w in included}
+
+    def find(w: str) -> str:
+        while root[w] != w:
+            w = root[w]
+        return w
+
+    path = build / "related.csv"
+    links = pd.read_csv(path, dtype=str) if path.is_file() else pd.DataFrame()
+    if len(links):
+        links = links[links["status"] == "linked"]
+        for a, b in zip(links["record_id"], links["related_id"], strict=True):
+            x, y = works.get(a), works.get(b)
+            if x in root and y in root:
+                rx, ry = sorted((find(x), find(y)))
+                root[ry] = rx
+    return sorted({find(w) for w in included})
 
 
 def _by_reason(final: dict[str, tuple[str, str | None]], decision: str) -> dict[str, list[str]]:
@@ -202,7 +229,8 @@ def summary(result: dict[str, Any], out: Path) -> str:
         full = (
             f"; full text: {c['sought']} sought, {sum(c['not_retrieved'].values())} not "
             f"retrieved, {c['assessed']} assessed, {sum(c['full_text_excluded'].values())} "
-            f"excluded, {c['studies_included']} studies included"
+            f"excluded, {c['studies_included']} reports of "
+            f"{c.get('included_studies', c['studies_included'])} studies included"
         )
     return (
         f"prisma: {sum(c['identified'].values())} identified in {len(c['identified'])} "

@@ -144,4 +144,4 @@ def test_the_drafts_stage_writes_drafts_csv(demo_copy):
         "evidence",
         "method",
     }
-    assert on_disk["record_id"].nunique() == 258
+    assert on_disk["record_id"].nunique() == 261

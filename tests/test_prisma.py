@@ -23,9 +23,9 @@ def test_demo_flow_adds_up_and_uses_the_search_log_names(demo):
         "Scopus",
         "Grey literature (hand-searched)",
     }
-    assert sum(counts["identified"].values()) == 423
-    assert counts["screened"] == 258 and counts["duplicates_removed"] == 165
-    assert counts["not_yet_screened"] == 258 and check(result) == []
+    assert sum(counts["identified"].values()) == 426
+    assert counts["screened"] == 261 and counts["duplicates_removed"] == 165
+    assert counts["not_yet_screened"] == 261 and check(result) == []
 
 
 def test_decisions_on_any_copy_count_for_the_work(demo, tmp_path):
@@ -53,7 +53,7 @@ def test_decisions_on_any_copy_count_for_the_work(demo, tmp_path):
     decided = flow(build, store=tmp_path / "d.sqlite")
     c = decided["counts"]
     assert (c["included"], c["excluded"], c["maybe"]) == (1, {"wrong setting": 1}, 1)
-    assert c["not_yet_screened"] == 258 - 3 and check(decided) == []
+    assert c["not_yet_screened"] == 261 - 3 and check(decided) == []
     assert decided["records"]["excluded"]["wrong setting"] == [works[1]]
 
 
@@ -81,3 +81,18 @@ def test_real_multi_database_search_adds_up(shared, tmp_path):
     assert check(result) == []
     assert sum(result["counts"]["identified"].values()) == 645
     assert result["counts"]["duplicates_removed"] > 100  # the five databases overlap
+
+
+def test_linked_reports_of_one_study_count_once_among_studies(tmp_path):
+    from scoping.prisma import studies
+
+    (tmp_path / "related.csv").write_text(
+        "record_id,related_id,relation,rule,evidence,status\n"
+        "e1,p1,erratum_of,r,x,linked\n"  # an included paper and its included erratum
+        "v1,p2,version_of,r,x,linked\n"  # a preprint of a paper that was not included
+        "c1,p3,comment_on,r,x,review\n"  # a link waiting for a person joins nothing
+    )
+    works = {"e1": "e1", "p1": "p1", "p1b": "p1", "v1": "v1", "p2": "p2", "c1": "c1", "p3": "p3"}
+    assert studies(tmp_path, works, ["c1", "e1", "p1", "p3", "v1"]) == ["c1", "e1", "p3", "v1"]
+    (tmp_path / "related.csv").unlink()
+    assert studies(tmp_path, works, ["e1", "p1"]) == ["e1", "p1"]

@@ -58,8 +58,10 @@ def flow_line(data: PackData) -> str:
         "abstract"
     )
     if "sought" in c:
+        studies = c.get("included_studies", c["studies_included"])
         line += (
-            f"; {c['retrieved']:,} full texts assessed; {c['studies_included']:,} studies included"
+            f"; {c['retrieved']:,} full texts assessed; {studies:,} studies included "
+            f"({c['studies_included']:,} reports)"
         )
     return line + f"; {len(data.records):,} in this pack."
 

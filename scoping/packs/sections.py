@@ -336,7 +336,8 @@ class Pack:
             rows += [
                 ("Maybe at full text", c["full_text_maybe"]),
                 ("Not yet assessed", c["awaiting_assessment"]),
-                ("Studies included in review", c["studies_included"]),
+                ("Reports of included studies", c["studies_included"]),
+                ("Studies included in review", c.get("included_studies", c["studies_included"])),
             ]
         body = "".join(f"<tr><td>{_e(k)}</td><td class='n'>{v:,}</td></tr>" for k, v in rows)
         broken = check_flow(self.data.flow)
@@ -353,8 +354,9 @@ class Pack:
                 if "sought" in c
                 else ""
             )
-            + ". Each work counts as one study and one report until reports of the same "
-            "study are linked. The ids behind every box are in trace.json.</p>"
+            + ". A study with several reports (a paper, its erratum, its preprint) counts "
+            "once among the studies and once per report; the links are in related.csv. The "
+            "ids behind every box are in trace.json.</p>"
         )
 
     def evidence_map(self) -> Html:
