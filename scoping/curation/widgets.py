@@ -41,6 +41,7 @@ from .assign import assigned_to, conflicts
 from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
+from .linked import Linked, linked_list, read_links, retraction_banner
 from .prioritise import features, queue
 from .store import NEEDS_REASON, DecisionStore, effective
 
@@ -187,6 +188,10 @@ class ScreeningWidget(w.VBox):
         record_id -> topic label (from ``scoping topics``), for the topic filter.
     keywords : dict, optional
         ``{"include": [...], "exclude": [...]}``: the group's own words to highlight.
+    links : dict, optional
+        record_id -> its linked reports (:func:`.linked.read_links`): listed on the card
+        with the reviewer's decision on each; "Same decision for its linked reports"
+        applies a decision to those not yet decided.
     """
 
     def __init__(
@@ -203,12 +208,14 @@ class ScreeningWidget(w.VBox):
         blind: bool = True,
         topics: dict[str, str] | None = None,
         keywords: dict[str, list[str]] | None = None,
+        links: dict[str, list[Linked]] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise InputError("give your name as reviewer: it is stored with every decision.")
         self.records = {r["record_id"]: r for r in records.to_dict("records")}
         self.store, self.reviewer, self.stage = store, " ".join(reviewer.split()), stage
         self.order, self.seed, self.blind = order, seed, blind
+        self.links = links or {}
         if evidence is None:
             evidence = tag_records(records, codebook) if codebook else pd.DataFrame()
         elif len(evidence):  # the counts are of the records shown (an assignment, full text)
@@ -237,6 +244,7 @@ class ScreeningWidget(w.VBox):
                 self.reason,
                 w.HBox(list(self.buttons.values())),
                 self.message,  # beside the buttons: what a click did, or why it did not
+                self.apply_linked,
                 self.hint,
                 self.tags,
                 self.note,
@@ -268,6 +276,9 @@ class ScreeningWidget(w.VBox):
         self.buttons["previous"] = w.Button(description="Previous", tooltip="Previous (p)")
         self.buttons["undo"].on_click(lambda _: self.undo())
         self.buttons["previous"].on_click(lambda _: self.previous())
+        self.apply_linked = w.Checkbox(
+            value=False, description="Same decision for its linked reports", indent=False
+        )
         self.tags = w.Text(description="Tags", placeholder="comma separated")
         self.note = w.Textarea(description="Note")
         reasons = ", ".join(f"{n} {r}" for n, r in enumerate(self.reasons[:9], start=1))
@@ -341,12 +352,24 @@ class ScreeningWidget(w.VBox):
         words = {**self.words.get(rid, {}), **self.keywords}  # the group's lists win
         current = log.groupby("reviewer").tail(1).sort_values("reviewer")
         return (
-            f"{_mine(current[current['reviewer'] == self.reviewer])}"
+            f"{retraction_banner(record)}{_mine(current[current['reviewer'] == self.reviewer])}"
             f"<h3>{highlight(_text(record.get('title')), words)}</h3>"
             f"<p>{meta}</p><p>{highlight(_text(record.get('abstract')), words)}</p>"
-            f"{'' if self.blind else _everyone(current)}"
+            f"{self._linked(rid)}{'' if self.blind else _everyone(current)}"
             f"<p><small>{html.escape(rid)}</small></p>"
         )
+
+    def _linked(self, rid: str) -> str:
+        """The record's linked reports, each with this reviewer's decision on it."""
+        links = self.links.get(rid, [])
+        if not links:
+            return ""
+        mine = self._decided(self._log())
+        decided = {
+            t: f"you decided: {d}" for t, d in zip(mine["target"], mine["decision"], strict=True)
+        }
+        titles = {o: _text(self.records.get(o, {}).get("title")) or o for o, _, _ in links}
+        return linked_list(links, titles, decided)
 
     # ------------------------------------------------------------------ acting
     def on_key(self, key: str) -> None:
@@ -386,12 +409,33 @@ class ScreeningWidget(w.VBox):
         except InputError as exc:
             self._warn(str(exc))
             return
+        applied = self._apply_to_linked(decision, reason) if self.apply_linked.value else 0
         self.message.value = (
             f"{decision.title()}{f' ({html.escape(reason)})' if decision in NEEDS_REASON else ''}"
-            f": {self._title(self.current)}. <b>Undo</b> (u) takes it back."
+            f": {self._title(self.current)}"
+            + (f", and {applied} linked report{'s' * (applied != 1)}" if applied else "")
+            + ". <b>Undo</b> (u) takes it back."
         )
         self.reason.value, self.tags.value, self.note.value = "", "", ""
         self.show_next()
+
+    def _apply_to_linked(self, decision: str, reason: str | None) -> int:
+        """The same decision on the current record's linked reports not yet decided."""
+        rid = self.current
+        mine = set(self._decided(self._log())["target"])
+        others = [o for o, _, _ in self.links.get(rid, []) if o in self.records and o not in mine]
+        events = [
+            {
+                "reviewer": self.reviewer,
+                "target": other,
+                "stage": self.stage,
+                "decision": decision,
+                "reason": reason if decision in NEEDS_REASON else None,
+                "note": f"Applied from its linked report {rid}.",
+            }
+            for other in others
+        ]
+        return len(self.store.record_many(events)) if events else 0
 
     def undo(self) -> None:
         """Withdraw this reviewer's last standing decision here, and show that record."""
@@ -522,6 +566,7 @@ def open_screening(
         evidence=_evidence(space, records, codebook),
         topics=_topic_labels(space.build),
         keywords=space.keywords(),
+        links=read_links(space.build, records),
     )
     widget.message.value = html.escape(greeting)
     return widget

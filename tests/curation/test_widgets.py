@@ -312,3 +312,55 @@ def test_filter_counts_are_of_the_records_shown(records, store, tmp_path):
         order="random",
     )
     assert "Theme · burnout (1)" in [label for label, _ in widget.filter.options]
+
+
+def test_a_retracted_work_is_flagged_and_its_linked_reports_listed_and_decided_together(store):
+    records = pd.DataFrame(
+        {
+            "record_id": ["p", "n", "q"],
+            "title": ["Joy in work on wards", "Retraction notice to: Joy in work", "Kindness"],
+            "abstract": ["", "", ""],
+            "retracted": [True, False, False],
+            "retraction": ["p: retraction notice n in the corpus", "", ""],
+        }
+    )
+    related = pd.DataFrame(
+        {
+            "record_id": ["n"],
+            "related_id": ["p"],
+            "relation": ["retraction_of"],
+            "status": ["linked"],
+        }
+    )
+    from scoping.curation.linked import links_by_work
+
+    links = links_by_work(related, records)
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", links=links)
+    widget.show("p")
+    assert "RETRACTED." in widget.card.value and "retraction notice n" in widget.card.value
+    assert "Retraction notice of this work: Retraction notice to: Joy in work" in widget.card.value
+    assert "not yet decided by you" in widget.card.value
+    widget.show("n")
+    assert "RETRACTED." not in widget.card.value  # the notice is not itself retracted
+    assert "The work this notice retracts: Joy in work on wards" in widget.card.value
+    widget.apply_linked.value = True
+    widget.reason.value = widget.reasons[0]
+    widget.buttons["exclude"].click()  # on the notice, and the same on its paper
+    events = store.events()
+    assert sorted(events["target"]) == ["n", "p"] and set(events["decision"]) == {"exclude"}
+    assert "and 1 linked report" in widget.message.value
+    widget.show("p")
+    assert "(n; you decided: exclude)" in widget.card.value
+
+
+def test_the_demo_retracted_works_show_their_flag_when_screened(demo_copy):
+    from scoping.curation.widgets import open_screening
+
+    widget = open_screening(demo_copy, "Retraction tester", new_reviewer=True, order="random")
+    retracted = [rid for rid, r in widget.records.items() if r.get("retracted")]
+    assert len(retracted) == 3
+    for rid in retracted:
+        widget.show(rid)
+        assert "RETRACTED." in widget.card.value and "Retraction notice of this work" in (
+            widget.card.value
+        )
