@@ -74,7 +74,9 @@ def retraction_banner(record: dict[str, Any]) -> str:
     why = html.escape(str(record.get("retraction") or "flagged by deduplication"))
     return (
         "<p style='background:#fee2e2;color:#7f1d1d;border:2px solid #b91c1c;"
-        f"padding:4px 8px;margin:0 0 6px 0'><b>RETRACTED.</b> <small>{why}</small></p>"
+        "padding:4px 8px;margin:0 0 6px 0'><b>RETRACTED.</b> This work has been retracted: "
+        "do not rely on its findings, and decide it as your protocol says for retracted "
+        f"studies.<br><small>How we know: {why}</small></p>"
     )
 
 
