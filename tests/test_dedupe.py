@@ -103,7 +103,7 @@ def test_a_persons_decision_overrides(built):
 
 def test_bad_decisions_file(built):
     (built / "dedupe_decisions.csv").write_text("a,b,decision\nx,y,perhaps\n")
-    with pytest.raises(InputError, match=r"line 2: decision must be 'same' or 'different'"):
+    with pytest.raises(InputError, match=r"line 2: decision must be one of 'same', 'different'"):
         run(built)
 
 

@@ -2,9 +2,12 @@
 
 :class:`PairReviewWidget` shows one pair at a time from ``build/dedupe_review.csv``:
 the two records' fields side by side, the fields that differ highlighted, and the rule
-and score that flagged the pair. "Same work" (key ``s``) and "Not the same" (``d``)
-go to the decision store (stage ``dedupe``, the pair as target) and ``scoping run``
-applies them; "Undo" (``u``) withdraws the last one. A decision that contradicts
+and score that flagged the pair. "Same work" (key ``s``), "Not the same" (``d``),
+"Related reports" (``r``: two reports of one study, such as an erratum and its paper,
+linked and never merged) and "Not related" (``n``) go to the decision store (stage
+``dedupe``, the pair as target) and ``scoping run`` applies them; "Undo" (``u``)
+withdraws the last one. Related and not related count as two works below. A decision
+that contradicts
 decisions already stored (anyone's) is refused before it is stored, naming them:
 "same" on A-B when people's "same" decisions would then chain two records a person
 said differ, or "different" on A-B that people's "same" decisions already chain.
@@ -26,7 +29,14 @@ from .keys import shown as _text
 from .store import DecisionStore, pair_decisions, pair_target
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
-KEYS = {"s": "same", "d": "different", "u": "undo"}
+KEYS = {"s": "same", "d": "different", "r": "related", "n": "not related", "u": "undo"}
+#: What each decision says, in the message after it.
+SAID = {
+    "same": "same work",
+    "different": "not the same",
+    "related": "related reports (linked, not merged)",
+    "not related": "not related",
+}
 _DIFFERS = "background:#fee2e2"
 _CELL = "border:1px solid #d1d5db;padding:2px 8px;text-align:left;vertical-align:top"
 
@@ -115,13 +125,18 @@ class PairReviewWidget(w.VBox):
         self.buttons = {
             "same": w.Button(description="Same work", button_style="success"),
             "different": w.Button(description="Not the same", button_style="danger"),
+            "related": w.Button(description="Related reports", button_style="info"),
+            "not related": w.Button(description="Not related"),
             "undo": w.Button(description="Undo", icon="undo"),
         }
+        key_of = {action: key for key, action in KEYS.items()}
         for name, button in self.buttons.items():
-            button.on_click(lambda _, action=name: self.on_key(action[0]))
+            button.on_click(lambda _, key=key_of[name]: self.on_key(key))
         hint = w.HTML(
             "<small>Keys, with the pointer over the pair: <b>s</b> same work, <b>d</b> not "
-            "the same, <b>u</b> undo. Fields that differ are shaded red.</small>"
+            "the same, <b>r</b> related reports of one study (an erratum and its paper, a "
+            "preprint and its article: linked, never merged), <b>n</b> not related, "
+            "<b>u</b> undo. Fields that differ are shaded red.</small>"
         )
         self.current: tuple[str, str] | None = None
         super().__init__(
@@ -163,13 +178,14 @@ class PairReviewWidget(w.VBox):
             f"{flagged.get('rule') or 'unknown'}; score {flagged.get('score') or '?'}."
         )
         return (
-            f"<p><b>Are these the same work?</b> {why}</p><table style='border-collapse:"
+            f"<p><b>Are these the same work, or related reports of one study?</b> {why}</p>"
+            f"<table style='border-collapse:"
             f"collapse'><tr><th></th><th style='{_CELL}'>{html.escape(a)}</th>"
             f"<th style='{_CELL}'>{html.escape(b)}</th></tr>{''.join(rows)}</table>"
         )
 
     def on_key(self, key: str) -> None:
-        """``s`` same, ``d`` different, ``u`` undo (what the keys and buttons call)."""
+        """``s`` same, ``d`` different, ``r`` related, ``n`` not related, ``u`` undo."""
         action = KEYS.get(key.lower())
         if action == "undo":
             self.undo()
@@ -181,7 +197,10 @@ class PairReviewWidget(w.VBox):
         if self.current is None:
             return
         a, b = self.current
-        why = contradiction(pair_decisions(self.store), a, b, decision)
+        two = {
+            p: "same" if d == "same" else "different" for p, d in pair_decisions(self.store).items()
+        }
+        why = contradiction(two, a, b, "same" if decision == "same" else "different")
         if why:
             self.message.value = (
                 f"<span style='color:#b00'>Not stored: {html.escape(why)}. Undo or change "
@@ -196,8 +215,9 @@ class PairReviewWidget(w.VBox):
             stage="dedupe",
             decision=decision,
         )
-        said = "same work" if decision == "same" else "not the same"
-        self.message.value = f"{html.escape(target)}: {said}. <b>Undo</b> (u) takes it back."
+        self.message.value = (
+            f"{html.escape(target)}: {SAID[decision]}. <b>Undo</b> (u) takes it back."
+        )
         self.show_next()
 
     def undo(self) -> None:

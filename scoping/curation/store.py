@@ -37,7 +37,7 @@ DECISIONS: dict[str, tuple[str, ...] | None] = {
     "retrieval": ("retrieved", "not retrieved"),
     "full_text": ("include", "exclude", "maybe"),
     "charting": None,
-    "dedupe": ("same", "different"),
+    "dedupe": ("same", "different", "related", "not related"),
 }
 #: The event that undoes a reviewer's latest standing decision on a target and stage.
 RETRACT = "retract"
@@ -530,7 +530,11 @@ def pair_target(a: str, b: str) -> str:
 
 
 def pair_decisions(store: DecisionStore) -> dict[frozenset[str], str]:
-    """The latest "same"/"different" decision on each pair, whoever made it."""
+    """The latest decision on each pair, whoever made it.
+
+    "same" / "different" (one work or two), or "related" / "not related" (two reports
+    of one study, or a link that is wrong).
+    """
     log = store.events()
     final = latest(log[log["stage"] == "dedupe"], ("target",))
     return {

@@ -71,6 +71,15 @@ class _Groups:
 
 #: A person's pair decisions kept beside the records (``a,b,decision``).
 DECISIONS_FILE = "dedupe_decisions.csv"
+#: What a person can decide on a pair: one work or two; related reports, or not.
+PERSON_DECISIONS = ("same", "different", "related", "not related")
+#: The pair decision each person's word stands for ("not related": two works, unlinked).
+_AS_PAIR = {
+    "same": "same",
+    "different": "different",
+    "related": "related",
+    "not related": "different",
+}
 
 
 def load_decisions(path: Path) -> dict[frozenset[str], str]:
@@ -85,9 +94,10 @@ def load_decisions(path: Path) -> dict[frozenset[str], str]:
         )
     out: dict[frozenset[str], str] = {}
     for line, row in enumerate(frame.itertuples(index=False), start=2):
-        if row.decision not in ("same", "different"):
+        if row.decision not in PERSON_DECISIONS:
             raise InputError(
-                f"{path} line {line}: decision must be 'same' or 'different', not {row.decision!r}."
+                f"{path} line {line}: decision must be one of "
+                f"{', '.join(map(repr, PERSON_DECISIONS))}, not {row.decision!r}."
             )
         out[frozenset((row.a, row.b))] = row.decision
     return out
@@ -154,11 +164,11 @@ def _join(
     A person's word comes first; a merge that a person's "different" forbids goes back
     to review.
     """
-    groups = _Groups(ids, [p for p, d in decisions.items() if d == "different"])
+    groups = _Groups(ids, [p for p, d in decisions.items() if _AS_PAIR[d] == "different"])
     for pair in pairs:
         manual = decisions.get(frozenset((pair.a, pair.b)))
         if manual:
-            pair.decision, pair.rule = manual, f"person: {manual}"
+            pair.decision, pair.rule = _AS_PAIR[manual], f"person: {manual}"
     person_merges = []
     for pair in sorted(pairs, key=lambda p: not p.rule.startswith("person")):
         if pair.decision != "same":
@@ -208,7 +218,7 @@ def deduplicate(
     for pair, decision in sorted(decisions.items(), key=lambda kv: sorted(kv[0])):
         if pair not in known and len(pair) == 2 and pair <= set(keys["record_id"]):
             a, b = sorted(pair)
-            pairs.append(PairResult(a, b, decision, 1.0, "person"))
+            pairs.append(PairResult(a, b, _AS_PAIR[decision], 1.0, f"person: {decision}"))
     groups, person_merges = _join(keys["record_id"], pairs, decisions)
     ordered = records.sort_values("record_id", kind="stable").set_index("record_id", drop=False)
     by_id = {row["record_id"]: row for row in ordered.to_dict("records")}

@@ -135,15 +135,18 @@ def _relation(kind: str, title: Any) -> str:
     return KIND_RELATION.get(kind, "same_study")
 
 
-def _sure(pair: PairResult, journals: bool) -> bool:
+def _sure(pair: PairResult, x: dict[str, Any], y: dict[str, Any]) -> bool:
     """Whether a notice's title match is sure.
 
-    Sure: a compatible journal, and the same title with one more field agreeing, or a
-    close title with two more (first author, year, volume...).
+    Sure: compatible journals, and the same title with one more thing agreeing (both
+    records naming the journal counts), or a close title with two more (first author,
+    year, volume...). Anything less goes to a person.
     """
+    if not journals_compatible(x["journal"], y["journal"]):
+        return False
     others = len([f for f in pair.agreed if f != "title"])
-    needed = 1 if pair.score >= 0.98 else 2 if pair.score >= 0.93 else 99
-    return journals and others >= needed
+    named = bool(x["journal"] and y["journal"])
+    return (pair.score >= 0.98 and others + named >= 1) or (pair.score >= 0.93 and others >= 2)
 
 
 def _pair_link(
@@ -160,6 +163,12 @@ def _pair_link(
         return None
     if pair.decision != "related":
         return None
+    if pair.rule == "person: related":  # a person's word: linked, whatever the rules say
+        relation = KIND_RELATION.get(x["kind"] or y["kind"], "same_study")
+        notice, paper = (x, y) if x["kind"] else (y, x)
+        if relation == "same_study":
+            notice, paper = sorted((x, y), key=lambda r: r["record_id"])
+        return Link(notice["record_id"], paper["record_id"], relation, pair.rule, evidence)
     if "preprint" in (x["kind"], y["kind"]):
         preprint, published = (x, y) if x["kind"] == "preprint" else (y, x)
         return Link(
@@ -169,7 +178,7 @@ def _pair_link(
         return Link(pair.a, pair.b, "same_study", pair.rule, evidence, "review")
     notice, paper = (x, y) if x["kind"] else (y, x)
     relation = _relation(notice["kind"], title(notice["record_id"]))
-    status = "linked" if _sure(pair, journals) else "review"
+    status = "linked" if _sure(pair, x, y) else "review"
     return Link(notice["record_id"], paper["record_id"], relation, pair.rule, evidence, status)
 
 

@@ -108,3 +108,50 @@ def test_pair_review_decision_is_applied_by_the_next_dedupe_run(tmp_path, data):
     assert after.group_of[burnout[0]] == after.group_of[burnout[1]]
     assert f"{burnout[0]} = {burnout[1]}" in after.summary(build)  # the merge is named
     assert open_pair_review(tmp_path, reviewer="Ann").current is None  # nothing asked twice
+
+
+def test_related_and_not_related_are_stored_and_the_next_dedupe_links_or_unlinks(tmp_path, data):
+    build = tmp_path / "build"
+    ingest([data / "dedupe_rules.ris"], build, progress=False)
+    store_path = tmp_path / "curation" / "decisions.sqlite"
+    before = dedupe(build, store=store_path)
+    titles = before.records["title"]
+    burnout = sorted(titles[titles.str.startswith("Burnout among")].index)  # a "maybe" pair
+    culture = sorted(titles[titles.str.contains("Just culture in ambulance")].index)
+    assert not (
+        (before.related["record_id"].isin(burnout)) & (before.related["related_id"].isin(burnout))
+    ).any()
+    store = DecisionStore(store_path)
+    store.record(
+        reviewer="Ann",
+        target="|".join(burnout),
+        target_kind="pair",
+        stage="dedupe",
+        decision="related",
+    )
+    store.record(
+        reviewer="Ann",
+        target="|".join(culture),
+        target_kind="pair",
+        stage="dedupe",
+        decision="not related",
+    )
+    after = dedupe(build, store=store_path)
+    links = {
+        frozenset((a, b)): (r, s, rule)
+        for a, b, r, s, rule in after.related[
+            ["record_id", "related_id", "relation", "status", "rule"]
+        ].itertuples(index=False)
+    }
+    assert links[frozenset(burnout)] == ("same_study", "linked", "person: related")
+    assert frozenset(culture) not in links  # a person said the correction is not its paper's
+    assert after.group_of[burnout[0]] != after.group_of[burnout[1]]  # linked, never merged
+
+
+def test_the_related_button_stores_related(three, tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    widget = PairReviewWidget(*three, store, "Ann")
+    widget.card.press("r")
+    widget.buttons["not related"].click()
+    assert store.events()["decision"].tolist() == ["related", "not related"]
+    assert "not related" in widget.message.value

@@ -14,7 +14,7 @@ _EMPTY = {name: None for name in SCHEMA.names}
 
 def _record(rid, title, **fields):
     row = {**_EMPTY, "record_id": rid, "title": title, "raw": "[]"}
-    row.update(authors=fields.pop("authors", ["Ng, A"]), year=fields.pop("year", 2020))
+    row.update(authors=fields.pop("authors", ["Nguyen, A"]), year=fields.pop("year", 2020))
     row.update(fields)
     for name in ("issn", "isbn", "keywords", "subjects"):
         row[name] = row[name] or []
@@ -49,9 +49,9 @@ def test_notices_are_linked_by_kind_and_never_merged():
             "c",
             "Correction to: Joy in work among ward nurses: a survey",
             journal="BMJ Open",
-            volume="11",
+            volume="12",  # a second notice, a year later
             pages="e80",
-            year=2021,
+            year=2022,
         ),
         _record(
             "r",
