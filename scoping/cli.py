@@ -238,15 +238,27 @@ def topics(
 @click.option("--examples", default=3, show_default=True, help="Examples of each error kind.")
 def dedupe_eval(records: Path, gold: Path, id_column: str | None, examples: int) -> None:
     """Score deduplication of RECORDS against GOLD duplicate groups (merged_ids CSV)."""
-    from .dedupe import evaluate_files
+    from .dedupe import evaluate_files, load_gold, score_links
 
     score, result, ids = evaluate_files(records, gold, id_column=id_column)
     click.echo(
-        f"pairwise precision {score.precision:.4f}  recall {score.recall:.4f}  "
+        f"merged: pairwise precision {score.precision:.4f}  recall {score.recall:.4f}  "
         f"F1 {score.f1:.4f}  ({score.correct_pairs} of {score.predicted_pairs} predicted "
         f"pairs correct; {score.true_pairs} true pairs)"
     )
     click.echo(f"false merges: {len(score.false_merges)}  missed duplicates: {len(score.missed)}")
+    links = score_links(result, ids, load_gold(gold))
+    click.echo(
+        f"linked: {len(result.related)} related-report links "
+        f"({int((result.related['status'] == 'review').sum())} for review); "
+        f"{links.link_pairs_in_gold} of {links.link_pairs} linked record pairs grouped "
+        f"in the gold set (precision {links.link_precision:.4f})"
+    )
+    click.echo(
+        f"gold pairs merged or linked: recall {links.recall():.4f} "
+        f"({links.linked} of {links.true_pairs}); counting links for review too: "
+        f"{links.recall(review=True):.4f}"
+    )
     title = dict(zip(ids.values, result.records.loc[ids.index, "title"], strict=True))
     for label, pairs in (("false merge", score.false_merges), ("missed", score.missed)):
         for a, b in pairs[:examples]:

@@ -128,12 +128,16 @@ def test_dedupe_eval_reports_pairwise_scores(tmp_path):
         'id_2,Speaking Up in Hospital Teams.,"Smith, Jo",2020,BMJ Qual Saf,29,100-10\n'
         'id_3,Joy in work in care homes,"Lee, K",2019,Age Ageing,48,5-9\n'
         'id_4,Compassion fatigue in paramedics,"Roe, A",2018,EMJ,35,1-4\n'
+        'id_5,Erratum: Joy in work in care homes,"Lee, K",2020,Age Ageing,49,77\n'
     )
-    (tmp_path / "gold.csv").write_text('merged_ids\n"id_1;id_2"\n"id_3;id_4"\n')
+    (tmp_path / "gold.csv").write_text('merged_ids\n"id_1;id_2"\n"id_3;id_4;id_5"\n')
     result = scoping("dedupe-eval", "records.csv", "gold.csv", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "pairwise precision 1.0000  recall 0.5000" in result.stdout
+    assert "pairwise precision 1.0000  recall 0.2500" in result.stdout
     assert "missed: 3 'Joy in work in care homes' ~ 4" in result.stdout
+    # the erratum is linked to its paper, not merged: found once links count
+    assert "1 of 1 linked record pairs grouped in the gold set" in result.stdout
+    assert "gold pairs merged or linked: recall 0.5000 (2 of 4)" in result.stdout
 
 
 def test_simulate_prints_json(tmp_path):
