@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from scoping.dedupe import evaluate_files, pages_apart, prepare
+from scoping.dedupe import evaluate_files, load_gold, pages_apart, prepare, score_links
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SCOPING_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -78,18 +78,23 @@ def main() -> None:
         sys.exit(f"needs the gold sets at {SHARED} (set SCOPING_SHARED_DATA)")
     print(
         "| set | held out | records | precision | recall | F1 | false merges | missed | "
-        "missed by policy | s |"
+        "missed by policy | links (for review) | linked pairs in gold | recall, merged or "
+        "linked | with links for review | s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, records, gold, id_column, held_out in SETS:
         start = time.perf_counter()
         score, result, ids = evaluate_files(SHARED / records, SHARED / gold, id_column=id_column)
         seconds = time.perf_counter() - start
+        links = score_links(result, ids, load_gold(SHARED / gold))
+        review = int((result.related["status"] == "review").sum())
         print(
             f"| {name} | {'yes' if held_out else 'no'} | {len(result.records):,} | "
             f"{score.precision:.4f} | {score.recall:.4f} | {score.f1:.4f} | "
             f"{len(score.false_merges)} | {len(score.missed)} | "
-            f"{_by_policy(score.missed, result, ids)} | {seconds:.1f} |",
+            f"{_by_policy(score.missed, result, ids)} | {len(result.related)} ({review}) | "
+            f"{links.link_pairs_in_gold} of {links.link_pairs} | {links.recall():.4f} | "
+            f"{links.recall(review=True):.4f} | {seconds:.1f} |",
             flush=True,
         )
 

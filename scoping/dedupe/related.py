@@ -79,12 +79,17 @@ RELATION_FIELDS: dict[str, tuple[str, bool]] = {
 }
 #: Fields that say the record holding them is retracted.
 RETRACTED_FIELDS = ("RIN", "RetractionIn")
-#: Trial registry numbers, by registry.
+#: Trial registry numbers, by registry (EudraCT numbers after the word "EudraCT").
 REGISTRY_NUMBER = re.compile(
     r"\b(NCT\d{8}|ISRCTN\d{8}|ACTRN\d{14}|DRKS\d{8}|ChiCTR[-\w]{6,20}|CTRI/\d{4}/\d+/\d+|"
-    r"EUCTR\d{4}-\d{6}-\d{2}|\d{4}-\d{6}-\d{2}(?=\D|$)|NTR\d{3,5}|PACTR\d{15}|"
-    r"IRCT\d{8,}N\d+|jRCT\w{10}|UMIN\d{9}|CRD42\d{6,7})\b",
+    r"EUCTR\d{4}-\d{6}-\d{2}|NTR\d{3,5}|PACTR\d{15}|IRCT\d{8,}N\d+|jRCT\w{10}|UMIN\d{9}|"
+    r"CRD42\d{6,7})\b|EudraCT\D{0,20}?(\d{4}-\d{6}-\d{2})\b",
     re.IGNORECASE,
+)
+#: Registry prefixes as registries write them: a quick test that lets most texts skip
+#: the full search (case-blind, "ntr" would be in every "control" and "intervention").
+REGISTRY_MARK = re.compile(
+    r"NCT|ISRCTN|ACTRN|DRKS|ChiCTR|CTRI|EUCTR|EudraCT|NTR|PACTR|IRCT|jRCT|UMIN|CRD42"
 )
 #: A registry entry (rather than a report of the trial), from its source or address.
 REGISTRY_SOURCE = re.compile(
@@ -184,9 +189,12 @@ def _pair_link(
 
 def _from_pairs(pairs: list[PairResult], keys: pd.DataFrame, titles: pd.Series) -> Iterator[Link]:
     """Links from compared pairs: kinds that differ, or one volume's two same-title items."""
-    wanted = [p for p in pairs if p.decision in ("related", "maybe")]
+    wanted = [
+        p for p in pairs if p.decision == "related" or (p.decision == "maybe" and p.score >= 0.98)
+    ]
     ids = sorted({rid for p in wanted for rid in (p.a, p.b)})
-    rows = keys.loc[ids].to_dict("index")  # one lookup, not two per pair
+    needed = ["record_id", "kind", "journal", "volume", "span"]
+    rows = keys.loc[ids, needed].to_dict("index")  # one lookup, not two per pair
     for pair in wanted:
         link = _pair_link(pair, rows[pair.a], rows[pair.b], titles.get)
         if link is not None:
@@ -200,7 +208,8 @@ def _from_citations(keys: pd.DataFrame, titles: pd.Series) -> Iterator[Link]:
         if volume and page:
             located.setdefault((volume, page), []).append(rid)
     for rid, title in titles.items():
-        match = CITATION.search(title) if isinstance(title, str) else None
+        ends = isinstance(title, str) and title.rstrip(" .").endswith(")")
+        match = CITATION.search(title) if ends else None
         if not match:
             continue
         volume = (match.group("v1") or match.group("v2") or "").lstrip("0")
@@ -257,12 +266,11 @@ def _from_fields(records: pd.DataFrame) -> Iterator[Link]:
 
 def registry_numbers(*texts: Any) -> set[str]:
     """Trial registry numbers named in the texts, upper-cased."""
-    return {
-        m.group(1).upper()
-        for text in texts
-        if isinstance(text, str)
-        for m in REGISTRY_NUMBER.finditer(text)
-    }
+    found = set()
+    for text in texts:
+        if isinstance(text, str) and REGISTRY_MARK.search(text):
+            found |= {(m.group(1) or m.group(2)).upper() for m in REGISTRY_NUMBER.finditer(text)}
+    return found
 
 
 def _secondary_ids(raw: str) -> str:

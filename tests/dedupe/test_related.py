@@ -157,12 +157,12 @@ def test_a_record_that_says_it_is_retracted_is_flagged_and_still_merges_with_its
 
 
 def test_registry_numbers():
-    assert registry_numbers("NCT01234567 and ISRCTN12345678", None, "2004-123456-12") == {
+    assert registry_numbers("NCT01234567 and ISRCTN12345678", None, "EudraCT 2004-123456-12") == {
         "NCT01234567",
         "ISRCTN12345678",
         "2004-123456-12",
     }
-    assert registry_numbers("NCT0123 is too short") == set()
+    assert registry_numbers("NCT0123 is too short", "a bare 2004-123456-12") == set()
 
 
 def test_score_links_counts_gold_pairs_merged_or_linked():
