@@ -3,6 +3,10 @@
     python benchmarks/bench_simulate.py [--models elas-u4,logistic,nb] [--seeds 5]
         [--asreview-json asr.json]
 
+A model name followed by ``+criteria`` (``elas-u4+criteria``) also trains on the
+review's own title, from the set's ``CITATION.txt``, as one more included record: it
+stands for the short text of what a group includes (query expansion, issue #22).
+
 One table per model. With ``--asreview-json`` (the file ``asreview_compare.py --json``
 writes), a second table per model pairs it with ASReview seed by seed (both start from
 the same priors for a seed), and a last table chooses the model by leave-one-set-out:
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -56,6 +61,18 @@ def synergy(name: str) -> tuple[list[str], list[int]]:
     label_of = dict(zip(labels["openalex_id"], labels["label_included"], strict=True))
     texts = [f"{w.title or ''} {w.abstract or ''}" for w in works]
     return texts, [int(label_of[w.url]) for w in works]
+
+
+def question(name: str) -> str:
+    """The review's own title (its ``CITATION.txt``), standing for a group's criteria text.
+
+    "" for the ADHD set, which has no such file.
+    """
+    path = SHARED / "synergy_screening" / name / "CITATION.txt"
+    if not path.is_file():
+        return ""
+    found = re.search(r"\(\d{4}\)\.\s*(.+?[.?])\s", path.read_text(encoding="utf-8"))
+    return found.group(1) if found else ""
 
 
 def adhd() -> tuple[list[str], list[int]]:
@@ -146,10 +163,14 @@ def run_model(model: str, seeds: int) -> dict[str, dict]:
     )
     print("|---|---|---|---|---|---|---|---|")
     results = {}
+    classifier, _, expansion = model.partition("+")
     for name in ASREVIEW:
         texts, labels = adhd() if name == "Cohen_2006_ADHD" else synergy(name)
         start = time.perf_counter()
-        result = simulate(texts, labels, seeds=tuple(range(seeds)), classifier=model)
+        criteria = question(name) if expansion == "criteria" else ""
+        result = simulate(
+            texts, labels, seeds=tuple(range(seeds)), classifier=classifier, criteria=criteria
+        )
         results[name] = result
         print(
             f"| {name} | {result['records']:,} | {result['relevant']} | "
@@ -173,11 +194,16 @@ def main() -> None:
         "--asreview-json", type=Path, help="asreview_compare.py's --json file, to pair seeds"
     )
     parser.add_argument("--json", type=Path, help="also write every run here")
+    parser.add_argument(
+        "--earlier", type=Path, help="a --json file of earlier models, chosen among too"
+    )
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"needs the labelled sets at {SHARED}")
     asreview = load_asreview(args.asreview_json, args.seeds) if args.asreview_json else None
     results = {model: run_model(model, args.seeds) for model in args.models.split(",")}
+    if args.earlier:
+        results = json.loads(args.earlier.read_text()) | results
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if asreview is not None:

@@ -210,8 +210,13 @@ def simulate_once(
     classifier: str = DEFAULT_MODEL,
     order: str = "model",
     priors: tuple[int, int] = (1, 1),
+    criteria: int = 0,
 ) -> Simulation:
     """Replay the screening of a fully labelled set with one seed.
+
+    ``criteria``: how many rows at the end of ``x`` (beyond ``y``) are the group's own
+    text about what it includes (the question, the inclusion criteria): each is trained
+    on as an included record at every step, and is never screened or counted.
 
     Priors (``priors[0]`` included, ``priors[1]`` excluded records) are drawn with the
     seed exactly as ``asreview simulate --prior-seed seed`` draws them (a fresh
@@ -238,8 +243,9 @@ def simulate_once(
         if order == "random":
             labelled.append(next(random_rest))
         else:
-            idx = np.asarray(labelled)
-            labelled.append(int(rank(x, idx, y[idx], classifier=classifier, seed=seed)[0]))
+            idx = np.asarray(labelled + list(range(len(y), len(y) + criteria)))
+            known = np.concatenate([y[labelled], np.ones(criteria, dtype=int)])
+            labelled.append(int(rank(x, idx, known, classifier=classifier, seed=seed)[0]))
         remaining -= int(y[labelled[-1]])
     found = np.cumsum(y[np.asarray(labelled)]).tolist()
     return Simulation(seed, [int(i) for i in labelled], found, len(y), int(y.sum()))
@@ -252,11 +258,20 @@ def simulate(
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
     classifier: str = DEFAULT_MODEL,
     order: str = "model",
+    criteria: str = "",
 ) -> dict[str, Any]:
-    """Replay a labelled set once per seed; return the metrics as plain data (JSON)."""
+    """Replay a labelled set once per seed; return the metrics as plain data (JSON).
+
+    ``criteria``: the group's own text of what it includes, trained on as one more
+    included record (see :func:`simulate_once`); empty for none.
+    """
     y = np.asarray(labels, dtype=int)
-    x = features(texts, classifier)
-    runs = [simulate_once(x, y, s, classifier=classifier, order=order) for s in seeds]
+    extra = [criteria] if criteria.strip() else []
+    x = features(list(texts) + extra, classifier)
+    runs = [
+        simulate_once(x, y, s, classifier=classifier, order=order, criteria=len(extra))
+        for s in seeds
+    ]
     per_seed = [
         {
             "seed": r.seed,
@@ -271,6 +286,7 @@ def simulate(
         "records": len(y),
         "relevant": int(y.sum()),
         "classifier": classifier,
+        "criteria": criteria.strip(),
         "order": order,
         "seeds": list(seeds),
         "priors": {"included": 1, "excluded": 1},

@@ -115,3 +115,13 @@ def test_queue_random_and_cold_start():
         queue(by_id, [], order="random", seed=1).order
         != queue(by_id, [], order="random", seed=2).order
     )
+
+
+def test_criteria_text_is_trained_on_but_never_screened():
+    texts, labels = _easy_set(n=60, relevant=6)
+    plain = simulate(texts, labels, seeds=(0,))
+    guided = simulate(texts, labels, seeds=(0,), criteria="staff burnout nurses wellbeing")
+    assert guided["criteria"] == "staff burnout nurses wellbeing" and plain["criteria"] == ""
+    assert guided == simulate(texts, labels, seeds=(0,), criteria="staff burnout nurses wellbeing")
+    assert len(guided["runs"][0]["recall"]) <= len(texts)  # the criteria row is not screened
+    assert guided["runs"][0]["recall"][-1] == 1.0
