@@ -3,9 +3,12 @@
     python benchmarks/bench_topics.py synergy [--seed 2026]
     python benchmarks/bench_topics.py scale [--size 50000] [--seed 2026]
 
-``synergy`` pools the 9 SYNERGY reviews in ../shared/data (OpenAlex JSON, read with our
-reader), fits the default model with k chosen automatically over 5..20, and reports the
-adjusted Rand index (ARI) between each record's main topic and its review of origin.
+``synergy`` pools the 9 SYNERGY reviews in ../shared/data and reports the adjusted Rand
+index (ARI) between each record's main topic and its review of origin, k chosen
+automatically, three ways in one run: the OpenAlex JSON read with our reader and the
+previous model (keywords read, k over 5..20, method words kept); the same records and
+the current default model; and the route a user takes with CSV tables of title and
+abstract (one per review, written here): ``scoping ingest`` then ``scoping topics``.
 
 ``scale`` pools every distinct real abstract of at least 200 characters from every
 export in ../shared/data and repeats the pool, in a seeded order, up to ``--size``
@@ -35,7 +38,9 @@ import pandas as pd
 from scoping.topics import TopicModel
 texts = pd.read_parquet(sys.argv[1])["text"].tolist()
 start = time.perf_counter()
-model = TopicModel(random_state=int(sys.argv[2]), n_jobs=-1).fit(texts)
+previous = {"k_range": (5, 20), "method_words": False, "widen": False}
+settings = previous if sys.argv[3] == "previous" else {}
+model = TopicModel(random_state=int(sys.argv[2]), n_jobs=-1, **settings).fit(texts)
 seconds = time.perf_counter() - start
 main, _ = model.assignments()
 print(json.dumps({"s": seconds, "k": model.n_topics_, "main": main.tolist(),
@@ -44,14 +49,14 @@ print(json.dumps({"s": seconds, "k": model.n_topics_, "main": main.tolist(),
 """
 
 
-def _fit(texts: list[str], seed: int) -> dict:
+def _fit(texts: list[str], seed: int, model: str = "default") -> dict:
     import pandas as pd
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "texts.parquet"
         pd.DataFrame({"text": texts}).to_parquet(path)
         out = subprocess.run(
-            [sys.executable, "-c", FIT, str(path), str(seed)],
+            [sys.executable, "-c", FIT, str(path), str(seed), model],
             capture_output=True,
             text=True,
             check=True,
@@ -59,12 +64,11 @@ def _fit(texts: list[str], seed: int) -> dict:
     return json.loads(out.stdout)
 
 
-def synergy(seed: int) -> None:
+def _pooled():
+    """Every SYNERGY record with its review, title, abstract and keywords."""
     import pandas as pd
-    from sklearn.metrics import adjusted_rand_score
 
     from scoping.io import read
-    from scoping.topics import record_text
 
     rows = []
     for folder in sorted((SHARED / "synergy_screening").iterdir()):
@@ -76,17 +80,71 @@ def synergy(seed: int) -> None:
                         "title": record.title,
                         "abstract": record.abstract,
                         "keywords": list(record.keywords),
+                        "subjects": list(record.subjects),
                     }
                 )
-    frame = pd.DataFrame(rows)
-    result = _fit(record_text(frame), seed)
-    ari = adjusted_rand_score(frame["review"], result["main"])
-    print(
-        f"{len(frame)} records from {frame['review'].nunique()} reviews; k chosen {result['k']}; "
-        f"ARI {ari:.3f}; {result['s']:.1f} s; peak RSS {result['rss']:.0f} MB"
-    )
-    for label, stab in zip(result["labels"], result["stability"], strict=True):
-        print(f"  {stab:.2f}  {label}")
+    return pd.DataFrame(rows)
+
+
+def _through_the_cli(frame, seed: int) -> dict:
+    """``scoping ingest`` and ``scoping topics`` on CSV tables of title and abstract."""
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw"
+        raw.mkdir()
+        for review, rows in frame.groupby("review"):
+            rows[["title", "abstract"]].to_csv(raw / f"{review}.csv", index=False)
+        build = Path(tmp) / "build"
+        command = [sys.executable, "-m", "scoping.cli"]
+        start = time.perf_counter()
+        files = sorted(str(p) for p in raw.iterdir())
+        subprocess.run([*command, "ingest", *files, "--out", str(build)], check=True)
+        out = subprocess.run(
+            [*command, "topics", str(build), "--seed", str(seed)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - start
+        records = pd.read_parquet(build / "records.parquet", columns=["record_id", "source_file"])
+        docs = pd.read_csv(build / "doc_topics.csv", dtype={"record_id": str})
+        table = pd.read_csv(build / "topics.csv")
+    merged = docs.merge(records, on="record_id")
+    return {
+        "review": [Path(f).stem for f in merged["source_file"]],
+        "main": merged["topic"].tolist(),
+        "k": len(table),
+        "s": seconds,
+        "labels": table["label"].tolist(),
+        "stability": table["stability"].tolist(),
+        "summary": out.stdout.splitlines()[0],
+    }
+
+
+def synergy(seed: int) -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoping.topics import record_text
+
+    frame = _pooled()
+    print(f"{len(frame)} records from {frame['review'].nunique()} reviews")
+    routes = {
+        "OpenAlex JSON, previous model": _fit(record_text(frame, keywords=True), seed, "previous"),
+        "OpenAlex JSON, default model": _fit(record_text(frame), seed),
+    }
+    for result in routes.values():
+        result["review"] = frame["review"].tolist()
+    routes["CSV tables, scoping ingest + scoping topics"] = _through_the_cli(frame, seed)
+    for name, result in routes.items():
+        ari = adjusted_rand_score(result["review"], result["main"])
+        unstable = sum(s < 0.6 for s in result["stability"])
+        print(
+            f"\n{name}: k chosen {result['k']}; ARI {ari:.3f}; {unstable} unstable; "
+            f"{result['s']:.1f} s"
+        )
+        for label, stab in zip(result["labels"], result["stability"], strict=True):
+            print(f"  {stab:.2f}  {label}")
 
 
 def _abstracts() -> list[str]:

@@ -189,8 +189,20 @@ def draft(folder: Path, form: Path | None, codebook: Path | None) -> None:
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--k", "k", default="auto", show_default=True, help="Topics, or 'auto'.")
-@click.option("--k-min", default=5, show_default=True, help="Smallest k tried by 'auto'.")
-@click.option("--k-max", default=20, show_default=True, help="Largest k tried by 'auto'.")
+@click.option("--k-min", type=int, default=None, help="Smallest k tried by 'auto' [scaled].")
+@click.option("--k-max", type=int, default=None, help="Largest k tried by 'auto' [scaled].")
+@click.option(
+    "--keywords/--no-keywords",
+    default=False,
+    show_default=True,
+    help="Read keywords and subject headings too (the same default everywhere).",
+)
+@click.option(
+    "--method-words/--no-method-words",
+    default=True,
+    show_default=True,
+    help="Keep research-method words (trial, qualitative...) out of topic terms.",
+)
 @click.option("--method", type=click.Choice(["nmf", "lda"]), default="nmf", show_default=True)
 @click.option("--seed", default=2026, show_default=True, help="Seed of every random step.")
 @click.option(
@@ -200,7 +212,15 @@ def draft(folder: Path, form: Path | None, codebook: Path | None) -> None:
     help="Print a codebook tag draft (YAML) from this topic of FOLDER/topics.csv instead.",
 )
 def topics(
-    folder: Path, k: str, k_min: int, k_max: int, method: str, seed: int, draft_tag: int | None
+    folder: Path,
+    k: str,
+    k_min: int | None,
+    k_max: int | None,
+    keywords: bool,
+    method_words: bool,
+    method: str,
+    seed: int,
+    draft_tag: int | None,
 ) -> None:
     """Model FOLDER's topics (TF-IDF with NMF or LDA), k chosen by coherence x stability."""
     import pandas as pd
@@ -217,14 +237,16 @@ def topics(
         return
     if k != "auto" and not k.isdigit():
         raise ScopingError(f"--k must be a whole number or 'auto'; got {k!r}.")
+    given = (k_min, k_max) != (None, None)
     model = tm.TopicModel(
         n_topics=k if k == "auto" else int(k),
         method=method,
-        k_range=(k_min, k_max),
+        k_range=(k_min or 5, k_max or 20) if given else "auto",
         random_state=seed,
         n_jobs=-1,
+        method_words=method_words,
     )
-    fitted, table = tm.run(folder, model)
+    fitted, table = tm.run(folder, model, keywords=keywords)
     click.echo(tm.summary(fitted, table, folder))
     for row in table.itertuples():
         flag = "" if row.stable else "  [unstable]"

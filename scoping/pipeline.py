@@ -58,7 +58,9 @@ class Context:
 
     def topic_model(self) -> topics.TopicModel:
         """The corpus topic model of this run."""
-        return topics.TopicModel(random_state=self.seed, n_jobs=-1)
+        return topics.TopicModel(
+            random_state=self.seed, n_jobs=-1, stop_words=self.space.topic_stop_words()
+        )
 
 
 @dataclass(frozen=True)

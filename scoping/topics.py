@@ -15,8 +15,21 @@ How k is chosen (``n_topics="auto"``), over ``k_range``:
    each drawn from ``random_state``) and match each topic to its best partner
    (Hungarian matching on the Jaccard overlap of top terms). The mean matched overlap
    is the **stability** of that k (Greene, O'Callaghan and Cunningham 2014).
-3. The chosen k maximises coherence x stability: topics that both hang together and
-   come back when the data are perturbed. The whole table is kept in ``selection_``.
+3. The chosen k maximises coherence x stability among the k whose topics are mostly
+   stable (at most a third flagged unstable; if no k qualifies, the k with the fewest
+   unstable topics): a small corpus gets fewer, stable topics rather than many flagged
+   ones. The whole table is kept in ``selection_``.
+4. The range scales with the corpus (``k_range="auto"``: from 3 to 5 topics up to 6
+   to 20, by the square root of the number of documents). A choice at the top of the
+   range widens the search (up to twice, five more each time, at most 30); a choice at
+   the bottom is said in ``selection_note_``.
+
+Topic terms are about subjects: English stop words and the shipped research-method and
+reporting words (:data:`METHOD_WORDS`: trial, randomised, qualitative, systematic
+review, participants...) are left out of the vocabulary, plus any ``stop_words`` given.
+Study designs stay available as codebook tags. Each topic's label is its most
+*distinctive* terms (class-based TF-IDF, as BERTopic labels topics): frequent in its
+records and rare elsewhere, two-word phrases included.
 
 Each topic of the final model keeps its own stability; topics below
 ``stable_threshold`` are flagged ``stable=False`` in every output, never hidden.
@@ -40,14 +53,41 @@ from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import NMF, LatentDirichletAllocation
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 
+from . import resources
 from .atomic import Outputs
 from .errors import InputError
 from .tags import records_file
 from .text import stem
 
 METHODS = ("nmf", "lda")
+
+
+def _method_words() -> tuple[str, ...]:
+    """The shipped research-method and reporting words (``topic_stop_words.txt``)."""
+    text = resources.path(resources.TOPIC_STOP_WORDS).read_text(encoding="utf-8")
+    words = {w for line in text.splitlines() if not line.startswith("#") for w in line.split()}
+    return tuple(sorted(words))
+
+
+#: Research-method and reporting words kept out of topic terms by default.
+METHOD_WORDS = _method_words()
+#: Most topics a search widened from the top of its range may reach.
+K_CEILING = 30
+#: Largest share of a k's topics that may be unstable for that k to be chosen.
+MOST_UNSTABLE = 1 / 3
+
+
+def auto_range(n_docs: int) -> tuple[int, int]:
+    """The k tried for ``n_docs`` documents: 3 to 5 topics up to 6 to 20.
+
+    Both ends grow with the square root of the corpus: about 280 records are searched
+    over 3..8 topics, 1,000 over 5..16, 7,000 or more over 5..20.
+    """
+    root = float(np.sqrt(max(n_docs, 1)))
+    low = int(np.clip(round(root / 6), 3, 5))
+    return low, int(np.clip(round(root / 2), max(6, low + 1), 20))
 
 
 def _stems(term: str) -> set[str]:
@@ -98,6 +138,25 @@ def match_topics(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return matched
 
 
+def distinctive_terms(
+    binary: csr_matrix, doc_topic: np.ndarray, terms: np.ndarray, top_n: int
+) -> list[list[str]]:
+    """Each topic's most distinctive terms, by class-based TF-IDF (as BERTopic does).
+
+    A term's weight in a topic is how often it occurs in the topic's records (each
+    record counted by its share of that topic), as a share of the topic's words, times
+    ``log(1 + A / f)``: ``A`` is the mean number of words per topic, ``f`` the term's
+    frequency over all topics. Frequent in one topic and rare in the rest ranks first.
+    """
+    totals = doc_topic.sum(axis=1, keepdims=True)
+    share = np.divide(doc_topic, totals, out=np.zeros_like(doc_topic), where=totals > 0)
+    counts = np.asarray((binary.T @ share).T)  # topics x terms
+    within = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1e-12)
+    spread = counts.sum(axis=0)
+    weight = within * np.log1p(counts.sum() / counts.shape[0] / np.maximum(spread, 1e-12))
+    return [[str(terms[i]) for i in row] for row in top_indices(weight, top_n)]
+
+
 @dataclass(frozen=True)
 class _Fit:
     model: Any
@@ -114,8 +173,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         Number of topics, or ``"auto"`` to choose it over ``k_range``.
     method : {"nmf", "lda"}
         NMF on TF-IDF weights (default), or LDA on term counts.
-    k_range : tuple of int
-        Smallest and largest k tried when ``n_topics="auto"`` (inclusive).
+    k_range : tuple of int, or "auto"
+        Smallest and largest k tried when ``n_topics="auto"`` (inclusive); ``"auto"``
+        scales them with the corpus (:func:`auto_range`).
     random_state : int
         Seed for every random step (subsamples, LDA, NMF tie-breaking).
     n_stability_runs : int
@@ -127,7 +187,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
     stable_threshold : float
         Topics whose matched top-term overlap is below this are flagged unstable.
     min_df, max_df, max_features, ngram_range :
-        Vocabulary settings passed to scikit-learn's vectoriser (English stop words).
+        Vocabulary settings passed to scikit-learn's vectoriser.
+    method_words : bool
+        Leave the shipped research-method and reporting words (:data:`METHOD_WORDS`) out
+        of the vocabulary, as well as English stop words (default True).
+    stop_words : tuple of str
+        More words to leave out (a workspace's own, from ``scoping.yml``).
+    widen : bool
+        Widen the search when the best k is at the top of the range (default True).
     selection_sample : int
         Largest number of documents used to choose k (a seeded sample).
     max_iter, tol : int, float
@@ -141,7 +208,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self,
         n_topics: int | str = "auto",
         method: str = "nmf",
-        k_range: tuple[int, int] = (5, 20),
+        k_range: tuple[int, int] | str = "auto",
         random_state: int = 2026,
         n_stability_runs: int = 3,
         subsample: float = 0.8,
@@ -155,6 +222,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         max_iter: int = 400,
         tol: float = 1e-3,
         n_jobs: int | None = None,
+        method_words: bool = True,
+        stop_words: tuple[str, ...] = (),
+        widen: bool = True,
     ) -> None:
         self.n_topics = n_topics
         self.method = method
@@ -172,20 +242,32 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.max_iter = max_iter
         self.tol = tol
         self.n_jobs = n_jobs
+        self.method_words = method_words
+        self.stop_words = stop_words
+        self.widen = widen
 
     # -- set-up -------------------------------------------------------------------
+    def k_bounds(self, n_docs: int) -> tuple[int, int]:
+        """The k range searched for ``n_docs`` documents (``k_range``, or scaled)."""
+        if self.k_range == "auto":
+            return auto_range(n_docs)
+        return tuple(self.k_range)  # type: ignore[return-value]
+
     def _check_params(self, n_docs: int) -> None:
         if self.method not in METHODS:
             raise InputError(f"topic method {self.method!r} is not one of {', '.join(METHODS)}.")
-        low, high = self.k_range
         if self.n_topics != "auto" and not (isinstance(self.n_topics, int) and self.n_topics >= 2):
             raise InputError(
                 f"n_topics must be an integer of 2 or more, or 'auto'; got {self.n_topics!r}."
             )
-        if not 2 <= low <= high:
+        if self.k_range != "auto" and not (
+            len(self.k_range) == 2 and 2 <= self.k_range[0] <= self.k_range[1]
+        ):
             raise InputError(
-                f"k_range must be (low, high) with 2 <= low <= high; got {self.k_range!r}."
+                "k_range must be 'auto' or (low, high) with 2 <= low <= high; "
+                f"got {self.k_range!r}."
             )
+        low = self.k_bounds(n_docs)[0]
         if n_docs < 2 * max(low, 2):
             raise InputError(
                 f"{n_docs} documents are too few for topic modelling; "
@@ -196,7 +278,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         kind = TfidfVectorizer if self.method == "nmf" else CountVectorizer
         extra = {"sublinear_tf": True} if self.method == "nmf" else {}
         return kind(
-            stop_words="english",
+            stop_words=self.vocabulary_stop_words(),
             min_df=self.min_df,
             max_df=self.max_df,
             max_features=self.max_features,
@@ -205,6 +287,13 @@ class TopicModel(BaseEstimator, TransformerMixin):
             dtype=np.float32,
             **extra,
         )
+
+    def vocabulary_stop_words(self) -> list[str]:
+        """Every word left out of the vocabulary: English, method words, the given ones."""
+        words = set(ENGLISH_STOP_WORDS) | {w.lower() for w in self.stop_words}
+        if self.method_words:
+            words |= set(METHOD_WORDS)
+        return sorted(words)
 
     def _factorise(self, x: csr_matrix, k: int, seed: int) -> _Fit:
         if self.method == "nmf":
@@ -239,6 +328,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
             "k": k,
             "coherence": float(np.mean(coherence)),
             "stability": float(np.mean(stability)),
+            "unstable": int(np.sum(np.asarray(stability) < self.stable_threshold)),
         }
         row["score"] = row["coherence"] * row["stability"]
         return row, full, stability, coherence
@@ -249,7 +339,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self._check_params(len(texts))
         self.vectorizer_ = self._vectoriser()
         try:
-            x = self.vectorizer_.fit_transform(texts).tocsr()
+            with warnings.catch_warnings():  # hyphenated stop words: said once, not printed
+                warnings.simplefilter("ignore", UserWarning)
+                x = self.vectorizer_.fit_transform(texts).tocsr()
         except ValueError as exc:
             raise InputError(
                 f"no usable words for topic modelling ({exc}); check that the "
@@ -258,13 +350,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.terms_ = self.vectorizer_.get_feature_names_out()
         chosen, scored = self._select(x)
         self.n_topics_ = chosen
+        binary = (x > 0).astype(np.float32).tocsr()
         if scored is None:  # chosen on a sample, or given: fit on every document
-            binary = (x > 0).astype(np.float32).tocsr()
             scored = self._score_k(x, binary, chosen, jobs=self.n_jobs)
         _row, fit, stability, coherence = scored
         self.model_ = fit.model
         self.doc_topic_ = fit.doc_topic
         self.top_terms_ = [[str(self.terms_[i]) for i in t] for t in fit.top]
+        self.label_terms_ = distinctive_terms(binary, fit.doc_topic, self.terms_, self.top_n)
         self.topic_stability_ = np.asarray(stability, dtype=float)
         self.topic_coherence_ = np.asarray(coherence, dtype=float)
         self.converged_ = bool(getattr(fit.model, "n_iter_", 0) < fit.model.max_iter)
@@ -272,26 +365,56 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     def _select(self, x: csr_matrix) -> tuple[int, tuple | None]:
         """The k to use, and its scored fit when that was made on every document."""
+        self.selection_note_ = ""
         if self.n_topics != "auto":
-            self.selection_ = pd.DataFrame(columns=["k", "coherence", "stability", "score"])
+            self.selection_ = pd.DataFrame(
+                columns=["k", "coherence", "stability", "unstable", "score"]
+            )
             return int(self.n_topics), None
         sample = x
         if x.shape[0] > self.selection_sample:
             rng = np.random.default_rng(self.random_state)
             sample = x[np.sort(rng.choice(x.shape[0], self.selection_sample, replace=False))]
         binary = (sample > 0).astype(np.float32).tocsr()
-        low, high = self.k_range
-        high = min(high, sample.shape[0] // 2)
-        scored = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._score_k)(sample, binary, k) for k in range(low, high + 1)
-        )
-        rows = [s[0] for s in scored]
-        self.selection_ = pd.DataFrame(rows)
-        best = int(
-            self.selection_.sort_values(["score", "k"], ascending=[False, True]).iloc[0]["k"]
-        )
-        reuse = scored[best - low] if sample is x else None
-        return best, reuse
+        low, high = self.k_bounds(x.shape[0])
+        ceiling = min(K_CEILING, sample.shape[0] // 2)
+        scored: dict[int, tuple] = {}
+        tried = range(low, min(high, ceiling) + 1)
+        for _widening in range(3):  # the range, then up to twice five more at its top
+            new = [k for k in tried if k not in scored]
+            for k, result in zip(new, self._score_all(sample, binary, new), strict=True):
+                scored[k] = result
+            best = self._best(pd.DataFrame([scored[k][0] for k in sorted(scored)]))
+            top = max(scored)
+            if best < top or top >= ceiling or not self.widen:
+                break
+            tried = range(top + 1, min(top + 5, ceiling) + 1)
+        self.selection_ = pd.DataFrame([scored[k][0] for k in sorted(scored)])
+        if best == min(scored):
+            self.selection_note_ = (
+                f"k={best} is the fewest topics tried: the corpus gave no finer set of "
+                "topics that hang together and come back when it is resampled."
+            )
+        elif best == max(scored):
+            self.selection_note_ = f"k={best} is the most topics tried (at most {ceiling})."
+        return best, scored[best] if sample is x else None
+
+    def _score_all(self, sample: csr_matrix, binary: csr_matrix, ks: list[int]) -> list[tuple]:
+        return Parallel(n_jobs=self.n_jobs)(delayed(self._score_k)(sample, binary, k) for k in ks)
+
+    @staticmethod
+    def _best(table: pd.DataFrame) -> int:
+        """The k with the best coherence x stability among the mostly stable ones.
+
+        Mostly stable: at most :data:`MOST_UNSTABLE` of its topics flagged. When no k is,
+        the k with the smallest share of unstable topics (then the best score).
+        """
+        share = table["unstable"] / table["k"]
+        eligible = table[share <= MOST_UNSTABLE]
+        if eligible.empty:
+            eligible = table[share == share.min()]
+        ranked = eligible.sort_values(["score", "k"], ascending=[False, True])
+        return int(ranked.iloc[0]["k"])
 
     def transform(self, texts: list[str]) -> np.ndarray:
         """Document-topic weights for new texts."""
@@ -299,9 +422,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     # -- description ------------------------------------------------------------------
     def labels(self, n_terms: int = 3) -> list[str]:
-        """A short label per topic: its top terms, skipping words already in a phrase."""
+        """A short label per topic: its most distinctive terms, less words in a phrase."""
         out = []
-        for terms in self.top_terms_:
+        for terms in getattr(self, "label_terms_", self.top_terms_):
             picked: list[str] = []
             for term in terms:
                 words = {stem(w) for w in term.split()}
@@ -358,7 +481,7 @@ def _write_empty(out: Outputs) -> None:
         "topics.csv": TOPIC_COLUMNS,
         "doc_topics.csv": ("record_id", "topic", "weight"),
         "topic_years.csv": ("topic", "year", "records"),
-        "topic_selection.csv": ("k", "coherence", "stability", "score"),
+        "topic_selection.csv": ("k", "coherence", "stability", "unstable", "score"),
     }
     for name, names in columns.items():
         pd.DataFrame(columns=list(names)).to_csv(out.path(name), index=False)
@@ -367,8 +490,14 @@ def _write_empty(out: Outputs) -> None:
     )
 
 
-def record_text(records: pd.DataFrame) -> list[str]:
-    """The text a topic model reads per record: title (twice), abstract, keywords."""
+def record_text(records: pd.DataFrame, keywords: bool = False) -> list[str]:
+    """The text a topic model reads per record: title (twice) and abstract.
+
+    With ``keywords``, also the record's keywords and subject headings. Off by default,
+    everywhere: exports differ in whether they carry them (an OpenAlex or MEDLINE file
+    does, a CSV of titles and abstracts often does not), and the same records should
+    give the same topics through every door.
+    """
 
     def column(name: str) -> pd.Series:
         if name not in records:
@@ -382,7 +511,10 @@ def record_text(records: pd.DataFrame) -> list[str]:
         )
 
     title = column("title")
-    return (title + ". " + title + ". " + column("abstract") + " " + column("keywords")).tolist()
+    text = title + ". " + title + ". " + column("abstract")
+    if keywords:
+        text = text + " " + column("keywords") + " " + column("subjects")
+    return text.tolist()
 
 
 def describe(model: TopicModel, records: pd.DataFrame, n_representative: int = 5) -> pd.DataFrame:
@@ -445,7 +577,11 @@ def topic_years(doc_topics: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame
 
 
 def run(
-    folder: str | Path, model: TopicModel | None = None, *, stale: Iterable[str] = ()
+    folder: str | Path,
+    model: TopicModel | None = None,
+    *,
+    stale: Iterable[str] = (),
+    keywords: bool = False,
 ) -> tuple[TopicModel, pd.DataFrame]:
     """``scoping topics DIR``: model the topics of the records in DIR.
 
@@ -453,18 +589,25 @@ def run(
     per topic), ``doc_topics.csv`` (each record's main topic and its weight),
     ``doc_topic_weights.parquet`` (the full weight matrix), ``topic_years.csv`` (the
     trend of each topic) and ``topic_selection.csv`` (coherence and stability per k),
-    swapped in together (``stale`` files are removed in the same commit).
+    swapped in together (``stale`` files are removed in the same commit). ``keywords``:
+    read keywords and subject headings too (:func:`record_text`).
     """
     folder = Path(folder)
     source = records_file(folder)
-    records = pd.read_parquet(source).sort_values("record_id", ignore_index=True)
+    records = pd.read_parquet(source)
+    texts = record_text(records, keywords=keywords)
+    # in the order of their text (then id): the same records from any export, whatever
+    # ids and file order they came with, give the same topics
+    order = sorted(range(len(records)), key=lambda i: (texts[i], records["record_id"].iat[i]))
+    records = records.iloc[order].reset_index(drop=True)
+    texts = [texts[i] for i in order]
     model = model if model is not None else TopicModel(n_jobs=-1)
     with Outputs(folder) as out:
         out.remove(*stale)
-        if len(records) < 2 * max(model.k_range[0], 2):
+        if len(records) < 2 * max(model.k_bounds(len(records))[0], 2):
             _write_empty(out)
             return model, pd.DataFrame(columns=TOPIC_COLUMNS)
-        model.fit(record_text(records))
+        model.fit(texts)
         table = describe(model, records)
         docs = document_topics(model, records)
         table.to_csv(out.path("topics.csv"), index=False)
@@ -480,7 +623,7 @@ def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
     if not hasattr(model, "n_topics_"):
         return (
             f"topics: none; {out / 'unique.parquet'} has too few records for a topic "
-            f"model (fewer than {2 * max(model.k_range[0], 2)}) -> {out / 'topics.csv'}"
+            f"model -> {out / 'topics.csv'}"
         )
     how = "chosen by coherence x stability" if model.n_topics == "auto" else "as set"
     unstable = int((~table["stable"]).sum())
@@ -489,9 +632,11 @@ def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
         if model.converged_
         else f"; the final fit stopped at max_iter={model.max_iter} before converging"
     )
+    note = f"; {model.selection_note_}" if getattr(model, "selection_note_", "") else ""
     return (
         f"topics: {model.n_topics_} {model.method.upper()} topics ({how}, seed "
-        f"{model.random_state}), {unstable} flagged unstable{converged} -> {out / 'topics.csv'}"
+        f"{model.random_state}), {unstable} flagged unstable{converged}{note} -> "
+        f"{out / 'topics.csv'}"
     )
 
 

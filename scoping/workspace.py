@@ -35,6 +35,10 @@ workspace: 1
 # highlight:
 #   include: [huddle, speaking up, restorative]
 #   exclude: [students, protocol, veterinary]
+# Words kept out of topic terms, beside English stop words and the shipped method words
+# (trial, randomised, qualitative, systematic review...):
+# topics:
+#   stop_words: [nhs, trust, ward]
 """
 
 
@@ -188,6 +192,16 @@ class Workspace:
                 "highlight: {include: [huddle, speaking up], exclude: [students, protocol]}."
             )
         return given
+
+    def topic_stop_words(self) -> tuple[str, ...]:
+        """Words the workspace keeps out of topic terms (``topics: stop_words:``)."""
+        given = (self.settings().get("topics") or {}).get("stop_words") or []
+        if not isinstance(given, list) or not all(isinstance(w, str) for w in given):
+            raise InputError(
+                f"{self.config}: 'topics' holds a word list, e.g. "
+                "topics: {stop_words: [nhs, trust, ward]}."
+            )
+        return tuple(given)
 
     def decisions(self) -> DecisionStore:
         """The workspace's decision store, with its own reasons (created if missing)."""

@@ -184,3 +184,117 @@ def test_cli_topics_and_draft(demo):
         text=True,
     )
     assert bad.returncode == 2 and bad.stderr.startswith("error: --k must be")
+
+
+def test_the_range_grows_with_the_corpus():
+    from scoping.topics import auto_range
+
+    assert auto_range(278) == (3, 8)
+    assert auto_range(996) == (5, 16)
+    assert auto_range(7234) == (5, 20) == auto_range(50_000)
+    assert auto_range(40)[0] == 3 and auto_range(40)[1] >= 6
+
+
+def test_a_k_with_many_unstable_topics_loses_to_a_stable_one():
+    table = pd.DataFrame(
+        {
+            "k": [4, 8, 12],
+            "coherence": [0.2, 0.3, 0.3],
+            "stability": [0.8, 0.6, 0.7],
+            "unstable": [0, 2, 6],  # 12 topics, half unstable: not eligible
+        }
+    )
+    table["score"] = table["coherence"] * table["stability"]
+    assert TopicModel._best(table) == 8
+    assert TopicModel._best(table.assign(unstable=[2, 6, 9])) == 4  # none: the fewest unstable
+
+
+def test_labels_are_the_most_distinctive_terms_not_the_most_frequent():
+    from scoping.topics import distinctive_terms
+
+    terms = np.array(["care", "kindness", "fatigue"])
+    # "care" is in every record; "kindness" only in topic 0's, "fatigue" only in topic 1's
+    binary = csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [1, 0, 1]], dtype=float))
+    doc_topic = np.array([[1.0, 0], [1.0, 0], [0, 1.0], [0, 1.0]])
+    assert distinctive_terms(binary, doc_topic, terms, 2) == [
+        ["kindness", "care"],
+        ["fatigue", "care"],
+    ]
+
+
+#: Method words as issue #23 names them, kept here apart from the shipped list.
+METHOD = {
+    "trial",
+    "randomised",
+    "randomized",
+    "qualitative",
+    "systematic",
+    "review",
+    "reviews",
+    "cross-sectional",
+    "participants",
+    "interviews",
+    "questionnaire",
+    "survey",
+    "cohort",
+    "meta-analysis",
+    "study",
+    "studies",
+    "methods",
+    "results",
+}
+
+
+def _methodical(label: str) -> bool:
+    """Whether most of a label's terms are research-method words."""
+    terms = label.split(" / ")
+    return sum(all(w in METHOD for w in t.split()) for t in terms) * 2 > len(terms)
+
+
+@pytest.fixture
+def gambling(shared, tmp_path_factory):
+    """The gambling-harms search (5 databases) ingested and deduplicated: 278 works."""
+    from scoping.dedupe import run as dedupe
+    from scoping.ingest import ingest
+
+    build = tmp_path_factory.mktemp("gambling")
+    files = sorted((shared / "citesource_multisource" / "gambling_harms_by_source").glob("*.ris"))
+    ingest(files, build, progress=False)
+    dedupe(build)
+    return build
+
+
+def test_a_small_real_corpus_gets_few_stable_subject_topics(gambling):
+    from scoping.topics import run
+
+    _, table = run(gambling, TopicModel())
+    assert len(table) <= 8  # 278 works: the range is 3..8
+    assert (~table["stable"]).sum() * 3 <= len(table)  # at most a third flagged
+    assert not any(_methodical(label) for label in table["label"])
+    _, with_methods = run(gambling, TopicModel(method_words=False))
+    assert any(w in METHOD for terms in with_methods["top_terms"] for w in terms.split("; "))
+
+
+def test_the_same_records_give_the_same_topics_through_every_door(gambling, tmp_path):
+    """A CSV of titles and abstracts and an RIS file of the same records: same topics."""
+    from scoping.ingest import ingest
+    from scoping.io.writers import to_ris
+    from scoping.topics import run
+
+    records = pd.read_parquet(gambling / "unique.parquet")
+    table = records[["record_id", "title", "abstract"]].fillna("")
+    table[["title", "abstract"]].to_csv(tmp_path / "works.csv", index=False)
+    (tmp_path / "works.ris").write_text(to_ris(table.to_dict("records")), encoding="utf-8")
+    found = {}
+    for name in ("works.csv", "works.ris"):
+        build = tmp_path / name.replace(".", "_")
+        ingest([tmp_path / name], build, progress=False)
+        _, topics = run(build, TopicModel(k_range=(3, 5)))
+        docs = pd.read_csv(build / "doc_topics.csv").merge(
+            pd.read_parquet(build / "records.parquet", columns=["record_id", "title"])
+        )
+        found[name] = (
+            topics["label"].tolist(),
+            sorted(zip(docs["title"], docs["topic"], strict=True)),
+        )
+    assert found["works.csv"] == found["works.ris"]

@@ -402,6 +402,7 @@ def _topics(records: pd.DataFrame, params: PackParams) -> dict[str, Any]:
         min_df=2,
         selection_sample=PACK_SELECTION_SAMPLE,
         n_jobs=1,  # packs are built in forked workers (see build.build_all)
+        widen=False,  # a pack's range is its own (a few topics to read, not a search)
     )
     model.fit(record_text(records))
     topics = describe(model, records, n_representative=3)

@@ -1,7 +1,8 @@
 """Files shipped with the workbench: defaults a workspace falls back on.
 
-The default codebook, pack matrix, pack template, search-log template and curation
-notebooks. They are package data, loaded with :mod:`importlib.resources`, so an installed wheel
+The default codebook, pack matrix, pack template, search-log template, curation
+notebooks and the research-method words left out of topics. They are package data,
+loaded with :mod:`importlib.resources`, so an installed wheel
 finds them as a source checkout does. A workspace's own copy (made by ``scoping init``)
 always wins over the shipped one (:class:`scoping.workspace.Workspace`).
 """
@@ -20,6 +21,7 @@ SEARCHES = "searches.yml"
 RAW_README = "raw_README.md"
 GITIGNORE = "workspace.gitignore"
 NOTEBOOKS = "notebooks"
+TOPIC_STOP_WORDS = "topic_stop_words.txt"
 
 
 def path(name: str) -> Path:
