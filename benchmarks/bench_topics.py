@@ -86,56 +86,58 @@ def _pooled():
     return pd.DataFrame(rows)
 
 
-def _through_the_cli(frame, seed: int) -> dict:
-    """``scoping ingest`` and ``scoping topics`` on CSV tables of title and abstract."""
+def _through_the_cli(exports: list[Path], seed: int) -> dict:
+    """``scoping ingest`` then ``scoping topics`` on ``exports``, as a user runs them."""
     import pandas as pd
 
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw"
-        raw.mkdir()
-        for review, rows in frame.groupby("review"):
-            rows[["title", "abstract"]].to_csv(raw / f"{review}.csv", index=False)
         build = Path(tmp) / "build"
         command = [sys.executable, "-m", "scoping.cli"]
         start = time.perf_counter()
-        files = sorted(str(p) for p in raw.iterdir())
+        files = [str(p) for p in exports]
         subprocess.run([*command, "ingest", *files, "--out", str(build)], check=True)
-        out = subprocess.run(
-            [*command, "topics", str(build), "--seed", str(seed)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        subprocess.run([*command, "topics", str(build), "--seed", str(seed)], check=True)
         seconds = time.perf_counter() - start
         records = pd.read_parquet(build / "records.parquet", columns=["record_id", "source_file"])
         docs = pd.read_csv(build / "doc_topics.csv", dtype={"record_id": str})
         table = pd.read_csv(build / "topics.csv")
     merged = docs.merge(records, on="record_id")
     return {
-        "review": [Path(f).stem for f in merged["source_file"]],
+        "review": [Path(f).parent.name for f in merged["source_file"]],
         "main": merged["topic"].tolist(),
         "k": len(table),
         "s": seconds,
         "labels": table["label"].tolist(),
         "stability": table["stability"].tolist(),
-        "summary": out.stdout.splitlines()[0],
     }
+
+
+def _previous_text(frame) -> list[str]:
+    """What the previous model read: title twice, abstract and keywords."""
+    title, abstract = frame["title"].fillna(""), frame["abstract"].fillna("")
+    keywords = frame["keywords"].map("; ".join)
+    return (title + ". " + title + ". " + abstract + " " + keywords).tolist()
 
 
 def synergy(seed: int) -> None:
     from sklearn.metrics import adjusted_rand_score
 
-    from scoping.topics import record_text
-
     frame = _pooled()
     print(f"{len(frame)} records from {frame['review'].nunique()} reviews")
-    routes = {
-        "OpenAlex JSON, previous model": _fit(record_text(frame, keywords=True), seed, "previous"),
-        "OpenAlex JSON, default model": _fit(record_text(frame), seed),
-    }
-    for result in routes.values():
-        result["review"] = frame["review"].tolist()
-    routes["CSV tables, scoping ingest + scoping topics"] = _through_the_cli(frame, seed)
+    previous = _fit(_previous_text(frame), seed, "previous")
+    previous["review"] = frame["review"].tolist()
+    zips = sorted((SHARED / "synergy_screening").glob("*/works_1.zip"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tables = []
+        for review, rows in frame.groupby("review"):
+            (Path(tmp) / review).mkdir()
+            tables.append(Path(tmp) / review / "works.csv")
+            rows[["title", "abstract"]].to_csv(tables[-1], index=False)
+        routes = {
+            "OpenAlex JSON, previous model (session 9)": previous,
+            "OpenAlex JSON, scoping ingest + scoping topics": _through_the_cli(zips, seed),
+            "CSV tables, scoping ingest + scoping topics": _through_the_cli(tables, seed),
+        }
     for name, result in routes.items():
         ari = adjusted_rand_score(result["review"], result["main"])
         unstable = sum(s < 0.6 for s in result["stability"])
