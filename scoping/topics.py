@@ -377,9 +377,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
             sample = x[np.sort(rng.choice(x.shape[0], self.selection_sample, replace=False))]
         binary = (sample > 0).astype(np.float32).tocsr()
         low, high = self.k_bounds(x.shape[0])
-        ceiling = min(K_CEILING, sample.shape[0] // 2)
+        ceiling = min(K_CEILING, sample.shape[0] // 2, sample.shape[1])
+        if ceiling < 2:
+            raise InputError(
+                f"only {sample.shape[1]} distinct words in {x.shape[0]} records: too few for "
+                "topics; topic modelling needs records with titles or abstracts."
+            )
         scored: dict[int, tuple] = {}
-        tried = range(low, min(high, ceiling) + 1)
+        tried = range(min(low, ceiling), min(high, ceiling) + 1)
         for _widening in range(3):  # the range, then up to twice five more at its top
             new = [k for k in tried if k not in scored]
             for k, result in zip(new, self._score_all(sample, binary, new), strict=True):

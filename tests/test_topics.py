@@ -298,3 +298,9 @@ def test_the_same_records_give_the_same_topics_through_every_door(gambling, tmp_
             sorted(zip(docs["title"], docs["topic"], strict=True)),
         )
     assert found["works.csv"] == found["works.ris"]
+
+
+def test_k_never_exceeds_the_words_a_tiny_corpus_has():
+    texts = ["kindness ward", "nurses rota", "kindness rota", "nurses ward"] * 4
+    model = TopicModel(min_df=1, ngram_range=(1, 1)).fit(texts)  # the range reaches 6
+    assert model.n_topics_ <= 4 and model.selection_["k"].max() <= 4
