@@ -83,7 +83,7 @@ def auto_range(n_docs: int) -> tuple[int, int]:
     """The k tried for ``n_docs`` documents: 3 to 5 topics up to 6 to 20.
 
     Both ends grow with the square root of the corpus: about 280 records are searched
-    over 3..8 topics, 1,000 over 5..16, 7,000 or more over 5..20.
+    over 3..8 topics, 1,000 over 5..16, 1,600 or more over 5..20.
     """
     root = float(np.sqrt(max(n_docs, 1)))
     low = int(np.clip(round(root / 6), 3, 5))
