@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from . import manifest
+from .curation.backends import Location
 from .curation.store import open_store
 from .errors import InputError
 from .packs import PackParams, PackSpec, build_all, load_matrix
@@ -130,7 +131,7 @@ def _input_changes(recorded: dict[str, Any], workspace: Path) -> list[str]:
     return changes
 
 
-def _decision_changes(then: dict[str, Any], store: Path) -> list[str]:
+def _decision_changes(then: dict[str, Any], store: Location) -> list[str]:
     """How the decision log differs from the one a pack was built with.
 
     Events recorded before the build must be exactly those of the build: the log's
@@ -254,8 +255,12 @@ def _copy_inputs(workspace: Path, target: Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(workspace / name, target / name)
     opened = open_store(Workspace(workspace).store)
+    rebuilt = Workspace(target)
     if opened is not None:  # exact: ids, times, order, any exclusion reason
-        opened.copy_to(Workspace(target).store)
+        opened.copy_to(rebuilt.store_file)
+    # The rebuild reads that copy, even where a team's server is named in the
+    # environment: an audit never writes to, or waits on, the live store.
+    rebuilt.config.write_text("workspace: 1\nstore: curation/decisions.sqlite\n", encoding="utf-8")
 
 
 def _compare(folder: Path, recorded: dict[str, Any], rebuilt: Path, report: AuditReport) -> None:

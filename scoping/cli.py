@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .curation.backends import describe
 from .errors import ScopingError
 from .workspace import Workspace
 
@@ -571,7 +572,9 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
     space = Workspace(workspace).exists()
     store = open_store(space.store)
     if store is None:
-        click.echo(f"conflicts at {stage}: 0 (no decision is recorded yet in {space.store})")
+        click.echo(
+            f"conflicts at {stage}: 0 (no decision is recorded yet in {describe(space.store)})"
+        )
         return
     table = find(store, stage)
     table.insert(1, "title", table["record_id"].map(_titles(space)).fillna(""))

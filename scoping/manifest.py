@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, atomic
+from .curation.backends import COLUMNS, Location
 from .curation.store import open_store
 from .workspace import Workspace
 
@@ -88,14 +89,15 @@ def git_state() -> dict[str, Any]:
 def events_digest(events: Any) -> str:
     """SHA-256 of decision events (a table from ``DecisionStore.events``), order kept.
 
-    The store's own sequence numbers are left out, so the same events give the same
-    digest in any store they are copied to.
+    The store's own sequence numbers, and the identity a server stamps on each event,
+    are left out: the same events give the same digest in any store (file or server)
+    they are copied to.
     """
-    text = events.drop(columns=["seq"]).to_json(orient="records", lines=True, force_ascii=False)
+    text = events[list(COLUMNS[1:])].to_json(orient="records", lines=True, force_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def decision_log(store: Path, stage: str | None = None) -> dict[str, Any]:
+def decision_log(store: Location, stage: str | None = None) -> dict[str, Any]:
     """The decision log's size, last event and digest (of one stage's events if given)."""
     opened = open_store(store)
     if opened is None:

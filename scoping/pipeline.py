@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import __version__, drafts, manifest, prisma, topics
 from .curation import charting, fulltext
+from .curation.backends import describe
 from .dedupe import DECISIONS_FILE
 from .dedupe import run as dedupe
 from .demo import chart, generate, is_complete, screen
@@ -99,7 +100,7 @@ def _demo_screening(ctx: Context, stale: tuple[str, ...]) -> list[str]:
         return []
     return [
         f"demo: {made} SYNTHETIC screening decisions and {charted} SYNTHETIC charted values "
-        f"recorded -> {space.store}"
+        f"recorded -> {describe(space.store)}"
     ]
 
 

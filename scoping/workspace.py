@@ -11,15 +11,19 @@ of its own, the shipped one is used (:mod:`scoping.resources`).
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import resources, yamlio
+from .curation.backends import Location, is_server, parse_location
 from .curation.store import DecisionStore
 from .errors import InputError
 
+#: The environment variable naming a team's decision store (when scoping.yml does not).
+STORE_VARIABLE = "SCOPING_STORE_URL"
 #: The file ``scoping init`` writes at the top of a workspace.
 CONFIG = "scoping.yml"
 CONFIG_TEXT = """\
@@ -39,6 +43,9 @@ workspace: 1
 # (trial, randomised, qualitative, systematic review...):
 # topics:
 #   stop_words: [nhs, trust, ward]
+# A team's shared decision store on a PostgreSQL server (see the README, "Team mode");
+# without it, decisions are kept in curation/decisions.sqlite on this machine:
+# store: postgresql://your_login@db.example.nhs.uk/burnout_review
 """
 
 
@@ -122,9 +129,33 @@ class Workspace:
         return self.root / "curation"
 
     @property
-    def store(self) -> Path:
-        """``curation/decisions.sqlite``: the append-only decision log."""
+    def store_file(self) -> Path:
+        """``curation/decisions.sqlite``: the decision log of a workspace on its own."""
         return self.curation / "decisions.sqlite"
+
+    @property
+    def store(self) -> Location:
+        """Where the decision log is (a file, or a server's URL).
+
+        ``store:`` in ``scoping.yml``, else the ``SCOPING_STORE_URL`` environment
+        variable, else :attr:`store_file`. A server is a ``postgresql://`` URL; a file
+        is a path (relative to the workspace).
+        """
+        given = self.settings().get("store") or os.environ.get(STORE_VARIABLE, "")
+        if not isinstance(given, str):
+            raise InputError(
+                f"{self.config}: 'store' is one file or URL, e.g. "
+                "store: postgresql://ann@db.example.nhs.uk/burnout_review"
+            )
+        if not given.strip():
+            return self.store_file
+        location = parse_location(given.strip())
+        return location if is_server(location) else self.root / location
+
+    @property
+    def outbox(self) -> Path:
+        """``curation/outbox.sqlite``: decisions kept here until the server has them."""
+        return self.curation / "outbox.sqlite"
 
     @property
     def assignments(self) -> Path:
@@ -204,8 +235,11 @@ class Workspace:
         return tuple(given)
 
     def decisions(self) -> DecisionStore:
-        """The workspace's decision store, with its own reasons (created if missing)."""
-        return DecisionStore(self.store, reasons=self.reasons() or None)
+        """The workspace's decision store, with its own reasons.
+
+        A file is created if missing; a server store keeps its outbox here (:attr:`outbox`).
+        """
+        return DecisionStore(self.store, reasons=self.reasons() or None, outbox=self.outbox)
 
     # ---------------------------------------------------------------- helpers
     def exists(self) -> Workspace:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import os
 import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +95,64 @@ def _flags_every_retracted_citation(folder: Path, workspace: Path) -> int:
 def retracted_flags():
     """The check that a built pack flags every retracted work wherever it cites it."""
     return _flags_every_retracted_citation
+
+
+# ------------------------------------------------------------------ PostgreSQL
+sys.path.insert(0, str(Path(__file__).parent))  # the throwaway-cluster helper beside us
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server for the session (skipped, with the reason, where
+    PostgreSQL is not installed; a failure instead with SCOPING_REQUIRE_POSTGRES=1)."""
+    import pgcluster
+
+    bindir = pgcluster.find_bin()
+    if bindir is None:
+        reason = (
+            "PostgreSQL's server programs (initdb, pg_ctl) not found: install Debian's "
+            "postgresql package, or set SCOPING_PG_BIN"
+        )
+        if os.environ.get("SCOPING_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = pgcluster.Cluster(bindir)
+    try:
+        cluster.start()
+        for role in ("scribe", "ann", "bo", "cy", "lee"):
+            cluster.login(role)
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def pg_store(pg_cluster) -> Callable[..., str]:
+    """A maker of new decision stores on the server: each call makes a database, runs
+    ``scoping store init`` as its owner, and returns a URL to connect as ``user``
+    (a reviewer role, named, unless ``user="postgres"``: the owner)."""
+    from scoping.curation import pgschema
+
+    def make(user: str = "scribe", *, lead: bool = False, name: str | None = None) -> str:
+        database = pg_cluster.new_database()
+        pgschema.migrate(pg_cluster.url(database=database), fresh=True)
+        if user != "postgres":
+            pgschema.add_reviewer(
+                pg_cluster.url(database=database), user, name=name, lead=lead
+            )
+        return pg_cluster.url(user, database)
+
+    return make
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store(request, tmp_path) -> Callable[..., str | Path]:
+    """A maker of new, empty decision store locations on each backend in turn.
+
+    ``owner=True`` connects as the store's owner (who alone may copy a log in).
+    """
+    if request.param == "sqlite":
+        count = iter(range(1000))
+        return lambda owner=False: tmp_path / f"store{next(count)}.sqlite"
+    make = request.getfixturevalue("pg_store")
+    return lambda owner=False: make("postgres" if owner else "scribe")

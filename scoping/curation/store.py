@@ -1,4 +1,4 @@
-"""The decision store: an append-only log of curation events in SQLite.
+"""The decision store: an append-only log of curation events.
 
 Every decision (a screening include/exclude/maybe, a dedup "same"/"not the same") is
 an event: who, when, which record or group, which stage, what, why. Nothing is ever
@@ -7,21 +7,21 @@ state is derived from the log (the latest event per reviewer, target and stage).
 undo is an event too (:data:`RETRACT`): it withdraws the reviewer's latest standing
 decision on that target at that stage, so the one before it (if any) stands again.
 
-The database runs in WAL mode with ``synchronous=FULL`` and a generous busy timeout:
-several notebooks or people can write at once, each event is its own transaction, and
-a process killed mid-write leaves the store consistent. The log exports to and imports
-from CSV and JSON Lines, so it can be versioned and audited; an import skips events
-the store already has (by ``event_id``).
+The log lives in an SQLite file for one person (WAL mode, ``synchronous=FULL``, a
+generous busy timeout: several notebooks can write at once) or on a PostgreSQL server
+for a team (:mod:`scoping.curation.backends`); the store behaves the same on both.
+Each write is one transaction, so a process killed mid-write leaves the store
+consistent, and idempotent (a client-made ``event_id``), so a retry never doubles a
+decision. The log exports to and imports from CSV and JSON Lines, so it can be
+versioned and audited; an import skips events the store already has (by ``event_id``).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from .backends import COLUMNS, STORED, Unreachable, is_server, open_log, parse_location
+from .outbox import Outbox
 
 #: Decisions allowed at each stage (charting: any field of the charting form, which
 #: the charting module checks against the form before it records a value).
@@ -78,125 +80,77 @@ STAGE_REASONS: dict[str, tuple[str, ...]] = {
         "other",
     ),
 }
-COLUMNS = (
-    "seq",
-    "event_id",
-    "recorded_at",
-    "reviewer",
-    "target",
-    "target_kind",
-    "stage",
-    "decision",
-    "reason",
-    "tags",
-    "note",
-)
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    recorded_at TEXT NOT NULL,
-    reviewer TEXT NOT NULL CHECK (length(reviewer) > 0),
-    target TEXT NOT NULL,
-    target_kind TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    decision TEXT NOT NULL,
-    reason TEXT,
-    tags TEXT NOT NULL DEFAULT '[]',
-    note TEXT
-);
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: record a new event instead'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: nothing is deleted'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events
-WHEN EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id OR seq = NEW.seq)
-BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: that event exists already'); END;
-CREATE INDEX IF NOT EXISTS events_target ON events (stage, target, reviewer, seq);
-"""
 
 
 class DecisionStore:
-    """An append-only decision log in one SQLite file.
+    """An append-only decision log, in an SQLite file or on a PostgreSQL server.
 
     Parameters
     ----------
-    path : str or Path
-        The database file (created with its folder if missing, unless ``readonly``).
+    location : str or Path
+        The database file (created with its folder if missing, unless ``readonly``),
+        or a ``postgresql://`` URL of a store made by ``scoping store init``.
     reasons : iterable of str, or mapping of stage to iterable of str, optional
         Allowed reasons: one list for every stage that takes reasons, or a list per
         stage; :data:`STAGE_REASONS` for any stage not given.
     readonly : bool
-        Open an existing store for reading only (``mode=ro``): nothing is created or
-        written, so a read-only workspace can still be read and audited.
+        Open an existing store for reading only (an SQLite file with ``mode=ro``):
+        nothing is created or written, so a read-only workspace can still be audited.
+    outbox : str or Path, optional
+        With a server: a local file where each decision is kept until the server has
+        it (:mod:`scoping.curation.outbox`), so a dropped connection loses nothing.
+        Decisions left there by an earlier session are sent on opening.
 
     Raises
     ------
     InputError
-        When the file is not a decision store, or fails SQLite's ``quick_check``.
+        When the file is not a decision store or fails SQLite's ``quick_check``, or
+        the server has no store of this workbench's version.
+    Unreachable
+        When the server cannot be reached.
     """
 
     def __init__(
-        self, path: str | Path, reasons: Iterable[str] | None = None, *, readonly: bool = False
+        self,
+        location: str | Path,
+        reasons: Iterable[str] | None = None,
+        *,
+        readonly: bool = False,
+        outbox: str | Path | None = None,
     ) -> None:
-        self.path = Path(path)
+        self.location = parse_location(location)
         self.readonly = readonly
         self.stage_reasons = _stage_reasons(reasons)
         self.reasons = self.stage_reasons["title_abstract"]
-        if readonly and not self.path.is_file():
-            raise InputError(f"{self.path}: no decision store here; no decision is recorded yet.")
-        if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with self._connect() as db:
-                if not readonly:
-                    db.executescript(_SCHEMA)
-                self._verify(db)
-        except sqlite3.DatabaseError as exc:
-            raise InputError(
-                f"{self.path}: not a usable decision store ({exc}); restore it from a copy "
-                "or an exported log (DecisionStore.import_log)."
-            ) from None
+        self._log = open_log(self.location, readonly=readonly)
+        self.where = self._log.where
+        self.outbox = Outbox(outbox) if outbox is not None and is_server(self.location) else None
+        self._seen: list[tuple[Any, ...]] | None = None  # the log as last read
+        if self.outbox is not None and not readonly:
+            self._flush()
 
-    def _verify(self, db: sqlite3.Connection) -> None:
-        """Refuse a damaged file, or one that is not a decision store, on opening."""
-        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
-        found = {r[1] for r in db.execute("PRAGMA table_info(events)")}
-        if set(COLUMNS) - found:
-            raise sqlite3.DatabaseError("it has no table of decision events")
+    @property
+    def path(self) -> Path:
+        """The SQLite file (a store on a server has none)."""
+        if is_server(self.location):
+            raise InputError(f"{self.where}: a store on a server has no file.")
+        return Path(self.location)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode, closed when the block ends."""
-        if self.readonly:
-            db = _open_readonly(self.path)
-        else:
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            if not self.readonly:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
-                db.execute("PRAGMA recursive_triggers=ON")
-            db.execute("PRAGMA busy_timeout=60000")
-            yield db
-        finally:
-            db.close()
+    def whoami(self) -> tuple[str | None, str | None]:
+        """The database role this store connects as, and the reviewer name bound to it."""
+        return self._log.whoami()
 
-    def copy_to(self, path: str | Path) -> DecisionStore:
-        """An exact copy of the whole log (ids, times, order) in a new file at ``path``."""
-        path = Path(path)
-        if path.exists():
-            raise InputError(f"{path}: exists already; copy the decision log to a new file.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as source:
-            target = sqlite3.connect(path, isolation_level=None)
-            try:
-                source.backup(target)
-            finally:
-                target.close()
-        return DecisionStore(path, self.stage_reasons)
+    def copy_to(self, location: str | Path) -> DecisionStore:
+        """An exact copy of the whole log (ids, times, order, identities) at ``location``.
+
+        A file must be new; a server store must be made (``scoping store init``) and empty.
+        """
+        location = parse_location(location)
+        if not is_server(location) and Path(location).exists():
+            raise InputError(f"{location}: exists already; copy the decision log to a new file.")
+        target = DecisionStore(location, self.stage_reasons)
+        target._log.copy_in(self._log.rows())
+        return target
 
     def _check(self, reviewer: str, stage: str, decision: str, reason: str | None) -> None:
         if not reviewer or not reviewer.strip():
@@ -273,15 +227,20 @@ class DecisionStore:
         return undone
 
     def reviewers(self) -> list[str]:
-        """The names of everyone who has recorded an event, sorted."""
-        with self._connect() as db:
-            return sorted(r[0] for r in db.execute("SELECT DISTINCT reviewer FROM events"))
+        """The names of everyone who has recorded an event (that this role may read)."""
+        return self._log.reviewers()
 
     def record_many(self, decisions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Append several decisions (keyword dictionaries of :meth:`record`) at once.
 
         All are checked first and stored in one transaction: either every one is in the
         log or none is, even when the process is killed part-way.
+
+        Raises
+        ------
+        Unreachable
+            When the server cannot be reached; with an outbox the decisions are kept
+            on this machine and sent when it is back (the message says so).
         """
         events = []
         for given in decisions:
@@ -300,38 +259,58 @@ class DecisionStore:
                     "note": given.get("note"),
                 }
             )
-        seqs = self._insert([tuple(e[c] for c in COLUMNS[1:]) for e in events])
+        if self.readonly:
+            raise InputError(f"{self.where}: opened read-only; nothing can be recorded.")
+        if self.outbox is None:
+            seqs = self._log.insert(events)
+        else:
+            self.outbox.add(events)
+            seqs = self._flush()[-len(events) :] if events else []
         for event, seq in zip(events, seqs, strict=True):
             event["seq"] = seq
         return events
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> list[int]:
-        """Insert event rows (columns ``COLUMNS[1:]``) in one transaction; their seqs."""
-        query = (
-            f"INSERT INTO events ({', '.join(COLUMNS[1:])}) VALUES "
-            f"({', '.join('?' * (len(COLUMNS) - 1))})"
-        )
-        seqs = []
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for row in rows:
-                    seqs.append(db.execute(query, row).lastrowid)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _flush(self) -> list[int]:
+        """Send the outbox's events to the server; their seqs, oldest first."""
+        waiting = self.outbox.pending() if self.outbox is not None else []
+        if not waiting:
+            return []
+        try:
+            seqs = self._log.insert(waiting)
+        except Unreachable as exc:
+            raise Unreachable(
+                f"{exc}; your decision is kept on this machine ({len(waiting)} waiting in "
+                f"{self.outbox.path}) and is sent when the server is back."
+            ) from None
+        self.outbox.remove([e["event_id"] for e in waiting])
         return seqs
 
     def events(self, until_seq: int | None = None) -> pd.DataFrame:
-        """The log in order (up to and including ``until_seq``)."""
-        query = f"SELECT {', '.join(COLUMNS)} FROM events"
-        params: tuple = ()
-        if until_seq is not None:
-            query, params = query + " WHERE seq <= ?", (until_seq,)
-        with self._connect() as db:
-            rows = db.execute(query + " ORDER BY seq", params).fetchall()
-        return pd.DataFrame(rows, columns=list(COLUMNS))
+        """The log in order (up to and including ``until_seq``).
+
+        With a server out of reach, the log as last read and the decisions waiting in
+        the outbox (numbered after it), so screening can go on; :class:`Unreachable`
+        when it was never read.
+        """
+        try:
+            self._flush()
+            rows = self._log.rows(until_seq)
+        except Unreachable:
+            if until_seq is not None or self._seen is None:
+                raise
+            rows = self._seen + self._waiting()
+        else:
+            if until_seq is None:
+                self._seen = rows
+        return pd.DataFrame(rows, columns=list(STORED))
+
+    def _waiting(self) -> list[tuple[Any, ...]]:
+        """The outbox's events as log rows, numbered after the log as last read."""
+        last = max((row[0] for row in self._seen or ()), default=0)
+        waiting = self.outbox.pending() if self.outbox is not None else []
+        return [
+            (last + n, *(e[c] for c in COLUMNS[1:]), None) for n, e in enumerate(waiting, start=1)
+        ]
 
     def current(self, stage: str, reviewer: str | None = None) -> pd.DataFrame:
         """Each reviewer's latest decision on each target at ``stage``."""
@@ -363,8 +342,7 @@ class DecisionStore:
         transaction).
         """
         path = Path(path)
-        with self._connect() as db:
-            known = {r[0] for r in db.execute("SELECT event_id FROM events")}
+        known = set(self.events()["event_id"])
         rows = []
         for line, raw in _log_lines(path):
             try:
@@ -374,8 +352,9 @@ class DecisionStore:
                 raise InputError(f"{path} line {line}: {exc}; nothing was imported.") from None
             if event["event_id"] not in known:
                 known.add(event["event_id"])
-                rows.append(tuple(event[c] for c in COLUMNS[1:]))
-        self._insert(rows)  # all or nothing: one transaction
+                rows.append(event)
+        if rows:
+            self._log.insert(rows)  # all or nothing: one transaction
         return len(rows)
 
 
@@ -463,24 +442,15 @@ def _stage_reasons(
     return {stage: given for stage in STAGE_REASONS}
 
 
-def _open_readonly(path: Path) -> sqlite3.Connection:
-    """Open ``path`` without writing to it or beside it.
+def open_store(location: str | Path) -> DecisionStore | None:
+    """The store at ``location`` opened for reading, or None when there is none yet.
 
-    ``mode=ro`` reads a store in WAL mode when its ``-shm`` file exists or can be made;
-    in a read-only folder with neither, SQLite can only read the file as immutable.
+    A server store is always there (or an error says why not); a file may not be yet.
     """
-    uri = path.resolve().as_uri()
-    try:
-        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return db
-    except sqlite3.OperationalError:
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
-
-
-def open_store(path: str | Path) -> DecisionStore | None:
-    """The store at ``path`` opened for reading, or None when there is none yet."""
-    return DecisionStore(path, readonly=True) if Path(path).is_file() else None
+    location = parse_location(location)
+    if not is_server(location) and not Path(location).is_file():
+        return None
+    return DecisionStore(location, readonly=True)
 
 
 def effective(log: pd.DataFrame) -> pd.DataFrame:

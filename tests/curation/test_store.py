@@ -21,8 +21,8 @@ for i in range(int(sys.argv[3])):
 """
 
 
-def test_changed_mind_is_a_new_event(tmp_path):
-    store = DecisionStore(tmp_path / "d.sqlite")
+def test_changed_mind_is_a_new_event(tmp_path, new_store):
+    store = DecisionStore(new_store())
     store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
     store.record(
         reviewer="Ann",
@@ -63,16 +63,16 @@ def test_log_is_append_only(tmp_path):
         ),
     ],
 )
-def test_bad_decisions_are_refused(tmp_path, kwargs, match):
-    store = DecisionStore(tmp_path / "d.sqlite")
+def test_bad_decisions_are_refused(tmp_path, kwargs, match, new_store):
+    store = DecisionStore(new_store())
     args = {"reviewer": "Ann", "target": "r1", "stage": "title_abstract", "decision": "include"}
     with pytest.raises(InputError, match=match):
         store.record(**(args | kwargs))
     assert store.events().empty
 
 
-def test_configurable_reasons(tmp_path):
-    store = DecisionStore(tmp_path / "d.sqlite", reasons=["not health or social care"])
+def test_configurable_reasons(tmp_path, new_store):
+    store = DecisionStore(new_store(), reasons=["not health or social care"])
     store.record(
         reviewer="Ann",
         target="r1",
@@ -91,8 +91,8 @@ def test_configurable_reasons(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_export_import_round_trip(tmp_path, suffix):
-    store = DecisionStore(tmp_path / "a.sqlite")
+def test_export_import_round_trip(tmp_path, suffix, new_store):
+    store = DecisionStore(new_store())
     store.record(
         reviewer="Ann",
         target="r1",
@@ -104,27 +104,27 @@ def test_export_import_round_trip(tmp_path, suffix):
         reviewer="Bo", target="g1", target_kind="group", stage="dedupe", decision="different"
     )
     assert store.export(tmp_path / f"log{suffix}") == 2
-    other = DecisionStore(tmp_path / "b.sqlite")
+    other = DecisionStore(new_store())
     assert other.import_log(tmp_path / f"log{suffix}") == 2
     assert other.import_log(tmp_path / f"log{suffix}") == 0  # nothing twice
     cols = ["event_id", "reviewer", "target", "stage", "decision", "note"]
     assert other.events()[cols].equals(store.events()[cols])
 
 
-def test_import_refuses_a_bad_line(tmp_path):
+def test_import_refuses_a_bad_line(tmp_path, new_store):
     (tmp_path / "log.csv").write_text(
         "event_id,recorded_at,reviewer,target,target_kind,stage,decision,reason,tags,note\n"
         "e0,2026-11-25T09:00:00,Ann,r0,record,title_abstract,include,,[],\n"
         "e1,2026-11-25T10:00:00,Ann,r1,record,title_abstract,exclude,,[],\n"
     )
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     with pytest.raises(InputError, match=r"line 3: an exclusion needs a reason.*nothing was"):
         store.import_log(tmp_path / "log.csv")
     assert store.events().empty  # the good line before it was not imported either
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path):
-    path = tmp_path / "d.sqlite"
+def test_two_processes_writing_at_once_lose_nothing(new_store):
+    path = new_store()
     DecisionStore(path)
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "1000"])
@@ -157,7 +157,7 @@ def test_killed_writer_leaves_the_store_consistent(tmp_path):
     assert len(store.events()) == len(log) + 1
 
 
-def test_decisions_follow_records_through_reingest(tmp_path, data):
+def test_decisions_follow_records_through_reingest(tmp_path, data, new_store):
     import shutil
 
     from scoping.ingest import ingest
@@ -167,7 +167,7 @@ def test_decisions_follow_records_through_reingest(tmp_path, data):
     shutil.copy(data / "multiline_abstract.ris", raw)
     ingest([raw], tmp_path / "build", progress=False)
     (record_id,) = pd.read_parquet(tmp_path / "build" / "records.parquet")["record_id"]
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     store.record(reviewer="Ann", target=record_id, stage="title_abstract", decision="include")
     shutil.copy(data / "bom_crlf.ris", raw / "new_search.ris")
     ingest([raw], tmp_path / "build", progress=False)
@@ -251,8 +251,8 @@ def test_a_damaged_store_is_noticed_on_opening_not_at_the_next_write(tmp_path):
         DecisionStore(path, readonly=True)
 
 
-def test_record_many_is_all_or_nothing(tmp_path):
-    store = DecisionStore(tmp_path / "d.sqlite")
+def test_record_many_is_all_or_nothing(tmp_path, new_store):
+    store = DecisionStore(new_store())
     good = {"reviewer": "Ann", "target": "r1", "stage": "title_abstract", "decision": "include"}
     with pytest.raises(InputError, match="exclusion needs a reason"):
         store.record_many([good, {**good, "target": "r2", "decision": "exclude"}])
@@ -269,12 +269,16 @@ def test_a_reader_opens_read_only_and_creates_nothing(tmp_path):
     )
     reader = open_store(tmp_path / "d.sqlite")
     assert len(reader.events()) == 1
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(InputError, match="opened read-only"):
         reader.record(reviewer="Ann", target="r2", stage="title_abstract", decision="include")
+    event = {c: "x" for c in ("event_id", "recorded_at", "reviewer", "target", "target_kind")}
+    event |= {"stage": "title_abstract", "decision": "include", "reason": None, "tags": "[]"}
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # the file refuses too
+        reader._log.insert([{**event, "note": None}])
 
 
-def test_copy_keeps_every_event_exactly(tmp_path):
-    store = DecisionStore(tmp_path / "a.sqlite", reasons=["not about staff"])
+def test_copy_keeps_every_event_exactly(tmp_path, new_store):
+    store = DecisionStore(new_store(), reasons=["not about staff"])
     store.record(
         reviewer="Ann",
         target="r1",
@@ -282,29 +286,32 @@ def test_copy_keeps_every_event_exactly(tmp_path):
         decision="exclude",
         reason="not about staff",
     )
-    copy = store.copy_to(tmp_path / "b.sqlite")
+    target = new_store(owner=True)
+    copy = store.copy_to(target)
     assert copy.events().equals(store.events())
-    with pytest.raises(InputError, match="exists already"):
-        store.copy_to(tmp_path / "b.sqlite")
+    with pytest.raises(InputError, match="exists already|holds events already"):
+        store.copy_to(target)
+    back = copy.copy_to(tmp_path / "back.sqlite")  # and to a file: the same again
+    assert back.events().equals(store.events())
 
 
 HEADER = "event_id,recorded_at,reviewer,target,target_kind,stage,decision,reason,tags,note\n"
 
 
-def test_import_counts_what_it_added_and_skips_repeats_in_the_file(tmp_path):
+def test_import_counts_what_it_added_and_skips_repeats_in_the_file(tmp_path, new_store):
     (tmp_path / "log.csv").write_text(
         HEADER
         + "e0,2026-11-25T09:00:00,Ann,r0,record,title_abstract,include,,[],\n"
         + "e0,2026-11-25T09:00:00,Ann,r0,record,title_abstract,include,,[],\n"
         + "e1,2026-11-25T09:01:00,Ann,r1,record,title_abstract,maybe,,[],\n"
     )
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     assert store.import_log(tmp_path / "log.csv") == 2
     assert len(store.events()) == 2
     assert store.import_log(tmp_path / "log.csv") == 0
 
 
-def test_import_of_json_lines_with_numbers_and_lists(tmp_path):
+def test_import_of_json_lines_with_numbers_and_lists(tmp_path, new_store):
     line = {
         "event_id": "e9",
         "recorded_at": "2026-11-25T09:00:00+00:00",
@@ -318,7 +325,7 @@ def test_import_of_json_lines_with_numbers_and_lists(tmp_path):
         "note": None,
     }
     (tmp_path / "log.jsonl").write_text(json.dumps(line) + "\n")
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     assert store.import_log(tmp_path / "log.jsonl") == 1
     (event,) = store.events().to_dict("records")
     assert event["target"] == "12345" and event["tags"] == '["acute", "burnout"]'
@@ -359,18 +366,18 @@ def _event_line(**changes) -> str:
         ),
     ],
 )
-def test_import_refuses_a_bad_json_line_with_its_number(tmp_path, line, match):
+def test_import_refuses_a_bad_json_line_with_its_number(tmp_path, line, match, new_store):
     (tmp_path / "log.jsonl").write_text(line + "\n")
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     with pytest.raises(InputError, match=match):
         store.import_log(tmp_path / "log.jsonl")
     assert store.events().empty
 
 
-def test_an_undo_is_an_appended_event_and_the_decision_before_it_stands_again(tmp_path):
+def test_an_undo_is_an_appended_event_and_the_decision_before_it_stands_again(tmp_path, new_store):
     from scoping.curation.store import latest
 
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     said = dict(reviewer="Ann", target="r1", stage="title_abstract")
     store.record(**said, decision="include")
     store.record(**said, decision="exclude", reason="wrong topic")
@@ -388,10 +395,10 @@ def test_an_undo_is_an_appended_event_and_the_decision_before_it_stands_again(tm
         store.retract(**said)
 
 
-def test_an_undone_decision_leaves_no_conflict(tmp_path):
+def test_an_undone_decision_leaves_no_conflict(tmp_path, new_store):
     from scoping.curation.assign import conflicts
 
-    store = DecisionStore(tmp_path / "d.sqlite")
+    store = DecisionStore(new_store())
     store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="include")
     store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
     assert len(conflicts(store)) == 1
@@ -399,8 +406,8 @@ def test_an_undone_decision_leaves_no_conflict(tmp_path):
     assert conflicts(store).empty
 
 
-def test_reviewers_are_the_names_in_the_log(tmp_path):
-    store = DecisionStore(tmp_path / "d.sqlite")
+def test_reviewers_are_the_names_in_the_log(tmp_path, new_store):
+    store = DecisionStore(new_store())
     assert store.reviewers() == []
     store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
     store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="maybe")

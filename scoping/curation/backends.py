@@ -1,0 +1,399 @@
+"""Where the decision log lives: an SQLite file for one person, PostgreSQL for a team.
+
+Both backends keep the same append-only table of events and give the store
+(:class:`scoping.curation.store.DecisionStore`) the same few operations: insert events
+(idempotent by ``event_id``, so a retry never stores a decision twice), read the log in
+order, copy a whole log in keeping ids, times and order. The schema of each is made
+and upgraded by numbered migrations (``scoping store init`` / ``scoping store upgrade``).
+
+On PostgreSQL the server enforces what the workbench promises: the reviewers' roles
+may insert and read, never update or delete (grants, and triggers that refuse even the
+owner); each event is stamped with the role that connected (``identity``); a role
+bound to a reviewer's name cannot record under another name; and a stage in blind mode
+shows each reviewer only their own decisions until the lead turns it off. Every query
+is a constant or composed with :mod:`psycopg.sql`; values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import InputError
+
+#: The columns of an event, in the log's order (``seq`` is the store's own number).
+COLUMNS = (
+    "seq",
+    "event_id",
+    "recorded_at",
+    "reviewer",
+    "target",
+    "target_kind",
+    "stage",
+    "decision",
+    "reason",
+    "tags",
+    "note",
+)
+#: Who connected when the event was stored: the database role on PostgreSQL; empty in
+#: an SQLite file, which has no login of its own.
+IDENTITY = "identity"
+#: Every stored column: the event and its identity.
+STORED = (*COLUMNS, IDENTITY)
+#: A location: an SQLite file, or a ``postgresql://`` URL.
+Location = Path | str
+_URL = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
+
+
+class Unreachable(InputError):
+    """The decision server cannot be reached (a lost connection, a server down)."""
+
+
+def parse_location(value: str | Path) -> Location:
+    """A store location: a ``postgresql://`` URL as given, anything else a file path.
+
+    >>> parse_location("postgresql://ann@db.example.org/burnout")
+    'postgresql://ann@db.example.org/burnout'
+    >>> parse_location("curation/decisions.sqlite")
+    PosixPath('curation/decisions.sqlite')
+    """
+    text = str(value)
+    if _URL.match(text):
+        return text
+    return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
+
+
+def is_server(location: Location) -> bool:
+    """True when ``location`` names a PostgreSQL server rather than a file."""
+    return isinstance(location, str) and bool(_URL.match(location))
+
+
+def describe(location: Location) -> str:
+    """A location fit to print: a URL without its password.
+
+    >>> describe("postgresql://ann:secret@db.example.org:5432/burnout")
+    'postgresql://ann@db.example.org:5432/burnout'
+    """
+    if not is_server(location):
+        return str(location)
+    parts = urlsplit(str(location))
+    host = parts.hostname or ""
+    netloc = f"{parts.username + '@' if parts.username else ''}{host}"
+    netloc += f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def open_log(location: Location, *, readonly: bool = False) -> SqliteLog | PostgresLog:
+    """The backend holding the log at ``location``."""
+    if is_server(location):
+        return PostgresLog(str(location), readonly=readonly)
+    return SqliteLog(Path(location), readonly=readonly)
+
+
+# ============================================================================= SQLite
+_SQLITE_V1 = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    recorded_at TEXT NOT NULL,
+    reviewer TEXT NOT NULL CHECK (length(reviewer) > 0),
+    target TEXT NOT NULL,
+    target_kind TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    note TEXT
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: record a new event instead'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: nothing is deleted'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id OR seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: that event exists already'); END;
+CREATE INDEX IF NOT EXISTS events_target ON events (stage, target, reviewer, seq);
+"""
+#: SQLite's migrations, applied when a store is opened for writing (``user_version``).
+#: A store made before versions were kept (version 0) has version 1's table already.
+SQLITE_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "the append-only event log", _SQLITE_V1),
+    (2, "who connected, beside the reviewer's name", "ALTER TABLE events ADD COLUMN identity TEXT"),
+)
+_SQLITE_INSERT = (
+    "INSERT INTO events (event_id, recorded_at, reviewer, target, target_kind, stage, "
+    "decision, reason, tags, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_COPY = (
+    "INSERT INTO events (seq, event_id, recorded_at, reviewer, target, target_kind, stage, "
+    "decision, reason, tags, note, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class SqliteLog:
+    """The log in one SQLite file (WAL mode, ``synchronous=FULL``).
+
+    Parameters
+    ----------
+    path : Path
+        The database file (created with its folder if missing, unless ``readonly``).
+    readonly : bool
+        Open an existing file for reading only: nothing is created or written.
+    """
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path, self.readonly = path, readonly
+        if readonly and not path.is_file():
+            raise InputError(f"{path}: no decision store here; no decision is recorded yet.")
+        if not readonly:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._connect() as db:
+                if not readonly:
+                    self._migrate(db)
+                self._verify(db)
+                self._identity = "identity" in {
+                    r[1] for r in db.execute("PRAGMA table_info(events)")
+                }
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"{path}: not a usable decision store ({exc}); restore it from a copy "
+                "or an exported log (DecisionStore.import_log)."
+            ) from None
+
+    @property
+    def where(self) -> str:
+        """The file, for messages."""
+        return str(self.path)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for number, _, script in SQLITE_MIGRATIONS:
+            if number > version:
+                db.executescript(
+                    f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
+                )
+
+    @staticmethod
+    def _verify(db: sqlite3.Connection) -> None:
+        """Refuse a damaged file, or one that is not a decision store, on opening."""
+        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+        found = {r[1] for r in db.execute("PRAGMA table_info(events)")}
+        if set(COLUMNS) - found:
+            raise sqlite3.DatabaseError("it has no table of decision events")
+
+    def version(self) -> int:
+        """The schema version (``PRAGMA user_version``)."""
+        with self._connect() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in autocommit mode, closed when the block ends."""
+        if self.readonly:
+            db = _open_readonly(self.path)
+        else:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            if not self.readonly:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA recursive_triggers=ON")
+            db.execute("PRAGMA busy_timeout=60000")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def insert(self, events: list[dict[str, Any]]) -> list[int]:
+        """Store events in one transaction; an event already stored is kept, not doubled.
+
+        Returns each event's ``seq`` (the stored one for an event seen before).
+        """
+        seqs = []
+        with self._transaction() as db:
+            for event in events:
+                found = db.execute(
+                    "SELECT seq FROM events WHERE event_id = ?", (event["event_id"],)
+                ).fetchone()
+                row = tuple(event[c] for c in COLUMNS[1:])
+                seqs.append(found[0] if found else db.execute(_SQLITE_INSERT, row).lastrowid)
+        return seqs
+
+    def rows(self, until_seq: int | None = None) -> list[tuple[Any, ...]]:
+        """Every stored event (``STORED`` columns) in log order, up to ``until_seq``."""
+        identity = "identity" if self._identity else "NULL"
+        query = (
+            "SELECT seq, event_id, recorded_at, reviewer, target, target_kind, stage, "
+            f"decision, reason, tags, note, {identity} FROM events"
+        )
+        with self._connect() as db:
+            if until_seq is None:
+                return db.execute(query + " ORDER BY seq").fetchall()
+            return db.execute(query + " WHERE seq <= ? ORDER BY seq", (until_seq,)).fetchall()
+
+    def reviewers(self) -> list[str]:
+        """The names of everyone who has recorded an event, sorted."""
+        with self._connect() as db:
+            return sorted(r[0] for r in db.execute("SELECT DISTINCT reviewer FROM events"))
+
+    def copy_in(self, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Add a whole log (``STORED`` columns) to this empty store, keeping every value."""
+        rows = list(rows)
+        with self._transaction() as db:
+            if db.execute("SELECT count(*) FROM events").fetchone()[0]:
+                raise InputError(f"{self.path}: holds events already; copy into a new store.")
+            db.executemany(_SQLITE_COPY, rows)
+        return len(rows)
+
+    def whoami(self) -> tuple[str | None, str | None]:
+        """The connection's identity and bound reviewer name: none in a file."""
+        return None, None
+
+    def close(self) -> None:
+        """Nothing to close: every operation opens and closes its own connection."""
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """Open ``path`` without writing to it or beside it.
+
+    ``mode=ro`` reads a store in WAL mode when its ``-shm`` file exists or can be made;
+    in a read-only folder with neither, SQLite can only read the file as immutable.
+    """
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+
+
+# ========================================================================= PostgreSQL
+class PostgresLog:
+    """The log on a PostgreSQL server, in the schema ``scoping``.
+
+    One connection per store, opened on first use and opened again after it drops;
+    a write that fails on a dropped connection is sent once more (it is idempotent),
+    and :class:`Unreachable` is raised when the server cannot be reached at all.
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://role@host[:port]/database`` (a password from ``~/.pgpass`` or
+        ``PGPASSWORD`` rather than the URL).
+    readonly : bool
+        Every transaction read-only.
+    """
+
+    kind = "postgresql"
+
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
+        from . import pgschema  # imports the driver: only where a server is used
+
+        self.url, self.readonly, self._schema = url, readonly, pgschema
+        self._db: Any = None
+        found = self._run(pgschema.installed_version)
+        if found == 0:
+            raise InputError(
+                f"{self.where}: no decision store in this database; the database owner "
+                f"makes one with `scoping store init {self.where}`."
+            )
+        if found < pgschema.LATEST:
+            raise InputError(
+                f"{self.where}: the store's schema is version {found}, this workbench needs "
+                f"{pgschema.LATEST}; the owner runs `scoping store upgrade {self.where}`."
+            )
+        if found > pgschema.LATEST:
+            raise InputError(
+                f"{self.where}: the store's schema (version {found}) is newer than this "
+                "workbench knows; upgrade the workbench."
+            )
+
+    @property
+    def where(self) -> str:
+        """The URL without its password, for messages."""
+        return describe(self.url)
+
+    def _connection(self) -> Any:
+        import psycopg
+
+        if self._db is None or self._db.closed:
+            self._db = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            if self.readonly:
+                self._db.execute("SET default_transaction_read_only = on")
+        return self._db
+
+    def _run(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(connection)``; once more on a fresh connection if it dropped."""
+        import psycopg
+
+        for attempt in (1, 2):
+            try:
+                return work(self._connection())
+            except psycopg.OperationalError as exc:
+                self.close()
+                if attempt == 2:
+                    reason = " ".join(str(exc).split()) or type(exc).__name__
+                    raise Unreachable(
+                        f"{self.where}: the decision server cannot be reached ({reason[:160]})"
+                    ) from None
+            except psycopg.errors.RaiseException as exc:
+                raise InputError(f"{self.where}: {exc.diag.message_primary}") from None
+            except psycopg.DatabaseError as exc:
+                message = exc.diag.message_primary or str(exc)
+                raise InputError(f"{self.where}: the server refused: {message}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def insert(self, events: list[dict[str, Any]]) -> list[int]:
+        """Store events in one transaction; an event already stored is kept, not doubled."""
+        return self._run(lambda db: self._schema.insert(db, events))
+
+    def rows(self, until_seq: int | None = None) -> list[tuple[Any, ...]]:
+        """Every event this role may read (``STORED`` columns) in log order."""
+        return self._run(lambda db: self._schema.select(db, until_seq))
+
+    def reviewers(self) -> list[str]:
+        """The names of everyone whose events this role may read, sorted."""
+        return sorted({row[3] for row in self.rows()})
+
+    def copy_in(self, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Add a whole log to this empty store, keeping every value (the owner only)."""
+        rows = list(rows)
+        return self._run(lambda db: self._schema.copy_in(db, rows, self.where))
+
+    def version(self) -> int:
+        """The schema version installed in the database."""
+        return self._run(self._schema.installed_version)
+
+    def whoami(self) -> tuple[str | None, str | None]:
+        """The role this store connects as, and the reviewer name bound to it (if any)."""
+        return self._run(self._schema.whoami)
+
+    def close(self) -> None:
+        """Close the connection (a later operation opens a new one)."""
+        if self._db is not None:
+            try:
+                self._db.close()
+            finally:
+                self._db = None

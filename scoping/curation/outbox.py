@@ -1,0 +1,75 @@
+"""Decisions kept on this machine until the decision server has them.
+
+With a store on a server, every decision is first written here (a small SQLite file
+in the workspace's ``curation/`` folder, on the local disk), then sent; it leaves the
+outbox only once the server has stored it. A decision made while the connection is
+down waits here and is sent with the next one, or when the store is next opened; a
+process killed between sending and clearing sends it again, which the server ignores
+(events are idempotent by ``event_id``). Several processes may share one outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    event TEXT NOT NULL
+);
+"""
+
+
+class Outbox:
+    """Events waiting to be sent, in the order they were made.
+
+    Parameters
+    ----------
+    path : Path
+        The outbox file (created with its folder when first needed).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            yield db
+        finally:
+            db.close()
+
+    def add(self, events: list[dict[str, Any]]) -> None:
+        """Keep ``events`` (all or none) until :meth:`remove` says the server has them."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT OR IGNORE INTO pending (event_id, event) VALUES (?, ?)",
+                [(e["event_id"], json.dumps(e, sort_keys=True)) for e in events],
+            )
+            db.execute("COMMIT")
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The events waiting, oldest first (none when there is no outbox file)."""
+        if not self.path.is_file():
+            return []
+        with self._connect() as db:
+            return [json.loads(e) for (e,) in db.execute("SELECT event FROM pending ORDER BY n")]
+
+    def remove(self, event_ids: list[str]) -> None:
+        """Forget events the server has stored."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM pending WHERE event_id = ?", [(i,) for i in event_ids])
+            db.execute("COMMIT")
