@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_store import store as store_commands
 from .curation.backends import describe
 from .errors import ScopingError
 from .workspace import Workspace
@@ -617,3 +618,6 @@ def _short(title: str, width: int = 90) -> str:
 
 if __name__ == "__main__":
     main()
+
+
+main.add_command(store_commands)

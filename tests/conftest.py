@@ -137,9 +137,7 @@ def pg_store(pg_cluster) -> Callable[..., str]:
         database = pg_cluster.new_database()
         pgschema.migrate(pg_cluster.url(database=database), fresh=True)
         if user != "postgres":
-            pgschema.add_reviewer(
-                pg_cluster.url(database=database), user, name=name, lead=lead
-            )
+            pgschema.add_reviewer(pg_cluster.url(database=database), user, name=name, lead=lead)
         return pg_cluster.url(user, database)
 
     return make

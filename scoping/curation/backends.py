@@ -54,6 +54,12 @@ class Unreachable(InputError):
     """The decision server cannot be reached (a lost connection, a server down)."""
 
 
+def first_line(error: Exception) -> str:
+    """The first line of an error's message (a driver's can run to several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def parse_location(value: str | Path) -> Location:
     """A store location: a ``postgresql://`` URL as given, anything else a file path.
 
@@ -354,9 +360,11 @@ class PostgresLog:
             except psycopg.OperationalError as exc:
                 self.close()
                 if attempt == 2:
-                    reason = " ".join(str(exc).split()) or type(exc).__name__
+                    reason = (
+                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    )
                     raise Unreachable(
-                        f"{self.where}: the decision server cannot be reached ({reason[:160]})"
+                        f"{self.where}: the decision server cannot be reached ({reason})"
                     ) from None
             except psycopg.errors.RaiseException as exc:
                 raise InputError(f"{self.where}: {exc.diag.message_primary}") from None

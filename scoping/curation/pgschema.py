@@ -316,13 +316,12 @@ def _where(url: str) -> str:
 @contextmanager
 def _admin(url: str) -> Iterator[psycopg.Connection]:
     """A connection for the owner's and leads' commands, with one clear error on failure."""
-    from .backends import Unreachable
+    from .backends import Unreachable, first_line
 
     try:
         db = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        reason = " ".join(str(exc).split())[:160]
-        raise Unreachable(f"{_where(url)}: cannot connect ({reason})") from None
+        raise Unreachable(f"{_where(url)}: cannot connect ({first_line(exc)})") from None
     try:
         yield db
     except psycopg.errors.InsufficientPrivilege as exc:

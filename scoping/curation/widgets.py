@@ -38,6 +38,7 @@ from ..errors import InputError
 from ..tags import Codebook, load_codebook, records_file, tag_records
 from ..workspace import Workspace
 from .assign import assigned_to, conflicts
+from .backends import Unreachable
 from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
@@ -396,6 +397,7 @@ class ScreeningWidget(w.VBox):
         if decision in NEEDS_REASON and not reason:
             self._warn("Choose the reason first: the Reason list above the buttons, or keys 1-9.")
             return
+        offline = None
         try:
             self.store.record(
                 reviewer=self.reviewer,
@@ -406,10 +408,22 @@ class ScreeningWidget(w.VBox):
                 tags=[t.strip() for t in self.tags.value.split(",") if t.strip()],
                 note=self.note.value or None,
             )
+        except Unreachable as exc:  # kept on this machine, sent when the server is back
+            offline = str(exc)
         except InputError as exc:
             self._warn(str(exc))
             return
-        applied = self._apply_to_linked(decision, reason) if self.apply_linked.value else 0
+        applied = 0
+        if self.apply_linked.value:
+            try:
+                applied = self._apply_to_linked(decision, reason)
+            except Unreachable as exc:
+                offline = str(exc)
+        if offline is not None:
+            self.reason.value, self.tags.value, self.note.value = "", "", ""
+            self.show_next()
+            self._warn(f"Saved on this machine, not yet on the server: {offline}")
+            return
         self.message.value = (
             f"{decision.title()}{f' ({html.escape(reason)})' if decision in NEEDS_REASON else ''}"
             f": {self._title(self.current)}"

@@ -289,7 +289,7 @@ def test_copy_keeps_every_event_exactly(tmp_path, new_store):
     target = new_store(owner=True)
     copy = store.copy_to(target)
     assert copy.events().equals(store.events())
-    with pytest.raises(InputError, match="exists already|holds events already"):
+    with pytest.raises(InputError, match=r"exists already|holds events already"):
         store.copy_to(target)
     back = copy.copy_to(tmp_path / "back.sqlite")  # and to a file: the same again
     assert back.events().equals(store.events())

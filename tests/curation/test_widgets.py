@@ -32,8 +32,9 @@ def records():
 
 
 @pytest.fixture
-def store(tmp_path):
-    return DecisionStore(tmp_path / "d.sqlite")
+def store(new_store):
+    """A store on each backend in turn: the widget behaves the same on both."""
+    return DecisionStore(new_store())
 
 
 def test_reviewer_is_required(records, store):
