@@ -65,6 +65,9 @@ def main() -> None:
     """Evidence-scoping workbench: ingest literature exports and build briefing packs."""
 
 
+main.add_command(store_commands)
+
+
 @main.command()
 def formats() -> None:
     """List the export formats that can be read."""
@@ -618,6 +621,3 @@ def _short(title: str, width: int = 90) -> str:
 
 if __name__ == "__main__":
     main()
-
-
-main.add_command(store_commands)

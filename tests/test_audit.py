@@ -242,3 +242,23 @@ def test_an_edited_demo_export_is_rebuilt_from_and_named(demo_built, tmp_path):
     result = audit(workspace / "reports" / PACK)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "corpus/demo/raw/cinahl_ebsco_2026-10-01.ris: changed" in result.stdout
+
+
+def test_an_audit_copies_a_server_store_and_rebuilds_from_the_copy(pg_store, tmp_path, monkeypatch):
+    from scoping.audit import _copy_inputs
+    from scoping.curation import DecisionStore
+    from scoping.manifest import decision_log
+    from scoping.workspace import Workspace
+
+    url = pg_store()
+    DecisionStore(url).record(
+        reviewer="Ann", target="r1", stage="title_abstract", decision="include"
+    )
+    source, target = tmp_path / "ws", tmp_path / "rebuilt"
+    (source / "corpus").mkdir(parents=True)
+    target.mkdir()
+    monkeypatch.setenv("SCOPING_STORE_URL", url)  # the team's server, for every workspace
+    _copy_inputs(source, target)
+    rebuilt = Workspace(target).store
+    assert rebuilt == target / "curation" / "decisions.sqlite"  # never the live server
+    assert decision_log(rebuilt) == decision_log(url) and decision_log(url)["events"] == 1

@@ -16,15 +16,29 @@ is a constant or composed with :mod:`psycopg.sql`; values always travel as param
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import InputError
+from .locations import Location, Unreachable, describe, first_line, is_server, parse_location
+
+__all__ = [
+    "COLUMNS",
+    "IDENTITY",
+    "STORED",
+    "Location",
+    "PostgresLog",
+    "SqliteLog",
+    "Unreachable",
+    "describe",
+    "first_line",
+    "is_server",
+    "open_log",
+    "parse_location",
+]
 
 #: The columns of an event, in the log's order (``seq`` is the store's own number).
 COLUMNS = (
@@ -45,53 +59,6 @@ COLUMNS = (
 IDENTITY = "identity"
 #: Every stored column: the event and its identity.
 STORED = (*COLUMNS, IDENTITY)
-#: A location: an SQLite file, or a ``postgresql://`` URL.
-Location = Path | str
-_URL = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
-
-
-class Unreachable(InputError):
-    """The decision server cannot be reached (a lost connection, a server down)."""
-
-
-def first_line(error: Exception) -> str:
-    """The first line of an error's message (a driver's can run to several)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def parse_location(value: str | Path) -> Location:
-    """A store location: a ``postgresql://`` URL as given, anything else a file path.
-
-    >>> parse_location("postgresql://ann@db.example.org/burnout")
-    'postgresql://ann@db.example.org/burnout'
-    >>> parse_location("curation/decisions.sqlite")
-    PosixPath('curation/decisions.sqlite')
-    """
-    text = str(value)
-    if _URL.match(text):
-        return text
-    return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
-
-
-def is_server(location: Location) -> bool:
-    """True when ``location`` names a PostgreSQL server rather than a file."""
-    return isinstance(location, str) and bool(_URL.match(location))
-
-
-def describe(location: Location) -> str:
-    """A location fit to print: a URL without its password.
-
-    >>> describe("postgresql://ann:secret@db.example.org:5432/burnout")
-    'postgresql://ann@db.example.org:5432/burnout'
-    """
-    if not is_server(location):
-        return str(location)
-    parts = urlsplit(str(location))
-    host = parts.hostname or ""
-    netloc = f"{parts.username + '@' if parts.username else ''}{host}"
-    netloc += f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def open_log(location: Location, *, readonly: bool = False) -> SqliteLog | PostgresLog:
@@ -126,7 +93,8 @@ BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: that event exists al
 CREATE INDEX IF NOT EXISTS events_target ON events (stage, target, reviewer, seq);
 """
 #: SQLite's migrations, applied when a store is opened for writing (``user_version``).
-#: A store made before versions were kept (version 0) has version 1's table already.
+#: A store made before versions were kept (version 0) has version 1's table already;
+#: each later migration is one statement.
 SQLITE_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "the append-only event log", _SQLITE_V1),
     (2, "who connected, beside the reviewer's name", "ALTER TABLE events ADD COLUMN identity TEXT"),
@@ -181,12 +149,22 @@ class SqliteLog:
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        for number, _, script in SQLITE_MIGRATIONS:
-            if number > version:
-                db.executescript(
-                    f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
-                )
+        """Bring the file to the latest version; safe when several processes open it.
+
+        Version 1's script only creates what is missing; each later step re-reads the
+        version inside its own write transaction, so it runs once whoever gets there first.
+        """
+        db.executescript(SQLITE_MIGRATIONS[0][2])
+        for number, _, statement in SQLITE_MIGRATIONS[1:]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if db.execute("PRAGMA user_version").fetchone()[0] < number:
+                    db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number:d}")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     @staticmethod
     def _verify(db: sqlite3.Connection) -> None:

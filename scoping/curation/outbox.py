@@ -37,18 +37,25 @@ class Outbox:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._db: sqlite3.Connection | None = None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
+        """The outbox's connection, opened once (a decision costs two small commits)."""
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
-            yield db
-        finally:
-            db.close()
+            self._db = db
+        yield self._db
+
+    def close(self) -> None:
+        """Close the connection (the next use opens it again)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def add(self, events: list[dict[str, Any]]) -> None:
         """Keep ``events`` (all or none) until :meth:`remove` says the server has them."""
@@ -62,7 +69,7 @@ class Outbox:
 
     def pending(self) -> list[dict[str, Any]]:
         """The events waiting, oldest first (none when there is no outbox file)."""
-        if not self.path.is_file():
+        if self._db is None and not self.path.is_file():
             return []
         with self._connect() as db:
             return [json.loads(e) for (e,) in db.execute("SELECT event FROM pending ORDER BY n")]

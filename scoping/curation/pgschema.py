@@ -27,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from ..errors import InputError
+from .locations import Unreachable, describe, first_line
 
 #: The latest schema version this workbench writes and reads.
 LATEST = 2
@@ -213,9 +214,9 @@ def migrate(
     with _admin(url) as db:
         found = installed_version(db)
         if fresh and found:
-            raise InputError(f"{_where(url)}: has a decision store already (version {found}).")
+            raise InputError(f"{describe(url)}: has a decision store already (version {found}).")
         if not fresh and not found:
-            raise InputError(f"{_where(url)}: no decision store here; run `scoping store init`.")
+            raise InputError(f"{describe(url)}: no decision store here; run `scoping store init`.")
         names = _roles(db, roles)
         for number, description, statements in MIGRATIONS:
             if found < number <= to:
@@ -254,7 +255,7 @@ def add_reviewer(url: str, role: str, *, name: str | None = None, lead: bool = F
         _need_store(db, url)
         if not db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
             raise InputError(
-                f"{_where(url)}: no login role {role!r}; make it first, e.g. in psql: "
+                f"{describe(url)}: no login role {role!r}; make it first, e.g. in psql: "
                 f"CREATE ROLE {role} LOGIN PASSWORD '...'"
             )
         group = _roles(db, None)["lead" if lead else "reviewer"]
@@ -302,31 +303,23 @@ def status(url: str) -> dict[str, Any]:
 def _need_store(db: psycopg.Connection, url: str) -> None:
     if installed_version(db) < LATEST:
         raise InputError(
-            f"{_where(url)}: no decision store of version {LATEST} here; run `scoping store "
+            f"{describe(url)}: no decision store of version {LATEST} here; run `scoping store "
             "init` (or `upgrade`) first."
         )
-
-
-def _where(url: str) -> str:
-    from .backends import describe
-
-    return describe(url)
 
 
 @contextmanager
 def _admin(url: str) -> Iterator[psycopg.Connection]:
     """A connection for the owner's and leads' commands, with one clear error on failure."""
-    from .backends import Unreachable, first_line
-
     try:
         db = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise Unreachable(f"{_where(url)}: cannot connect ({first_line(exc)})") from None
+        raise Unreachable(f"{describe(url)}: cannot connect ({first_line(exc)})") from None
     try:
         yield db
     except psycopg.errors.InsufficientPrivilege as exc:
         raise InputError(
-            f"{_where(url)}: the server refused ({exc.diag.message_primary}); run this as "
+            f"{describe(url)}: the server refused ({exc.diag.message_primary}); run this as "
             "the store's owner (or, for names and blind mode, a lead)."
         ) from None
     finally:

@@ -412,3 +412,22 @@ def test_reviewers_are_the_names_in_the_log(tmp_path, new_store):
     store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
     store.record(reviewer="Ann", target="r1", stage="title_abstract", decision="maybe")
     assert store.reviewers() == ["Ann", "Bo"]
+
+
+OPENER = """
+import sys
+from scoping.curation import DecisionStore
+DecisionStore(sys.argv[1]).record(reviewer=sys.argv[2], target="r1", stage="title_abstract",
+                                  decision="include")
+"""
+
+
+def test_processes_opening_a_new_file_at_once_each_make_or_find_the_same_schema(tmp_path):
+    path = tmp_path / "new.sqlite"  # each opening runs the migrations: once, not four times
+    openers = [
+        subprocess.Popen([sys.executable, "-c", OPENER, str(path), name], stderr=subprocess.PIPE)
+        for name in ("Ann", "Bo", "Cy", "Dee")
+    ]
+    assert [o.wait(timeout=300) for o in openers] == [0, 0, 0, 0]
+    assert sorted(DecisionStore(path).events()["reviewer"]) == ["Ann", "Bo", "Cy", "Dee"]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (2,)
