@@ -103,6 +103,12 @@ _SQLITE_INSERT = (
     "INSERT INTO events (event_id, recorded_at, reviewer, target, target_kind, stage, "
     "decision, reason, tags, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SQLITE_SELECT = (
+    "SELECT seq, event_id, recorded_at, reviewer, target, target_kind, stage, decision, "
+    "reason, tags, note, identity FROM events"
+)
+#: A store of version 1 opened read-only (so not upgraded): no identity column yet.
+_SQLITE_SELECT_V1 = _SQLITE_SELECT.replace("identity FROM", "NULL FROM")
 _SQLITE_COPY = (
     "INSERT INTO events (seq, event_id, recorded_at, reviewer, target, target_kind, stage, "
     "decision, reason, tags, note, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -226,11 +232,7 @@ class SqliteLog:
 
     def rows(self, until_seq: int | None = None) -> list[tuple[Any, ...]]:
         """Every stored event (``STORED`` columns) in log order, up to ``until_seq``."""
-        identity = "identity" if self._identity else "NULL"
-        query = (
-            "SELECT seq, event_id, recorded_at, reviewer, target, target_kind, stage, "
-            f"decision, reason, tags, note, {identity} FROM events"
-        )
+        query = _SQLITE_SELECT if self._identity else _SQLITE_SELECT_V1
         with self._connect() as db:
             if until_seq is None:
                 return db.execute(query + " ORDER BY seq").fetchall()
@@ -361,7 +363,7 @@ class PostgresLog:
 
     def reviewers(self) -> list[str]:
         """The names of everyone whose events this role may read, sorted."""
-        return sorted({row[3] for row in self.rows()})
+        return self._run(self._schema.reviewers)
 
     def copy_in(self, rows: Iterable[tuple[Any, ...]]) -> int:
         """Add a whole log to this empty store, keeping every value (the owner only)."""

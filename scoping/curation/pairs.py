@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..workspace import Workspace
+from .backends import Unreachable
 from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
@@ -208,17 +209,19 @@ class PairReviewWidget(w.VBox):
             )
             return
         target = pair_target(a, b)
-        self.store.record(
-            reviewer=self.reviewer,
-            target=target,
-            target_kind="pair",
-            stage="dedupe",
-            decision=decision,
-        )
-        self.message.value = (
-            f"{html.escape(target)}: {SAID[decision]}. <b>Undo</b> (u) takes it back."
-        )
+        said = f"{html.escape(target)}: {SAID[decision]}. <b>Undo</b> (u) takes it back."
+        try:
+            self.store.record(
+                reviewer=self.reviewer,
+                target=target,
+                target_kind="pair",
+                stage="dedupe",
+                decision=decision,
+            )
+        except Unreachable as exc:  # kept on this machine, sent when the server is back
+            said = f"<span style='color:#b00'>Saved on this machine: {html.escape(str(exc))}</span>"
         self.show_next()
+        self.message.value = said
 
     def undo(self) -> None:
         """Withdraw this reviewer's last pair decision and show that pair again."""

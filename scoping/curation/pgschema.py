@@ -163,6 +163,12 @@ def select(db: psycopg.Connection, until_seq: int | None = None) -> list[tuple[A
     return db.execute(_SELECT + sql.SQL(" WHERE seq <= %s ORDER BY seq"), [until_seq]).fetchall()
 
 
+def reviewers(db: psycopg.Connection) -> list[str]:
+    """The names in the events this role may read, sorted."""
+    found = db.execute("SELECT DISTINCT reviewer FROM scoping.events")
+    return sorted(name for (name,) in found)  # Python's order, as from a file
+
+
 def whoami(db: psycopg.Connection) -> tuple[str, str | None]:
     """The connected role and the reviewer name bound to it."""
     return db.execute(

@@ -431,3 +431,26 @@ def test_processes_opening_a_new_file_at_once_each_make_or_find_the_same_schema(
     assert [o.wait(timeout=300) for o in openers] == [0, 0, 0, 0]
     assert sorted(DecisionStore(path).events()["reviewer"]) == ["Ann", "Bo", "Cy", "Dee"]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (2,)
+
+
+def test_a_store_made_before_schema_versions_is_read_as_it_is_and_upgraded_on_writing(tmp_path):
+    from scoping.curation.backends import SQLITE_MIGRATIONS
+    from scoping.curation.store import open_store
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SQLITE_MIGRATIONS[0][2])  # the schema as version 0.2 made it
+    db.execute(
+        "INSERT INTO events (event_id, recorded_at, reviewer, target, target_kind, stage, "
+        "decision) VALUES ('e1', '2026-11-01T09:00:00', 'Ann', 'r1', 'record', "
+        "'title_abstract', 'include')"
+    )
+    db.commit()
+    db.close()
+    (event,) = open_store(path).events().to_dict("records")  # read-only: left as it is
+    assert (event["event_id"], event["identity"]) == ("e1", None)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (0,)
+    store = DecisionStore(path)  # opened to write: upgraded, the event kept
+    store.record(reviewer="Bo", target="r1", stage="title_abstract", decision="maybe")
+    assert store.events()["event_id"].iloc[0] == "e1" and len(store.events()) == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (2,)
