@@ -340,11 +340,10 @@ class PostgresLog:
             except psycopg.OperationalError as exc:
                 self.close()
                 if attempt == 2:
-                    reason = (
-                        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    )
+                    reason = first_line(exc)
                     raise Unreachable(
-                        f"{self.where}: the decision server cannot be reached ({reason})"
+                        f"{self.where}: the decision server cannot be reached ({reason})",
+                        reason=reason,
                     ) from None
             except psycopg.errors.RaiseException as exc:
                 raise InputError(f"{self.where}: {exc.diag.message_primary}") from None

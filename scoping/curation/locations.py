@@ -18,7 +18,22 @@ _URL = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
 
 
 class Unreachable(InputError):
-    """The decision server cannot be reached (a lost connection, a server down)."""
+    """The decision server cannot be reached (a lost connection, a server down).
+
+    Parameters
+    ----------
+    message : str
+        The one line to show: what, where, what happens next.
+    reason : str
+        The driver's own reason, in brief.
+    waiting : int
+        How many decisions are kept on this machine until the server is back (0 when
+        nothing was kept).
+    """
+
+    def __init__(self, message: str, *, reason: str = "", waiting: int = 0) -> None:
+        super().__init__(message)
+        self.reason, self.waiting = reason, waiting
 
 
 def first_line(error: Exception) -> str:

@@ -28,6 +28,7 @@ from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
 from .store import DecisionStore, pair_decisions, pair_target
+from .widgets import offline_message
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
 KEYS = {"s": "same", "d": "different", "r": "related", "n": "not related", "u": "undo"}
@@ -219,7 +220,8 @@ class PairReviewWidget(w.VBox):
                 decision=decision,
             )
         except Unreachable as exc:  # kept on this machine, sent when the server is back
-            said = f"<span style='color:#b00'>Saved on this machine: {html.escape(str(exc))}</span>"
+            said = offline_message(exc, self.store.where, "deciding pairs")
+            said = f"<span style='color:#b00'>{html.escape(said)}</span>"
         self.show_next()
         self.message.value = said
 

@@ -320,7 +320,8 @@ def _admin(url: str) -> Iterator[psycopg.Connection]:
     try:
         db = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        raise Unreachable(f"{describe(url)}: cannot connect ({first_line(exc)})") from None
+        reason = first_line(exc)
+        raise Unreachable(f"{describe(url)}: cannot connect ({reason})", reason=reason) from None
     try:
         yield db
     except psycopg.errors.InsufficientPrivilege as exc:

@@ -134,6 +134,8 @@ def _scores(
     if len(set(labels.tolist())) < 2:
         raise InputError("prioritising needs at least one included and one excluded record.")
     pool = np.setdiff1d(np.arange(x.shape[0]), labelled)
+    if pool.size == 0:  # every record decided: nothing left to rank
+        return pool, np.empty(0)
     # One BLAS thread: on these small sparse fits, idle BLAS threads spinning on the
     # other cores made retraining 1.6 to 1.8 times slower (measured on 2 cores).
     with _threads().limit(limits=1):

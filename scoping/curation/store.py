@@ -280,7 +280,9 @@ class DecisionStore:
         except Unreachable as exc:
             raise Unreachable(
                 f"{exc}; your decision is kept on this machine ({len(waiting)} waiting in "
-                f"{self.outbox.path}) and is sent when the server is back."
+                f"{self.outbox.path}) and is sent when the server is back.",
+                reason=exc.reason,
+                waiting=len(waiting),
             ) from None
         self.outbox.remove([e["event_id"] for e in waiting])
         return seqs

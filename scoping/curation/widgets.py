@@ -409,7 +409,7 @@ class ScreeningWidget(w.VBox):
                 note=self.note.value or None,
             )
         except Unreachable as exc:  # kept on this machine, sent when the server is back
-            offline = str(exc)
+            offline = exc
         except InputError as exc:
             self._warn(str(exc))
             return
@@ -418,11 +418,11 @@ class ScreeningWidget(w.VBox):
             try:
                 applied = self._apply_to_linked(decision, reason)
             except Unreachable as exc:
-                offline = str(exc)
+                offline = exc
         if offline is not None:
             self.reason.value, self.tags.value, self.note.value = "", "", ""
             self.show_next()
-            self._warn(f"Saved on this machine, not yet on the server: {offline}")
+            self._warn(offline_message(offline, self.store.where))
             return
         self.message.value = (
             f"{decision.title()}{f' ({html.escape(reason)})' if decision in NEEDS_REASON else ''}"
@@ -485,6 +485,17 @@ class ScreeningWidget(w.VBox):
 
     def _warn(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"
+
+
+def offline_message(error: Unreachable, where: str, doing: str = "screening") -> str:
+    """What a person reads when a decision could not reach the server just now."""
+    waiting = error.waiting
+    return (
+        f"Saved on this machine, not yet on the server: {where} cannot be reached just "
+        f"now. {waiting} decision{'s' * (waiting != 1)} wait{'s' * (waiting == 1)} here "
+        f"and go to the server when it is back; carry on {doing}. "
+        f"(Details: {error.reason}.)"
+    )
 
 
 _BANNER = "background:#f3f4f6;padding:4px 8px;margin:0 0 6px 0"

@@ -127,6 +127,9 @@ def test_prioritised_order_follows_decisions(records, store):
     )
     widget = ScreeningWidget(records, store, reviewer="Ann")
     assert widget.candidates() == ["r3"]
+    widget.buttons["maybe"].click()  # the last record, in the model's order: the end
+    assert "3</b> screened of <b>3" in widget.progress.value
+    assert widget.current is None and "Nothing to show" in widget.card.value
 
 
 def test_highlight_escapes_before_marking():
