@@ -103,7 +103,11 @@ def status(location: str | None, workspace: Path) -> None:
         from .curation import pgschema
 
         found = pgschema.status(str(where))
-        click.echo(f"  schema version {found['version']}; roles {found['roles']}")
+        roles = found["roles"]
+        click.echo(
+            f"  schema version {found['version']}; group roles {roles['reviewer_role']} "
+            f"(reviewers) and {roles['lead_role']} (leads)"
+        )
         for login, reviewer in found["reviewers"]:
             click.echo(f"  login {login} records as {reviewer}")
         click.echo(f"  blind stages: {', '.join(found['blind']) or 'none'}")
@@ -147,7 +151,11 @@ def add_reviewer(location: str, role: str, name: str | None, lead: bool) -> None
     pgschema.add_reviewer(where, role, name=name, lead=lead)
     click.echo(
         f"{describe(where)}: {role} may record decisions as {'a lead' if lead else 'a reviewer'}"
-        + (f", as {name!r} only" if name else "")
+        + (
+            f", as {name!r} only"
+            if name
+            else " under any name (give --name to bind one; the login is stamped on each event)"
+        )
     )
 
 

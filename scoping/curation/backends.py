@@ -23,13 +23,23 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .locations import Location, Unreachable, describe, first_line, is_server, parse_location
+from .locations import (
+    Location,
+    LoginRefused,
+    Unreachable,
+    connection_error,
+    describe,
+    first_line,
+    is_server,
+    parse_location,
+)
 
 __all__ = [
     "COLUMNS",
     "IDENTITY",
     "STORED",
     "Location",
+    "LoginRefused",
     "PostgresLog",
     "SqliteLog",
     "Unreachable",
@@ -256,6 +266,10 @@ class SqliteLog:
         """The connection's identity and bound reviewer name: none in a file."""
         return None, None
 
+    def blind_stages(self) -> list[str]:
+        """Stages in blind mode on the server: none in a file (the widget hides others)."""
+        return []
+
     def close(self) -> None:
         """Nothing to close: every operation opens and closes its own connection."""
 
@@ -340,11 +354,7 @@ class PostgresLog:
             except psycopg.OperationalError as exc:
                 self.close()
                 if attempt == 2:
-                    reason = first_line(exc)
-                    raise Unreachable(
-                        f"{self.where}: the decision server cannot be reached ({reason})",
-                        reason=reason,
-                    ) from None
+                    raise connection_error(self.where, exc) from None
             except psycopg.errors.RaiseException as exc:
                 raise InputError(f"{self.where}: {exc.diag.message_primary}") from None
             except psycopg.DatabaseError as exc:
@@ -376,6 +386,10 @@ class PostgresLog:
     def whoami(self) -> tuple[str | None, str | None]:
         """The role this store connects as, and the reviewer name bound to it (if any)."""
         return self._run(self._schema.whoami)
+
+    def blind_stages(self) -> list[str]:
+        """The stages in blind mode: there a reviewer reads only their own decisions."""
+        return self._run(self._schema.blind_stages)
 
     def close(self) -> None:
         """Close the connection (a later operation opens a new one)."""

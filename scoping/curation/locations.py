@@ -15,6 +15,9 @@ from ..errors import InputError
 #: A location: an SQLite file, or a ``postgresql://`` URL.
 Location = Path | str
 _URL = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
+#: A URL scheme of two letters or more (``C:/`` on Windows is a drive, not a scheme).
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]+:/", re.IGNORECASE)
+_PASSWORD = re.compile(r"(//[^:/@]*):[^@/]*@")
 
 
 class Unreachable(InputError):
@@ -36,6 +39,31 @@ class Unreachable(InputError):
         self.reason, self.waiting = reason, waiting
 
 
+class LoginRefused(InputError):
+    """The server answered but refused the login (password, role or database)."""
+
+
+#: Words of libpq's messages when the server is reached but refuses the login.
+_REFUSALS = (
+    "authentication failed",
+    "no password supplied",
+    "does not exist",
+    "pg_hba.conf",
+    "permission denied for database",
+)
+
+
+def connection_error(where: str, error: Exception) -> InputError:
+    """The one-line error for a failed connection: a refused login, or out of reach."""
+    reason = first_line(error)
+    if any(words in reason for words in _REFUSALS):
+        return LoginRefused(
+            f"{where}: the server refused the login ({reason}); check the login and "
+            "database in the URL, and the password (~/.pgpass or PGPASSWORD)."
+        )
+    return Unreachable(f"{where}: the decision server cannot be reached ({reason})", reason=reason)
+
+
 def first_line(error: Exception) -> str:
     """The first line of an error's message (a driver's can run to several)."""
     text = str(error).strip()
@@ -49,11 +77,29 @@ def parse_location(value: str | Path) -> Location:
     'postgresql://ann@db.example.org/burnout'
     >>> parse_location("curation/decisions.sqlite")
     PosixPath('curation/decisions.sqlite')
+    >>> parse_location("postgressql://ann@db.example.org/burnout")
+    Traceback (most recent call last):
+    ...
+    scoping.errors.InputError: postgressql://ann@db.example.org/burnout: not a store ...
+
+    Raises
+    ------
+    InputError
+        For anything else that looks like a URL (a misspelt scheme, one slash): taken
+        as a file name, it would quietly make a store in a strange folder.
     """
     text = str(value)
     if _URL.match(text):
         return text
-    return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
+    if text.startswith("sqlite:///"):
+        return Path(text.removeprefix("sqlite:///"))
+    if _SCHEME.match(text):
+        shown = _PASSWORD.sub(r"\1@", text)
+        raise InputError(
+            f"{shown}: not a store location; give a file path, or a server as "
+            "postgresql://login@host/database (two slashes)."
+        )
+    return Path(text)
 
 
 def is_server(location: Location) -> bool:

@@ -221,7 +221,7 @@ class PairReviewWidget(w.VBox):
             )
         except Unreachable as exc:  # kept on this machine, sent when the server is back
             said = offline_message(exc, self.store.where, "deciding pairs")
-            said = f"<span style='color:#b00'>{html.escape(said)}</span>"
+            said = f"<span style='color:#8a4b00'>{html.escape(said)}</span>"
         self.show_next()
         self.message.value = said
 

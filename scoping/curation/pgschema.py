@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 
 from ..errors import InputError
-from .locations import Unreachable, describe, first_line
+from .locations import connection_error, describe
 
 #: The latest schema version this workbench writes and reads.
 LATEST = 2
@@ -90,9 +90,13 @@ _V2 = [
     BEGIN
         IF NEW.seq IS NULL THEN
             SELECT r.reviewer INTO bound FROM scoping.reviewer_names r WHERE r.role = session_user;
-            IF bound IS NOT NULL AND bound <> NEW.reviewer THEN
-                RAISE EXCEPTION 'you are connected as % and record as "%", not as "%"',
-                    session_user, bound, NEW.reviewer;
+            IF bound IS NOT NULL THEN  -- the bound name, however its case and spaces
+                IF lower(regexp_replace(btrim(NEW.reviewer), '[[:space:]]+', ' ', 'g'))
+                        <> lower(bound) THEN
+                    RAISE EXCEPTION 'you are connected as % and record as "%", not as "%"',
+                        session_user, bound, NEW.reviewer;
+                END IF;
+                NEW.reviewer := bound;
             END IF;
             PERFORM pg_advisory_xact_lock(hashtext('scoping.events'));
             NEW.seq := nextval('scoping.events_seq');
@@ -244,8 +248,17 @@ def migrate(
 
 def _make_roles(db: psycopg.Connection, names: dict[str, str]) -> None:
     for name in names.values():
-        if not db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone():
+        if db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone():
+            continue
+        try:
             db.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+        except psycopg.errors.InsufficientPrivilege:
+            me = db.execute("SELECT session_user::text").fetchone()[0]
+            raise InputError(
+                f"{db.info.dbname}: {me} may not make the store's group roles ({name}); an "
+                f"administrator runs, in psql: ALTER ROLE {me} CREATEROLE (or makes the "
+                "roles: CREATE ROLE " + " NOLOGIN; CREATE ROLE ".join(names.values()) + " NOLOGIN)."
+            ) from None
 
 
 def _remember_roles(db: psycopg.Connection, names: dict[str, str]) -> None:
@@ -285,6 +298,11 @@ def set_blind(url: str, stage: str, blind: bool) -> None:
         )
 
 
+def blind_stages(db: psycopg.Connection) -> list[str]:
+    """The stages in blind mode."""
+    return [r[0] for r in db.execute("SELECT stage FROM scoping.blinding WHERE blind ORDER BY 1")]
+
+
 def status(url: str) -> dict[str, Any]:
     """The store's version, size, roles, bound names and blind stages."""
     with _admin(url) as db:
@@ -299,10 +317,7 @@ def status(url: str) -> dict[str, Any]:
             "reviewers": db.execute(
                 "SELECT role::text, reviewer FROM scoping.reviewer_names ORDER BY role"
             ).fetchall(),
-            "blind": [
-                r[0]
-                for r in db.execute("SELECT stage FROM scoping.blinding WHERE blind ORDER BY 1")
-            ],
+            "blind": blind_stages(db),
         }
 
 
@@ -320,8 +335,7 @@ def _admin(url: str) -> Iterator[psycopg.Connection]:
     try:
         db = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        reason = first_line(exc)
-        raise Unreachable(f"{describe(url)}: cannot connect ({reason})", reason=reason) from None
+        raise connection_error(describe(url), exc) from None
     try:
         yield db
     except psycopg.errors.InsufficientPrivilege as exc:

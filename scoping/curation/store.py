@@ -29,7 +29,15 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from .backends import COLUMNS, STORED, Unreachable, is_server, open_log, parse_location
+from .backends import (
+    COLUMNS,
+    STORED,
+    LoginRefused,
+    Unreachable,
+    is_server,
+    open_log,
+    parse_location,
+)
 from .outbox import Outbox
 
 #: Decisions allowed at each stage (charting: any field of the charting form, which
@@ -139,6 +147,10 @@ class DecisionStore:
     def whoami(self) -> tuple[str | None, str | None]:
         """The database role this store connects as, and the reviewer name bound to it."""
         return self._log.whoami()
+
+    def blind_stages(self) -> list[str]:
+        """Stages the server keeps blind: this login reads only its own decisions there."""
+        return self._log.blind_stages()
 
     def copy_to(self, location: str | Path) -> DecisionStore:
         """An exact copy of the whole log (ids, times, order, identities) at ``location``.
@@ -264,15 +276,24 @@ class DecisionStore:
         if self.outbox is None:
             seqs = self._log.insert(events)
         else:
-            self.outbox.add(events)
+            self.outbox.add(events, self.where)
             seqs = self._flush()[-len(events) :] if events else []
         for event, seq in zip(events, seqs, strict=True):
             event["seq"] = seq
         return events
 
     def _flush(self) -> list[int]:
-        """Send the outbox's events to the server; their seqs, oldest first."""
-        waiting = self.outbox.pending() if self.outbox is not None else []
+        """Send this store's waiting events to the server; their seqs, oldest first.
+
+        Raises
+        ------
+        Unreachable
+            When the server cannot be reached (the events keep waiting).
+        InputError
+            When the server refuses an event: it is set aside in the outbox with the
+            reason (the others are sent) and the first refusal is raised.
+        """
+        waiting = self.outbox.pending(self.where) if self.outbox is not None else []
         if not waiting:
             return []
         try:
@@ -284,7 +305,28 @@ class DecisionStore:
                 reason=exc.reason,
                 waiting=len(waiting),
             ) from None
+        except LoginRefused:
+            raise  # not the events' fault: they wait for a login that works
+        except InputError:  # one of them is refused: send them one by one
+            return self._flush_each(waiting)
         self.outbox.remove([e["event_id"] for e in waiting])
+        return seqs
+
+    def _flush_each(self, waiting: list[dict[str, Any]]) -> list[int]:
+        """Send events one at a time, setting aside those refused; raise the first."""
+        seqs, refused = [], None
+        for event in waiting:
+            try:
+                seqs += self._log.insert([event])
+            except (Unreachable, LoginRefused):
+                return seqs + self._flush()  # the rest keep waiting; the message says so
+            except InputError as exc:
+                self.outbox.refuse(event, self.where, str(exc))
+                refused = refused or exc
+                continue
+            self.outbox.remove([event["event_id"]])
+        if refused is not None:
+            raise InputError(f"{refused}; that decision is not stored.")
         return seqs
 
     def events(self, until_seq: int | None = None) -> pd.DataFrame:
@@ -309,7 +351,7 @@ class DecisionStore:
     def _waiting(self) -> list[tuple[Any, ...]]:
         """The outbox's events as log rows, numbered after the log as last read."""
         last = max((row[0] for row in self._seen or ()), default=0)
-        waiting = self.outbox.pending() if self.outbox is not None else []
+        waiting = self.outbox.pending(self.where) if self.outbox is not None else []
         return [
             (last + n, *(e[c] for c in COLUMNS[1:]), None) for n, e in enumerate(waiting, start=1)
         ]

@@ -422,7 +422,7 @@ class ScreeningWidget(w.VBox):
         if offline is not None:
             self.reason.value, self.tags.value, self.note.value = "", "", ""
             self.show_next()
-            self._warn(offline_message(offline, self.store.where))
+            self._notice(offline_message(offline, self.store.where))
             return
         self.message.value = (
             f"{decision.title()}{f' ({html.escape(reason)})' if decision in NEEDS_REASON else ''}"
@@ -486,14 +486,19 @@ class ScreeningWidget(w.VBox):
     def _warn(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"
 
+    def _notice(self, text: str) -> None:
+        """A message that needs reading but nothing undone: amber, not the red of an error."""
+        self.message.value = f"<span style='color:#8a4b00'>{html.escape(text)}</span>"
+
 
 def offline_message(error: Unreachable, where: str, doing: str = "screening") -> str:
     """What a person reads when a decision could not reach the server just now."""
     waiting = error.waiting
+    many = waiting != 1
     return (
-        f"Saved on this machine, not yet on the server: {where} cannot be reached just "
-        f"now. {waiting} decision{'s' * (waiting != 1)} wait{'s' * (waiting == 1)} here "
-        f"and go to the server when it is back; carry on {doing}. "
+        f"Saved on this computer, not yet on the server: {where} cannot be reached just "
+        f"now. {waiting} decision{'s' * many} wait{'' if many else 's'} here and "
+        f"{'go' if many else 'goes'} to the server when it is back; carry on {doing}. "
         f"(Details: {error.reason}.)"
     )
 

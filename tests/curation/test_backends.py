@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import psycopg
@@ -62,6 +63,28 @@ def test_each_event_carries_the_login_and_a_bound_login_records_only_as_its_name
         store.record(reviewer="Bo", target="r2", **INCLUDE)
     (event,) = store.events().to_dict("records")
     assert (event["reviewer"], event["identity"], event["seq"]) == ("Ann Smith", "ann", 1)
+
+
+def test_a_refused_decision_is_set_aside_never_sent_later_under_another_login(
+    pg_store, pg_cluster, tmp_path
+):
+    url = pg_store("ann", name="Ann Smith")
+    database, outbox = _database(url), tmp_path / "outbox.sqlite"
+    pgschema.add_reviewer(pg_cluster.url(database=database), "bo", name="Bo Jones")
+    ann = DecisionStore(url, outbox=outbox)
+    with pytest.raises(InputError, match=r'record as "Ann Smith", not as "Bo Jones".*not stored'):
+        ann.record(reviewer="Bo Jones", target="r1", **INCLUDE)
+    ann.record(reviewer="ann  SMITH", target="r2", **INCLUDE)  # her name, typed loosely
+    bo = DecisionStore(pg_cluster.url("bo", database), outbox=outbox)  # the same workspace
+    bo.record(reviewer="Bo Jones", target="r3", **INCLUDE)
+    log = bo.events()
+    assert list(zip(log["reviewer"], log["target"], log["identity"], strict=True)) == [
+        ("Ann Smith", "r2", "ann"),
+        ("Bo Jones", "r3", "bo"),
+    ]
+    ((event, reason),) = ann.outbox.refused()
+    assert event["reviewer"] == "Bo Jones" and "connected as ann" in reason
+    assert ann.outbox.pending(ann.where) == []
 
 
 def test_blind_mode_shows_each_reviewer_only_their_own_until_the_lead_ends_it(pg_store, pg_cluster):
@@ -140,7 +163,7 @@ def test_a_decision_made_while_the_server_is_down_is_kept_and_sent_when_it_is_ba
         pg_cluster.start()
     later = DecisionStore(url, outbox=tmp_path / "outbox.sqlite")  # sends what waited
     assert later.events()["target"].tolist() == ["r1", "r2"]
-    assert later.outbox.pending() == []
+    assert later.outbox.pending(later.where) == []
 
 
 def test_a_click_while_the_server_restarts_loses_nothing(pg_store, pg_cluster, tmp_path):
@@ -160,7 +183,7 @@ def test_a_click_while_the_server_restarts_loses_nothing(pg_store, pg_cluster, t
     try:
         clicked.append(widget.current)
         widget.buttons["maybe"].click()
-        assert "Saved on this machine, not yet on the server" in widget.message.value
+        assert "Saved on this computer, not yet on the server" in widget.message.value
         assert "2</b> screened of <b>3" in widget.progress.value  # and screening goes on
         assert widget.current not in clicked
     finally:
@@ -192,6 +215,17 @@ def test_copy_from_a_file_to_a_server_and_back_keeps_the_digest(pg_store, tmp_pa
     assert DecisionStore(back).events().equals(source.events())
     into_full = CliRunner().invoke(main, ["store", "copy", str(back), server])
     assert into_full.exit_code == 2 and "holds events already" in into_full.output
+
+
+def test_a_refused_login_and_a_misspelt_url_are_one_clear_line(pg_store, pg_cluster, tmp_path):
+    url = pg_store()
+    nobody = pg_cluster.url("nosuch", _database(url))
+    with pytest.raises(InputError, match=r'refused the login \(.*role "nosuch" does not exist'):
+        DecisionStore(nobody)
+    typo = url.replace("postgresql://", "postgressql://")
+    result = CliRunner().invoke(main, ["store", "status", typo])
+    assert result.exit_code == 2 and "not a store location" in result.output
+    assert not any(tmp_path.iterdir()) and not any(Path().glob("postgres*"))  # nothing made
 
 
 def test_a_url_is_printed_without_its_password_and_a_workspace_names_its_server(
