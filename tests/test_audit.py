@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from scoping import resources
@@ -12,6 +13,7 @@ from scoping.curation.store import DecisionStore
 from scoping.demo import generate
 from scoping.packs import OUTPUTS, PackSpec, build_all, load_matrix
 from scoping.pipeline import run_stages
+from scoping.workspace import Workspace
 
 PACK = "burnout-leaders"
 
@@ -262,3 +264,36 @@ def test_an_audit_copies_a_server_store_and_rebuilds_from_the_copy(pg_store, tmp
     rebuilt = Workspace(target).store
     assert rebuilt == target / "curation" / "decisions.sqlite"  # never the live server
     assert decision_log(rebuilt) == decision_log(url) and decision_log(url)["events"] == 1
+
+
+@pytest.mark.long
+@pytest.mark.timeout(1500)
+def test_a_pack_built_against_a_server_store_is_reproduced_from_a_copy(pg_store, tmp_path_factory):
+    """The whole pipeline with the team's store on PostgreSQL: the pack's manifest holds
+    the server's log digest, and the audit, which rebuilds from a file copy of the log,
+    finds every output the same."""
+    url = pg_store()
+    source = tmp_path_factory.mktemp("src")
+    generate(source)
+    workspace = tmp_path_factory.mktemp("ws")
+    shutil.copytree(source / "raw", workspace / "corpus" / "raw")
+    shutil.copy(source / "searches.yml", workspace / "corpus" / "searches.yml")
+    (workspace / "packs.yml").write_text(
+        "matrix:\n  themes: [burnout]\n  audience: [leaders]\n", encoding="utf-8"
+    )
+    (workspace / "scoping.yml").write_text(f"workspace: 1\nstore: {url}\n", encoding="utf-8")
+    run_stages(workspace, progress=False)
+    space = Workspace(workspace)
+    works = pd.read_parquet(space.build / "unique.parquet")["record_id"].tolist()
+    space.decisions().record_many(  # a reviewer's screening, on the server
+        {"reviewer": "Ann", "target": rid, "stage": "title_abstract", "decision": "include"}
+        for rid in works[:40]
+    )
+    run_stages(workspace, progress=False)
+    build_all(load_matrix(workspace / "packs.yml"), workspace, progress=False)
+    manifest = json.loads((workspace / "reports" / PACK / "manifest.json").read_text())
+    assert manifest["decision_log"]["events"] == 40
+    assert not (workspace / "curation" / "decisions.sqlite").exists()  # all on the server
+    result = audit(workspace / "reports" / PACK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("reproduced: every output of burnout-leaders")
