@@ -126,7 +126,14 @@ def copy(source: str, dest: str) -> None:
     from .manifest import decision_log
 
     src, dst = parse_location(source), parse_location(dest)
-    count = len(DecisionStore(src, readonly=True).copy_to(dst).events())
+    reader = DecisionStore(src, readonly=True)
+    hidden = reader.blind_stages()
+    if hidden:
+        click.echo(
+            f"note: blind mode is on at {', '.join(hidden)}: the copy holds the events this "
+            "login may read there; a lead or the store's owner copies the whole log."
+        )
+    count = len(reader.copy_to(dst).events())
     before, after = decision_log(src), decision_log(dst)
     if before["sha256"] != after["sha256"]:
         raise InputError(

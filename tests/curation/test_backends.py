@@ -87,7 +87,9 @@ def test_a_refused_decision_is_set_aside_never_sent_later_under_another_login(
     assert ann.outbox.pending(ann.where) == []
 
 
-def test_blind_mode_shows_each_reviewer_only_their_own_until_the_lead_ends_it(pg_store, pg_cluster):
+def test_blind_mode_shows_each_reviewer_only_their_own_until_the_lead_ends_it(
+    pg_store, pg_cluster, tmp_path
+):
     url = pg_store("ann", name="Ann")
     database = _database(url)
     for role, lead in (("bo", False), ("lee", True)):
@@ -110,6 +112,11 @@ def test_blind_mode_shows_each_reviewer_only_their_own_until_the_lead_ends_it(pg
     assert ann.reviewers() == ["Ann", "Bo"] and bo.current("title_abstract")[
         "reviewer"
     ].tolist() == ["Bo"]
+    copied = CliRunner().invoke(
+        main, ["store", "copy", pg_cluster.url("bo", database), str(tmp_path / "bo.sqlite")]
+    )
+    assert "note: blind mode is on at title_abstract" in copied.output
+    assert "copied 2 events" in copied.output  # what Bo may read, and it says so
     pgschema.set_blind(pg_cluster.url("lee", database), "title_abstract", False)
     assert len(ann.events()) == 3
 
