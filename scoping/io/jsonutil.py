@@ -102,6 +102,13 @@ def _array(
             pos += 1
         elif not text.startswith("]", pos):
             resume = _next_start(text, pos)
+            if resume is None and "{" not in text[pos:]:  # no record can be in the rest
+                yield FileNote(
+                    line,
+                    "stray text after the last record (the array is not closed "
+                    "properly); no record is lost, but check the file was saved whole.",
+                )
+                return
             if resume is None:
                 yield Rejection(
                     line,

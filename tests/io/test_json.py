@@ -76,3 +76,16 @@ def test_a_top_level_object_nested_too_deeply_is_one_clear_rejection(tmp_path):
     result = read(path, format="csl_json")
     assert result.records_in_file == 1 and result.rejected == 1
     assert "nested too deeply" in result.problems[0].reason
+
+
+def test_a_stray_bracket_after_the_last_record_is_no_record_lost(tmp_path):
+    # found by the property test of tests/io/test_properties.py, unpinned: a doubled "}"
+    # after the last item was counted as one more record, rejected ("6 found" of 5)
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(_items(5), indent=1)[:-1] + "}]")
+    result = read(path)
+    assert (len(result.records), result.records_in_file) == (5, 5)
+    (problem,) = result.problems
+    assert "stray text after the last record" in problem.reason and "no record is lost" in (
+        problem.reason
+    )
