@@ -137,7 +137,11 @@ def _array_with_one_broken_item(draw):
         "insert": text[:at] + char + text[at:],
     }[how]
     separator = ",\n" if indent else ", "
-    return "[" + separator.join(texts) + "]", n, broken
+    # A "{" inserted inside an item gives the same text as an item that lost its "}"
+    # with the next one starting there: the file cannot say which, so one more record
+    # (the part after the break, read as its own) is as right as n.
+    ambiguous = how == "insert" and char == "{"
+    return "[" + separator.join(texts) + "]", n, broken, ambiguous
 
 
 @settings(
@@ -145,11 +149,12 @@ def _array_with_one_broken_item(draw):
 )
 @given(_array_with_one_broken_item())
 def test_a_json_array_with_one_broken_item_reads_every_other_item(tmp_path_factory, case):
-    text, n, broken = case
+    text, n, broken, ambiguous = case
     path = tmp_path_factory.mktemp("json") / "records.json"
     path.write_text(text, encoding="utf-8")
     result = read(path, format="csl_json")
     titles = {r.title for r in result.records}
     others = {f"Invented record {i}" for i in range(n) if i != broken}
     assert others <= titles  # every other item is read
-    assert result.records_in_file == n  # and the broken one is counted, read or rejected
+    # and the broken one is counted, read or rejected
+    assert result.records_in_file in ((n, n + 1) if ambiguous else (n,))
