@@ -90,6 +90,8 @@ def status(location: str | None, workspace: Path) -> None:
     from .manifest import decision_log
 
     where = _location(location, workspace)
+    if location is None and is_server(where):  # the workspace's: send what waits first
+        _send_waiting(Workspace(workspace))
     opened = open_store(where)
     if opened is None:
         click.echo(f"{where}: no store yet (made with the first decision)")
@@ -111,6 +113,17 @@ def status(location: str | None, workspace: Path) -> None:
         for login, reviewer in found["reviewers"]:
             click.echo(f"  login {login} records as {reviewer}")
         click.echo(f"  blind stages: {', '.join(found['blind']) or 'none'}")
+
+
+def _send_waiting(space: Workspace) -> None:
+    """Send the decisions waiting in the workspace's outbox for its server; say how many."""
+    from .curation.outbox import Outbox
+
+    where = describe(space.store)
+    waiting = len(Outbox(space.outbox).pending(where)) if space.outbox.is_file() else 0
+    if waiting:
+        space.decisions()  # opening the store sends them (or says why it cannot)
+        click.echo(f"sent {waiting} decision(s) that waited in {space.outbox}")
 
 
 @store.command("copy")

@@ -153,7 +153,9 @@ def test_a_decision_made_while_the_server_is_down_is_kept_and_sent_when_it_is_ba
     pg_store, pg_cluster, tmp_path
 ):
     url = pg_store()
-    store = DecisionStore(url, outbox=tmp_path / "outbox.sqlite")
+    (tmp_path / "scoping.yml").write_text(f"store: {url}\n")  # a workspace on the server
+    outbox = tmp_path / "curation" / "outbox.sqlite"
+    store = DecisionStore(url, outbox=outbox)
     store.record(reviewer="Ann", target="r1", **INCLUDE)
     assert len(store.events()) == 1
     pg_cluster.stop()
@@ -165,12 +167,14 @@ def test_a_decision_made_while_the_server_is_down_is_kept_and_sent_when_it_is_ba
         offline = store.events()  # the log as last read, and what waits
         assert offline["target"].tolist() == ["r1", "r2"]
         with pytest.raises(Unreachable, match="cannot be reached"):
-            DecisionStore(url, outbox=tmp_path / "outbox.sqlite")  # one clear line
+            DecisionStore(url, outbox=outbox)  # one clear line
     finally:
         pg_cluster.start()
-    later = DecisionStore(url, outbox=tmp_path / "outbox.sqlite")  # sends what waited
-    assert later.events()["target"].tolist() == ["r1", "r2"]
-    assert later.outbox.pending(later.where) == []
+    # the workspace's status sends what waited, and says so
+    status = CliRunner().invoke(main, ["store", "status", "--workspace", str(tmp_path)])
+    assert status.exit_code == 0 and status.output.startswith("sent 1 decision(s) that waited")
+    assert DecisionStore(url).events()["target"].tolist() == ["r1", "r2"]
+    assert store.outbox.pending(store.where) == []
 
 
 def test_a_click_while_the_server_restarts_loses_nothing(pg_store, pg_cluster, tmp_path):
