@@ -398,3 +398,8 @@ class PostgresLog:
                 self._db.close()
             finally:
                 self._db = None
+
+    def __del__(self) -> None:
+        # A store dropped without close() (a reader opened for one count) closes its
+        # connection quietly rather than leave the server a session until it times out.
+        self.close()
