@@ -341,9 +341,9 @@ class ScreeningWidget(w.VBox):
         if rid is None:
             self.card.value = "<i>Nothing to show under this filter.</i>"
             return
-        self.card.value = self._card(rid, log[log["target"] == rid])
+        self.card.value = self._card(rid, log[log["target"] == rid], mine)
 
-    def _card(self, rid: str, log: pd.DataFrame) -> str:
+    def _card(self, rid: str, log: pd.DataFrame, mine: pd.DataFrame) -> str:
         record = self.records[rid]
         meta = " | ".join(
             html.escape(_text(record.get(k)))
@@ -356,16 +356,15 @@ class ScreeningWidget(w.VBox):
             f"{retraction_banner(record)}{_mine(current[current['reviewer'] == self.reviewer])}"
             f"<h3>{highlight(_text(record.get('title')), words)}</h3>"
             f"<p>{meta}</p><p>{highlight(_text(record.get('abstract')), words)}</p>"
-            f"{self._linked(rid)}{'' if self.blind else _everyone(current)}"
+            f"{self._linked(rid, mine)}{'' if self.blind else _everyone(current)}"
             f"<p><small>{html.escape(rid)}</small></p>"
         )
 
-    def _linked(self, rid: str) -> str:
-        """The record's linked reports, each with this reviewer's decision on it."""
+    def _linked(self, rid: str, mine: pd.DataFrame) -> str:
+        """The record's linked reports, each with this reviewer's decision on it (``mine``)."""
         links = self.links.get(rid, [])
         if not links:
             return ""
-        mine = self._decided(self._log())
         decided = {
             t: f"you decided: {d}" for t, d in zip(mine["target"], mine["decision"], strict=True)
         }
