@@ -215,6 +215,9 @@ class ScreeningWidget(w.VBox):
             raise InputError("give your name as reviewer: it is stored with every decision.")
         self.records = {r["record_id"]: r for r in records.to_dict("records")}
         self.store, self.reviewer, self.stage = store, " ".join(reviewer.split()), stage
+        # The last decision given to a record's linked reports too: (record, the others),
+        # so that one undo takes back the whole of it.
+        self._applied: tuple[str, list[str]] | None = None
         self.order, self.seed, self.blind = order, seed, blind
         self.links = links or {}
         if evidence is None:
@@ -396,7 +399,7 @@ class ScreeningWidget(w.VBox):
         if decision in NEEDS_REASON and not reason:
             self._warn("Choose the reason first: the Reason list above the buttons, or keys 1-9.")
             return
-        offline = None
+        offline, self._applied = None, None
         try:
             self.store.record(
                 reviewer=self.reviewer,
@@ -448,7 +451,10 @@ class ScreeningWidget(w.VBox):
             }
             for other in others
         ]
-        return len(self.store.record_many(events)) if events else 0
+        if not events:
+            return 0
+        self._applied = (rid, others)  # set before sending: kept locally, it counts too
+        return len(self.store.record_many(events))
 
     def undo(self) -> None:
         """Withdraw this reviewer's last standing decision here, and show that record."""
@@ -457,12 +463,19 @@ class ScreeningWidget(w.VBox):
         if mine.empty:
             self._warn("Nothing to undo: you have no decision here yet.")
             return
-        target = mine.iloc[-1]["target"]
+        target, also = mine.iloc[-1]["target"], []
+        if self._applied and target in self._applied[1]:  # one action: undo all of it
+            target, others = self._applied
+            also = [o for o in others if o in set(mine["target"])]
+        self._applied = None
+        for other in also:
+            self.store.retract(reviewer=self.reviewer, target=other, stage=self.stage)
         undone = self.store.retract(reviewer=self.reviewer, target=target, stage=self.stage)
         self.show(target)
         self.message.value = (
-            f"Undone: {html.escape(undone['decision'])} on {self._title(target)}. "
-            "Decide it again when ready."
+            f"Undone: {html.escape(undone['decision'])} on {self._title(target)}"
+            + (f", and on {len(also)} linked report{'s' * (len(also) != 1)}" if also else "")
+            + ". Decide it again when ready."
         )
 
     def previous(self) -> None:

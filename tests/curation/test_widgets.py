@@ -356,6 +356,9 @@ def test_a_retracted_work_is_flagged_and_its_linked_reports_listed_and_decided_t
     assert "and 1 linked report" in widget.message.value
     widget.show("p")
     assert "(n; you decided: exclude)" in widget.card.value
+    widget.undo()  # one undo takes back the decision and the one given to its link
+    assert "and on 1 linked report" in widget.message.value and widget.current == "n"
+    assert store.current("title_abstract").empty
 
 
 def test_the_demo_retracted_works_show_their_flag_when_screened(demo_copy):
