@@ -30,10 +30,24 @@ def find_bin() -> Path | None:
     return next((c for c in candidates if (c / "initdb").is_file()), None)
 
 
+#: Where the cluster's port is looked for: below the kernel's ephemeral range (Linux
+#: hands out 32768 and up for port 0). A test that stops and restarts the server frees
+#: its port for a moment; an ephemeral one could meanwhile be chosen for a Jupyter
+#: kernel starting in another worker, which then dies with "Address already in use".
+PORTS = range(20000, 32000)
+
+
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free now and outside the ephemeral range, in an order that varies by process."""
+    start = os.getpid() % len(PORTS)
+    for port in [*PORTS[start:], *PORTS[:start]]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port for a throwaway PostgreSQL cluster")
 
 
 class Cluster:
