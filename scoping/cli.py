@@ -311,31 +311,59 @@ def dedupe_eval(records: Path, gold: Path, id_column: str | None, examples: int)
     type=click.Choice(["model", "random"]),
     help="random: the calibration baseline.",
 )
-def simulate(labelled: Path, label_column: str, seeds: int, classifier: str, order: str) -> None:
+@click.option(
+    "--earlier",
+    type=click.Path(path_type=Path),
+    help="A labelled table of an earlier, related review (same label column): trained on too.",
+)
+def simulate(
+    labelled: Path,
+    label_column: str,
+    seeds: int,
+    classifier: str,
+    order: str,
+    earlier: Path | None,
+) -> None:
     """Replay prioritised screening on a fully labelled table; print the metrics as JSON."""
     import json
 
+    from .curation.prioritise import Earlier
     from .curation.prioritise import simulate as run_simulation
+
+    texts, labels = _labelled(labelled, label_column)
+    before = None
+    if earlier is not None:
+        more, known = _labelled(earlier, label_column)
+        before = Earlier(tuple(more), tuple(known), source=str(earlier))
+    result = run_simulation(
+        texts,
+        labels,
+        seeds=tuple(range(seeds)),
+        classifier=classifier,
+        order=order,
+        earlier=before,
+    )
+    click.echo(json.dumps(result, indent=1))
+
+
+def _labelled(path: Path, column: str) -> tuple[list[str], list[int]]:
+    """Title + abstract and 1/0 label of each record of a labelled table."""
     from .errors import InputError
     from .io import read
     from .records import raw_fields
 
-    records = read(labelled).records
     texts, labels = [], []
-    for record in records:
+    for record in read(path).records:
         raw = raw_fields(record.raw)
-        if label_column not in raw:
+        if column not in raw:
             raise InputError(
-                f"{labelled}: no column {label_column!r} in record "
+                f"{path}: no column {column!r} in record "
                 f"{record.provenance.record_number}; columns: {', '.join(raw)}."
             )
-        value = str(raw[label_column]).strip().lower()
+        value = str(raw[column]).strip().lower()
         labels.append(1 if value in ("1", "1.0", "true", "yes", "include", "included") else 0)
         texts.append(f"{record.title or ''} {record.abstract or ''}")
-    result = run_simulation(
-        texts, labels, seeds=tuple(range(seeds)), classifier=classifier, order=order
-    )
-    click.echo(json.dumps(result, indent=1))
+    return texts, labels
 
 
 @main.command()

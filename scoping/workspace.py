@@ -234,6 +234,22 @@ class Workspace:
             )
         return tuple(given)
 
+    def earlier_review(self) -> Path | None:
+        """The workspace of an earlier, related review that screening trains on too.
+
+        ``screening: earlier:`` in ``scoping.yml``: a folder, relative to this workspace
+        (or absolute); None when not set (:mod:`scoping.curation.earlier`).
+        """
+        given = (self.settings().get("screening") or {}).get("earlier")
+        if given is None:
+            return None
+        if not isinstance(given, str) or not given.strip():
+            raise InputError(
+                f"{self.config}: 'screening: earlier:' names the workspace folder of an "
+                "earlier review, e.g. screening: {earlier: ../staff-wellbeing-2025}."
+            )
+        return (self.root / given.strip()).resolve()
+
     def decisions(self) -> DecisionStore:
         """The workspace's decision store, with its own reasons.
 

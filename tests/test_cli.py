@@ -158,6 +158,18 @@ def test_simulate_prints_json(tmp_path):
     assert metrics["relevant"] == 5 and len(metrics["runs"]) == 2
     bad = scoping("simulate", "labelled.csv", "--label-column", "label", cwd=tmp_path)
     assert bad.returncode == 2 and "no column 'label'" in bad.stderr
+    (tmp_path / "earlier.csv").write_text("\n".join(rows[:1] + rows[4:24]) + "\n")
+    args = ("simulate", "labelled.csv", "--label-column", "included", "--seeds", "1")
+    trained = scoping(*args, "--earlier", "earlier.csv", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert _json.loads(trained.stdout)["earlier"] == {
+        "source": "earlier.csv",
+        "records": 20,
+        "included": 2,
+    }
+    (tmp_path / "excluded.csv").write_text("\n".join(rows[:1] + rows[6:26]) + "\n")
+    one_class = scoping(*args, "--earlier", "excluded.csv", cwd=tmp_path)
+    assert one_class.returncode == 2 and "at least one included" in one_class.stderr
 
 
 def _as_reader(args, workspace):

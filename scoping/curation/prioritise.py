@@ -87,6 +87,37 @@ def model(name: str) -> Model:
     return MODELS[name]
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """Decisions already made on a related review: its texts and their 1/0 labels.
+
+    Trained on beside the decisions of the review being screened (never screened,
+    never counted), so a group screening an update starts from what it decided before.
+    """
+
+    texts: tuple[str, ...]
+    labels: tuple[int, ...]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.texts) != len(self.labels):
+            raise ValueError("an earlier review needs one label per text.")
+        if len(set(self.labels)) < 2:
+            raise InputError(
+                f"{self.source or 'the earlier review'}: its decisions need at least one "
+                "included and one excluded record to train on; screen some first, or leave "
+                "it out."
+            )
+
+    def counts(self) -> dict[str, Any]:
+        """How many earlier decisions, and of them included (plain data, for JSON)."""
+        return {
+            "source": self.source,
+            "records": len(self.labels),
+            "included": int(sum(self.labels)),
+        }
+
+
 def features(texts: list[str], classifier: str = DEFAULT_MODEL) -> sparse.csr_matrix:
     """TF-IDF features of the texts, as the model named ``classifier`` reads them.
 
@@ -212,21 +243,23 @@ def simulate_once(
     classifier: str = DEFAULT_MODEL,
     order: str = "model",
     priors: tuple[int, int] = (1, 1),
-    criteria: int = 0,
+    extra: np.ndarray | None = None,
 ) -> Simulation:
     """Replay the screening of a fully labelled set with one seed.
 
-    ``criteria``: how many rows at the end of ``x`` (beyond ``y``) are the group's own
-    text about what it includes (the question, the inclusion criteria): each is trained
-    on as an included record at every step, and is never screened or counted.
+    ``extra``: labels of the rows of ``x`` beyond ``y``, trained on at every step and
+    never screened or counted: the group's own text of what it includes (labelled 1),
+    or its decisions on an earlier, related review (:func:`simulate`).
 
     Priors (``priors[0]`` included, ``priors[1]`` excluded records) are drawn with the
     seed exactly as ``asreview simulate --prior-seed seed`` draws them (a fresh
     ``RandomState(seed)`` for each class), so a comparison with ASReview is paired: the
-    same seed starts both from the same records. Then the model picks the next record
+    same seed starts both from the same records. ``(0, 0)`` starts from the ``extra``
+    rows alone, which then need both classes. Then the model picks the next record
     after every decision, until every relevant record is found (the rest of the order
     does not change the metrics).
     """
+    extra = np.zeros(0, dtype=int) if extra is None else np.asarray(extra, dtype=int)
     relevant, irrelevant = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     if len(relevant) < priors[0] or len(irrelevant) < priors[1]:
         raise InputError(
@@ -240,16 +273,17 @@ def simulate_once(
     rng = np.random.default_rng(seed)
     priors_drawn = set(labelled)
     random_rest = (int(i) for i in rng.permutation(len(y)) if i not in priors_drawn)
+    extra_rows = list(range(len(y), len(y) + len(extra)))
     remaining = int(y.sum()) - priors[0]
     while remaining > 0:
         if order == "random":
             labelled.append(next(random_rest))
         else:
-            idx = np.asarray(labelled + list(range(len(y), len(y) + criteria)))
-            known = np.concatenate([y[labelled], np.ones(criteria, dtype=int)])
+            idx = np.asarray(labelled + extra_rows, dtype=int)
+            known = np.concatenate([y[labelled], extra]).astype(int)
             labelled.append(int(rank(x, idx, known, classifier=classifier, seed=seed)[0]))
         remaining -= int(y[labelled[-1]])
-    found = np.cumsum(y[np.asarray(labelled)]).tolist()
+    found = np.cumsum(y[np.asarray(labelled, dtype=int)]).tolist()
     return Simulation(seed, [int(i) for i in labelled], found, len(y), int(y.sum()))
 
 
@@ -261,17 +295,27 @@ def simulate(
     classifier: str = DEFAULT_MODEL,
     order: str = "model",
     criteria: str = "",
+    earlier: Earlier | None = None,
+    priors: tuple[int, int] = (1, 1),
 ) -> dict[str, Any]:
     """Replay a labelled set once per seed; return the metrics as plain data (JSON).
 
     ``criteria``: the group's own text of what it includes, trained on as one more
-    included record (see :func:`simulate_once`); empty for none.
+    included record (see :func:`simulate_once`); empty for none. ``earlier``: the
+    group's decisions on an earlier, related review (an earlier round of the same
+    question, say), trained on beside the decisions made so far; never screened.
     """
     y = np.asarray(labels, dtype=int)
-    extra = [criteria] if criteria.strip() else []
-    x = features(list(texts) + extra, classifier)
+    extra_texts = [criteria] if criteria.strip() else []
+    extra = [1] * len(extra_texts)
+    if earlier is not None:
+        extra_texts += list(earlier.texts)
+        extra += [int(v) for v in earlier.labels]
+    x = features(list(texts) + extra_texts, classifier)
     runs = [
-        simulate_once(x, y, s, classifier=classifier, order=order, criteria=len(extra))
+        simulate_once(
+            x, y, s, classifier=classifier, order=order, priors=priors, extra=np.array(extra)
+        )
         for s in seeds
     ]
     per_seed = [
@@ -289,9 +333,10 @@ def simulate(
         "relevant": int(y.sum()),
         "classifier": classifier,
         "criteria": criteria.strip(),
+        "earlier": None if earlier is None else earlier.counts(),
         "order": order,
         "seeds": list(seeds),
-        "priors": {"included": 1, "excluded": 1},
+        "priors": {"included": priors[0], "excluded": priors[1]},
         "mean_wss_at_95": round(float(np.mean([p["wss_at_95"] for p in per_seed])), 4),
         "mean_n_at_95": float(np.mean([p["n_at_95"] for p in per_seed])),
         "mean_n_at_100": float(np.mean([p["n_at_100"] for p in per_seed])),
@@ -341,6 +386,7 @@ def queue(
     classifier: str = DEFAULT_MODEL,
     seed: int = 0,
     x: sparse.csr_matrix | None = None,
+    earlier: Earlier | None = None,
 ) -> Queue:
     """Unscreened records, most likely relevant first (or in seeded random order).
 
@@ -352,23 +398,39 @@ def queue(
         Decisions so far in the order they were made ("include", "exclude", "maybe";
         maybe counts as not relevant for training).
     x : sparse matrix, optional
-        ``features()`` of the texts in sorted record_id order, when the caller keeps
-        them between calls (the widget does: only the model changes per decision).
+        :func:`queue_features` of the texts, when the caller keeps them between calls
+        (the widget does: only the model changes per decision).
+    earlier : Earlier, optional
+        Decisions on an earlier, related review, trained on too: the order is the
+        model's from the first record. The counts and the stopping aid are of this
+        review's decisions only.
     """
     ids = sorted(texts)
     position = {rid: i for i, rid in enumerate(ids)}
     done = [(position[r], d) for r, d in decisions if r in position]
     seen = {i for i, _ in done}
-    labels = np.array([int(d == "include") for _, d in done])
+    labels = np.array([int(d == "include") for _, d in done], dtype=int)
+    before = np.array(earlier.labels if earlier else (), dtype=int)
     streak = next((n for n, (_, d) in enumerate(reversed(done)) if d == "include"), len(done))
-    if order == "random" or len(set(labels.tolist())) < 2:
+    if order == "random" or len(set(labels.tolist() + before.tolist())) < 2:
         rng = np.random.default_rng(seed)
         rest = [i for i in rng.permutation(len(ids)) if i not in seen]
         expected = relevant_left(labels, len(rest))
         return Queue([ids[i] for i in rest], len(done), int(labels.sum()), expected, streak)
     if x is None:
-        x = features([texts[r] for r in ids], classifier)
-    pool, scores = _scores(x, np.array([i for i, _ in done]), labels, classifier, seed)
+        x = queue_features(texts, classifier, earlier)
+    trained = np.array([i for i, _ in done] + list(range(len(ids), len(ids) + len(before))))
+    pool, scores = _scores(
+        x, trained.astype(int), np.concatenate([labels, before]), classifier, seed
+    )
     ranked = pool[np.argsort(-scores, kind="stable")]
     expected = relevant_left(labels, len(pool))
     return Queue([ids[i] for i in ranked], len(done), int(labels.sum()), expected, streak)
+
+
+def queue_features(
+    texts: dict[str, str], classifier: str = DEFAULT_MODEL, earlier: Earlier | None = None
+) -> sparse.csr_matrix:
+    """The features :func:`queue` ranks by: the texts in record_id order, then the earlier's."""
+    more = list(earlier.texts) if earlier else []
+    return features([texts[r] for r in sorted(texts)] + more, classifier)

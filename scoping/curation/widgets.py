@@ -39,11 +39,12 @@ from ..tags import Codebook, load_codebook, records_file, tag_records
 from ..workspace import Workspace
 from .assign import assigned_to, conflicts
 from .backends import Unreachable
+from .earlier import earlier_of
 from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
 from .linked import Linked, linked_list, read_links, retraction_banner
-from .prioritise import features, queue
+from .prioritise import Earlier, queue, queue_features
 from .store import NEEDS_REASON, DecisionStore, effective
 
 #: Keys of the screening card and what each does (digits pick a reason).
@@ -193,6 +194,9 @@ class ScreeningWidget(w.VBox):
         record_id -> its linked reports (:func:`.linked.read_links`): listed on the card
         with the reviewer's decision on each; "Same decision for its linked reports"
         applies a decision to those not yet decided.
+    earlier : Earlier, optional
+        Decisions on an earlier, related review (:mod:`.earlier`), which the order is
+        trained on too.
     """
 
     def __init__(
@@ -210,6 +214,7 @@ class ScreeningWidget(w.VBox):
         topics: dict[str, str] | None = None,
         keywords: dict[str, list[str]] | None = None,
         links: dict[str, list[Linked]] | None = None,
+        earlier: Earlier | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise InputError("give your name as reviewer: it is stored with every decision.")
@@ -235,7 +240,8 @@ class ScreeningWidget(w.VBox):
             for rid, r in self.records.items()
         }
         # the TF-IDF features do not change between decisions: computed once
-        self.x = features([self.texts[r] for r in sorted(self.texts)]) if order == "model" else None
+        self.earlier = earlier
+        self.x = queue_features(self.texts, earlier=earlier) if order == "model" else None
         self.current: str | None = None
         self._build()
         super().__init__(
@@ -303,6 +309,17 @@ class ScreeningWidget(w.VBox):
         mine = log[log["reviewer"] == self.reviewer]
         return mine.groupby("target", sort=False).tail(1).sort_values("seq")
 
+    def _advice(self) -> str:
+        """The stopping aid, and what the order learnt from besides this review."""
+        advice = self.queue.stopping_advice()
+        if self.earlier is None or self.order != "model":
+            return advice
+        told = self.earlier.counts()
+        return (
+            f"{advice} The order also learns from {told['records']} decisions "
+            f"({told['included']} included) of the earlier review {Path(told['source']).name}."
+        )
+
     def candidates(self) -> list[str]:
         """Record ids to show, in order, under the current filter."""
         choice = self.filter.value
@@ -311,8 +328,10 @@ class ScreeningWidget(w.VBox):
             return [r for r in table.loc[~table["resolved"], "record_id"] if r in self.records]
         mine = self._decided(self._log())
         done = list(zip(mine["target"], mine["decision"], strict=True))
-        self.queue = queue(self.texts, done, order=self.order, seed=self.seed, x=self.x)
-        self.advice.value = f"<small>{html.escape(self.queue.stopping_advice())}</small>"
+        self.queue = queue(
+            self.texts, done, order=self.order, seed=self.seed, x=self.x, earlier=self.earlier
+        )
+        self.advice.value = f"<small>{html.escape(self._advice())}</small>"
         ranked = self.queue.order
         if choice == "all":
             return ranked + [t for t, _ in done if t in self.records]
@@ -609,6 +628,7 @@ def open_screening(
         topics=_topic_labels(space.build),
         keywords=space.keywords(),
         links=read_links(space.build, records),
+        earlier=earlier_of(space) if stage == "title_abstract" else None,
     )
     widget.message.value = html.escape(greeting)
     return widget

@@ -4,6 +4,7 @@ import pytest
 from scoping.curation.prioritise import (
     DEFAULT_MODEL,
     MODELS,
+    Earlier,
     Simulation,
     queue,
     relevant_left,
@@ -125,3 +126,34 @@ def test_criteria_text_is_trained_on_but_never_screened():
     assert guided == simulate(texts, labels, seeds=(0,), criteria="staff burnout nurses wellbeing")
     assert len(guided["runs"][0]["recall"]) <= len(texts)  # the criteria row is not screened
     assert guided["runs"][0]["recall"][-1] == 1.0
+
+
+def test_an_earlier_reviews_decisions_are_trained_on_but_never_screened():
+    texts, labels = _easy_set(n=60, relevant=6)
+    old_texts, old_labels = _easy_set(n=40, relevant=4, seed=9)
+    earlier = Earlier(tuple(old_texts), tuple(old_labels), source="2024 round")
+    result = simulate(texts, labels, seeds=(0, 1), earlier=earlier)
+    assert result["earlier"] == {"source": "2024 round", "records": 40, "included": 4}
+    assert result == simulate(texts, labels, seeds=(0, 1), earlier=earlier)
+    for run in result["runs"]:
+        assert len(run["recall"]) <= len(texts) and run["recall"][-1] == 1.0
+    # with the earlier decisions alone (no priors) the first pick is already relevant
+    cold = simulate(texts, labels, seeds=(0,), earlier=earlier, priors=(0, 0))
+    assert cold["priors"] == {"included": 0, "excluded": 0}
+    assert cold["runs"][0]["recall"][0] == round(1 / 6, 4)
+    with pytest.raises(InputError, match="one included and one excluded"):
+        simulate(texts, labels, seeds=(0,), priors=(0, 0))
+
+
+def test_an_earlier_review_orders_the_queue_before_any_decision():
+    texts, _ = _easy_set(n=50, relevant=5)
+    by_id = {f"r{i:03d}": t for i, t in enumerate(texts)}
+    old_texts, old_labels = _easy_set(n=40, relevant=4, seed=9)
+    earlier = Earlier(tuple(old_texts), tuple(old_labels))
+    q = queue(by_id, [], earlier=earlier)
+    assert set(q.order[:5]) == {f"r{i:03d}" for i in range(5)}  # the relevant ones first
+    assert len(q.order) == 50 and q.screened == 0 and q.relevant_found == 0
+    assert q.order == queue(by_id, [], earlier=earlier).order
+    assert queue(by_id, [], order="random", earlier=earlier).order != q.order
+    with pytest.raises(InputError, match="at least one included and one excluded"):
+        Earlier(("a", "b"), (0, 0), source="last year")

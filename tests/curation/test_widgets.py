@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from scoping.curation import DecisionStore
+from scoping.curation.prioritise import queue
 from scoping.curation.widgets import ScreeningWidget, highlight
 from scoping.errors import InputError
 from scoping.tags import load_codebook
@@ -372,3 +373,23 @@ def test_the_demo_retracted_works_show_their_flag_when_screened(demo_copy):
         assert "RETRACTED." in widget.card.value and "Retraction notice of this work" in (
             widget.card.value
         )
+
+
+def test_the_order_learns_from_the_earlier_review_the_workspace_names(
+    records, demo_built, tmp_path
+):
+    from scoping.curation.earlier import read_earlier
+    from scoping.curation.widgets import open_screening
+
+    (tmp_path / "build").mkdir()
+    records.to_parquet(tmp_path / "build" / "unique.parquet")
+    (tmp_path / "scoping.yml").write_text(f"screening:\n  earlier: {demo_built}\n")
+    widget = open_screening(tmp_path, "Ann")
+    earlier = read_earlier(demo_built)
+    told = f"learns from {len(earlier.labels)} decisions ({sum(earlier.labels)} included)"
+    assert told in widget.advice.value and "0 screened" in widget.advice.value
+    assert widget.queue.order == queue(widget.texts, [], earlier=earlier).order
+    assert widget.current == widget.queue.order[0] != "r2"  # not the soil fauna record
+    assert widget.queue.order[-1] == "r2"
+    calibrating = open_screening(tmp_path, "Ann", order="random")  # random: nothing learnt
+    assert "learns from" not in calibrating.advice.value
