@@ -13,12 +13,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from nltk.stem import PorterStemmer
-
 from .records import MARKUP_TAG
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STEMMER = PorterStemmer()
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _PUNCT = re.compile(r"[^\w\s]|_")
 
@@ -75,4 +72,16 @@ def stem(word: str) -> str:
     >>> stem("burnout"), stem("nurses"), stem("speaking")
     ('burnout', 'nurs', 'speak')
     """
-    return _STEMMER.stem(word)
+    return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    """NLTK's Porter stemmer, made on first use.
+
+    Importing NLTK loads all of it (2 to 3 s here); a process that never stems (a pack's
+    kernel, most commands) should not pay for it, so it is imported here, not above.
+    """
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()

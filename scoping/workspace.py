@@ -43,6 +43,10 @@ workspace: 1
 # (trial, randomised, qualitative, systematic review...):
 # topics:
 #   stop_words: [nhs, trust, ward]
+# An earlier review on the same question (its workspace folder, relative to this one),
+# whose screening decisions the screening order learns from too:
+# screening:
+#   earlier: ../staff-wellbeing-2025
 # A team's shared decision store on a PostgreSQL server (see the README, "Team mode");
 # without it, decisions are kept in curation/decisions.sqlite on this machine:
 # store: postgresql://your_login@db.example.nhs.uk/burnout_review
