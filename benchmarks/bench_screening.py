@@ -2,6 +2,7 @@
 record shown (issue #19: under 0.3 s).
 
     python benchmarks/bench_screening.py [--size 20000] [--decisions 40] [--seed 2026]
+        [--earlier 5000]
 
 The corpus is real records from ../shared/data, chosen as ``bench_packs.py`` chooses
 them; when there are fewer than ``--size`` (13,075 distinct titles on these machines),
@@ -14,6 +15,9 @@ and exclude (with a reason), each timed from the click to the next record's card
 set. Prints the median, the 90th percentile and the slowest decision of each filter, and
 the time to open the widget. The model order (the default) is used, so each decision
 refits the prioritisation model on the decisions so far: that is part of what is timed.
+With ``--earlier N`` the model also trains on an earlier review of N more records
+(``scoping.yml`` ``screening: earlier:``): synthetic demonstration records drawn with
+another seed, every tenth labelled included (only their number matters to the time).
 """
 
 from __future__ import annotations
@@ -66,10 +70,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=20_000)
     parser.add_argument("--decisions", type=int, default=40)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--earlier", type=int, default=0, help="records of an earlier review")
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"skipped: the third-party exports are not at {SHARED}")
     from scoping import resources
+    from scoping.curation.prioritise import Earlier
     from scoping.curation.store import DecisionStore
     from scoping.curation.widgets import ScreeningWidget
     from scoping.tags import load_codebook, tag_records
@@ -88,11 +94,23 @@ def main() -> None:
     )
     applied = evidence[evidence["applied"] & (evidence["group"] == "theme")]
     theme = applied["tag"].value_counts().index[0]
+    earlier = None
+    if args.earlier:
+        old = synthetic(args.earlier, args.seed + 1)
+        texts = tuple(f"{r.get('title') or ''} {r.get('abstract') or ''}" for r in old)
+        earlier = Earlier(texts, tuple(int(i % 10 == 0) for i in range(len(old))))
+        print(f"an earlier review of {len(old)} synthetic records, trained on too")
     with tempfile.TemporaryDirectory() as folder:
         store = DecisionStore(Path(folder) / "d.sqlite")
         start = time.perf_counter()
         widget = ScreeningWidget(
-            records, store, "Bench", codebook=codebook, evidence=evidence, seed=args.seed
+            records,
+            store,
+            "Bench",
+            codebook=codebook,
+            evidence=evidence,
+            seed=args.seed,
+            earlier=earlier,
         )
         print(f"widget opened in {time.perf_counter() - start:.1f} s")
         for name in ("unscreened", f"tag:{theme}", "source:RIS export"):

@@ -252,7 +252,13 @@ class Workspace:
                 f"{self.config}: 'screening: earlier:' names the workspace folder of an "
                 "earlier review, e.g. screening: {earlier: ../staff-wellbeing-2025}."
             )
-        return (self.root / given.strip()).resolve()
+        folder = (self.root / given.strip()).resolve()
+        if folder == self.root.resolve():
+            raise InputError(
+                f"{self.config}: 'screening: earlier:' names this workspace itself; name the "
+                "workspace of the earlier review, or remove the setting."
+            )
+        return folder
 
     def decisions(self) -> DecisionStore:
         """The workspace's decision store, with its own reasons.

@@ -40,6 +40,9 @@ def test_a_workspace_names_its_earlier_review_relative_to_itself(demo_built, tmp
     config.write_text("screening:\n  earlier: ../2024\n", encoding="utf-8")
     assert Workspace(here).earlier_review() == (tmp_path / "2024").resolve()
     assert earlier_of(Workspace(here)).source == str((tmp_path / "2024").resolve())
+    config.write_text("screening:\n  earlier: ../2026/\n", encoding="utf-8")
+    with pytest.raises(InputError, match="names this workspace itself"):
+        Workspace(here).earlier_review()
     config.write_text("screening:\n  earlier: [a, b]\n", encoding="utf-8")
     with pytest.raises(InputError, match="names the workspace folder of an earlier review"):
         Workspace(here).earlier_review()
