@@ -102,11 +102,21 @@ def _first_family(authors: Any) -> str:
 
 
 def _families(authors: Any) -> frozenset[str]:
+    """The words of every author's family name (the part before the comma).
+
+    Words of one or two letters (particles such as "de", initials of a name without a
+    comma) are dropped from a name of several words; a family name of one word is kept
+    whatever its length, so Li, Ng and Wu count as authors like any other name.
+
+    >>> sorted(_families(["Li, X", "Ng, K L", "de Vries, H", "van der Berg, A", "Li X"]))
+    ['berg', 'der', 'li', 'ng', 'van', 'vries']
+    """
     if authors is None:
         return frozenset()
     out = set()
     for name in authors:
-        out.update(w for w in fold(str(name).split(",", 1)[0]).split() if len(w) > 2)
+        words = fold(str(name).split(",", 1)[0]).split()
+        out.update(words if len(words) == 1 else (w for w in words if len(w) > 2))
     return frozenset(out)
 
 
