@@ -239,6 +239,12 @@ def _synthesise(data: PackData, space: Workspace) -> PackData:
         tagged = set(data.tagged(name)["record_id"])
         label = data.labels([name])[0]
         messages += synthesis.theme_messages(label, [s for s in usable if s.record_id in tagged])
+    retracted = {
+        r["record_id"]: short(r).removesuffix(" [retracted]")
+        for r in data.records.to_dict("records")
+        if is_retracted(r)
+    }
+    messages = synthesis.flag_retracted(messages, retracted)
     numbers = synthesis.gap_numbers(table) | synthesis.message_numbers(messages)
     numbers["charted studies"] = sorted(s.record_id for s in found if s.source == "charted")
     return replace(data, studies=found, gap_map=table, messages=tuple(messages), numbers=numbers)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import PackData
-from .synthesis import Message
+from .synthesis import Message, clip
 
 #: The fixed time stamped into documents (the same pack gives the same bytes).
 FIXED = datetime(2000, 1, 1)
@@ -109,15 +109,10 @@ def summary_html(data: PackData, cite: Any, gap_png: bytes) -> str:
 
 
 def _summary_item(message: Message, cite: Any) -> str:
-    text = html.escape(_clip(message.text, 240))
-    text = f"&ldquo;{text}&rdquo;" if message.quote else text
+    text = html.escape(message.shown(240))
     cited = html.escape(cite(message.record_ids, 3))
     draft = " <span class='draft'>DRAFT: not checked by a reviewer</span>" if message.draft else ""
     return f"<li>{text} <span class='cite'>({cited})</span>{draft}</li>"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 def write_summary(html_text: str, folder: Path) -> None:
@@ -158,7 +153,7 @@ def write_docx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
         doc.add_heading(section, level=2)
         for message in group:
             item = doc.add_paragraph(style="List Bullet")
-            item.add_run(f"\u201c{message.text}\u201d" if message.quote else message.text)
+            item.add_run(message.shown())
             item.add_run(f" ({cite(message.record_ids)})").italic = True
             if message.draft:
                 item.add_run(" [draft, not checked by a reviewer]").bold = True
@@ -264,7 +259,10 @@ def write_pptx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
         for run in paragraph.runs:
             run.font.size = Pt(18)
     _bullets(
-        deck, "Key messages", [(m.text, cite(m.record_ids, 3), m.draft) for m in headline(data)], Pt
+        deck,
+        "Key messages",
+        [(m.shown(220), cite(m.record_ids, 3), m.draft) for m in headline(data)],
+        Pt,
     )
     picture = deck.slides.add_slide(deck.slide_layouts[5])
     picture.shapes.title.text = "Evidence and gap map"
@@ -275,13 +273,15 @@ def write_pptx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
         _bullets(
             deck,
             "Change ideas to test",
-            [(m.text, cite(m.record_ids, 3), m.draft) for m in ideas],
+            [(m.shown(220), cite(m.record_ids, 3), m.draft) for m in ideas],
             Pt,
         )
     for section, group in _sections(data):
         if section in ("Change ideas to test", "Interventions with studies reporting improvement"):
             continue
-        _bullets(deck, section, [(m.text, cite(m.record_ids, 3), m.draft) for m in group[:6]], Pt)
+        _bullets(
+            deck, section, [(m.shown(220), cite(m.record_ids, 3), m.draft) for m in group[:6]], Pt
+        )
     deck.save(path)
     _fix_zip(path)
 
@@ -294,7 +294,7 @@ def _bullets(deck: Any, heading: str, items: list[tuple[str, str, bool]], pt: An
     for number, (text, cited, draft) in enumerate(items):
         paragraph = body.paragraphs[0] if number == 0 else body.add_paragraph()
         run = paragraph.add_run()
-        run.text = _plain(_clip(text, 220))
+        run.text = _plain(clip(text, 220))
         run.font.size = pt(18)
         if cited:
             note = paragraph.add_run()

@@ -215,7 +215,7 @@ class Pack:
         return Html("".join(parts))
 
     def _message(self, message: Any) -> str:
-        text = f"&ldquo;{_e(message.text)}&rdquo;" if message.quote else _e(message.text)
+        text = _e(message.shown())
         draft = " <span class='status other'>draft</span>" if message.draft else ""
         return f"{text} <span class='cite'>({_e(self.cite(message.record_ids))})</span>{draft}"
 

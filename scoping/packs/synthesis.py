@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,8 @@ class Message:
     """One key message: its words (plain text), the studies behind it, and its trace key.
 
     ``draft`` marks a message resting on values no reviewer has checked; ``quote`` a
-    study's own key finding, quoted.
+    study's own key finding, quoted; ``caution`` what a reader must know of the studies
+    behind it (which are retracted), shown after the text however short it is cut.
     """
 
     section: str
@@ -212,6 +213,32 @@ class Message:
     key: str
     draft: bool = False
     quote: bool = False
+    caution: str = ""
+
+    def shown(self, limit: int | None = None) -> str:
+        """The message as a reader sees it, in plain text.
+
+        Quoted when a quote; cut at a word to ``limit`` characters, with an ellipsis;
+        its caution kept whole.
+
+        >>> Message("lead", "Turnover: 20 studies looked at it.", (), "k").shown(20)
+        'Turnover: 20…'
+        >>> Message("q", "Teams spoke up.", (), "k", quote=True, caution="(Retracted.)").shown()
+        '“Teams spoke up.” (Retracted.)'
+        """
+        room = None if limit is None else max(limit - len(self.caution) - 1, 20)
+        text = self.text if room is None or len(self.text) <= room else clip(self.text, room)
+        text = f"\u201c{text}\u201d" if self.quote else text
+        return f"{text} {self.caution}" if self.caution else text
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word to fit ``limit`` characters, ending with an ellipsis.
+
+    >>> clip("Burnout among ward nurses", 16)
+    'Burnout among…'
+    """
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 def _mix(found: list[Study], limit: int = 3) -> str:
@@ -362,6 +389,31 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
         )
         for s in sorted(quoted, key=lambda s: (not s.checked, s.record_id))
     ]
+    return out
+
+
+def flag_retracted(messages: list[Message], retracted: dict[str, str]) -> list[Message]:
+    """Each message resting on retracted studies says so, naming them (its ``caution``).
+
+    ``retracted`` maps the record id of each retracted study to how a sentence names it.
+    A retracted study stays in the counts (the pack's ``retracted`` parameter can leave
+    such works out), so a reader who sees "20 studies looked at it" also reads which of
+    them has been retracted, even when its citation is not among those listed.
+
+    >>> m = Message("lead", "Turnover: 2 studies looked at it.", ("a", "b"), "lead: t")
+    >>> flag_retracted([m], {"b": "Lee et al. 2020"})[0].shown()
+    'Turnover: 2 studies looked at it. 1 of them has been retracted (Lee et al. 2020).'
+    """
+    out = []
+    for message in messages:
+        named = [retracted[r] for r in message.record_ids if r in retracted]
+        if named and message.quote:  # one study's own words
+            message = replace(message, caution="(This study has been retracted.)")
+        elif named:
+            verb = "has" if len(named) == 1 else "have"
+            caution = f"{len(named)} of them {verb} been retracted ({'; '.join(named)})."
+            message = replace(message, caution=caution)
+        out.append(message)
     return out
 
 

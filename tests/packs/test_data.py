@@ -55,3 +55,8 @@ def test_leave_out_drops_retracted_works_and_the_funnel_says_so(demo_built):
     assert not set(left.records["record_id"]) & retracted
     step, kept = left.funnel[1]
     assert step == "retracted works left out" and len(kept) == len(flagged.records) - 3
+    # a key message resting on a retracted study says so; left out, none does
+    on_retracted = [m for m in flagged.messages if retracted & set(m.record_ids)]
+    assert on_retracted and all("been retracted" in m.shown(240) for m in on_retracted)
+    assert not any(m.caution for m in flagged.messages if m not in on_retracted)
+    assert not any(m.caution for m in left.messages)
