@@ -22,7 +22,7 @@ def percent_agreement(a: Sequence[str], b: Sequence[str]) -> float:
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
     """Cohen's kappa of two reviewers' decisions on the same items."""
     # scikit-learn is loaded here, not with the module: every command loads this
-    # package (with the store), and loading scikit-learn made each start 1.2 s later.
+    # package (with the store); `scoping --help` took 2.8 s with it loaded, 1.2 s without.
     from sklearn.metrics import cohen_kappa_score
 
     return float(cohen_kappa_score(list(a), list(b)))
