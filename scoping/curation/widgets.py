@@ -615,6 +615,7 @@ def open_screening(
     if mine is not None:  # an assignment exists: the reviewer sees only their records
         records = records[records["record_id"].isin(mine)]
     codebook = load_codebook(space.codebook)
+    earlier, unread = _earlier(space) if stage == "title_abstract" else (None, "")
     widget = ScreeningWidget(
         records,
         store,
@@ -628,10 +629,25 @@ def open_screening(
         topics=_topic_labels(space.build),
         keywords=space.keywords(),
         links=read_links(space.build, records),
-        earlier=earlier_of(space) if stage == "title_abstract" else None,
+        earlier=earlier,
     )
-    widget.message.value = html.escape(greeting)
+    widget.message.value = html.escape(f"{greeting} {unread}".strip())
     return widget
+
+
+def _earlier(space: Workspace) -> tuple[Earlier | None, str]:
+    """The earlier review the workspace names, or None and why, when its server is down.
+
+    Screening goes on without it (the order then learns from this review alone): the
+    earlier review only helps the order, and nothing of it is written.
+    """
+    try:
+        return earlier_of(space), ""
+    except Unreachable as down:
+        return None, (
+            f"The earlier review's decisions could not be read ({down.reason}): the order "
+            "learns from this review's decisions only; reopen the notebook to try again."
+        )
 
 
 def _records(space: Workspace) -> Path:

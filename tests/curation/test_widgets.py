@@ -393,3 +393,24 @@ def test_the_order_learns_from_the_earlier_review_the_workspace_names(
     assert widget.queue.order[-1] == "r2"
     calibrating = open_screening(tmp_path, "Ann", order="random")  # random: nothing learnt
     assert "learns from" not in calibrating.advice.value
+
+
+def test_screening_opens_without_an_earlier_review_whose_server_is_down(records, tmp_path):
+    from scoping.curation.widgets import open_screening
+
+    earlier = tmp_path / "earlier"
+    (earlier / "build").mkdir(parents=True)
+    # port 1 on this machine: nothing listens, so the server is down
+    (earlier / "scoping.yml").write_text("store: postgresql://ann@127.0.0.1:1/review\n")
+    records.to_parquet(earlier / "build" / "unique.parquet")
+    pd.DataFrame({"record_id": ["r1"], "group_id": ["g1"], "is_primary": [True]}).to_csv(
+        earlier / "build" / "duplicates.csv", index=False
+    )
+    here = tmp_path / "here"
+    (here / "build").mkdir(parents=True)
+    records.to_parquet(here / "build" / "unique.parquet")
+    (here / "scoping.yml").write_text("screening:\n  earlier: ../earlier\n")
+    widget = open_screening(here, "Ann")
+    assert widget.earlier is None and widget.current is not None
+    assert "decisions could not be read" in widget.message.value
+    assert "learns from" not in widget.advice.value
