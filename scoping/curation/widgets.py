@@ -310,15 +310,16 @@ class ScreeningWidget(w.VBox):
         return mine.groupby("target", sort=False).tail(1).sort_values("seq")
 
     def _advice(self) -> str:
-        """The stopping aid, and what the order learnt from besides this review."""
-        advice = self.queue.stopping_advice()
+        """The stopping aid (HTML), and on a line of its own what else the order learns from."""
+        advice = f"<small>{html.escape(self.queue.stopping_advice())}</small>"
         if self.earlier is None or self.order != "model":
             return advice
         told = self.earlier.counts()
-        return (
-            f"{advice} The order also learns from {told['records']} decisions "
-            f"({told['included']} included) of the earlier review {Path(told['source']).name}."
+        learnt = (
+            f"The order also learns from {told['records']} decisions ({told['included']} "
+            f"included) of the earlier review {Path(told['source']).name}."
         )
+        return f"{advice}<br><small>{html.escape(learnt)}</small>"
 
     def candidates(self) -> list[str]:
         """Record ids to show, in order, under the current filter."""
@@ -331,7 +332,7 @@ class ScreeningWidget(w.VBox):
         self.queue = queue(
             self.texts, done, order=self.order, seed=self.seed, x=self.x, earlier=self.earlier
         )
-        self.advice.value = f"<small>{html.escape(self._advice())}</small>"
+        self.advice.value = self._advice()
         ranked = self.queue.order
         if choice == "all":
             return ranked + [t for t, _ in done if t in self.records]
