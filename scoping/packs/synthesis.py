@@ -225,8 +225,12 @@ class Message:
         'Turnover: 20…'
         >>> Message("q", "Teams spoke up.", (), "k", quote=True, caution="(Retracted.)").shown()
         '“Teams spoke up.” (Retracted.)'
+        >>> long = Message("q", "Teams spoke up " * 9, (), "k", quote=True, caution="(Retracted.)")
+        >>> len(long.shown(60)) <= 60, long.shown(60).endswith("(Retracted.)")
+        (True, True)
         """
-        room = None if limit is None else max(limit - len(self.caution) - 1, 20)
+        marks = 2 if self.quote else 0  # the quotation marks
+        room = None if limit is None else max(limit - len(self.caution) - 1 - marks, 20)
         text = self.text if room is None or len(self.text) <= room else clip(self.text, room)
         text = f"\u201c{text}\u201d" if self.quote else text
         return f"{text} {self.caution}" if self.caution else text
