@@ -79,7 +79,7 @@ def stem(word: str) -> str:
 def _stemmer() -> Any:
     """NLTK's Porter stemmer, made on first use.
 
-    Importing NLTK loads all of it (2 to 3 s here); a process that never stems (a pack's
+    Importing NLTK loads all of it (2.8 to 4 s here, measured); a process that never stems (a pack's
     kernel, most commands) should not pay for it, so it is imported here, not above.
     """
     from nltk.stem import PorterStemmer

@@ -244,7 +244,8 @@ class Workspace:
         ``screening: earlier:`` in ``scoping.yml``: a folder, relative to this workspace
         (or absolute); None when not set (:mod:`scoping.curation.earlier`).
         """
-        given = (self.settings().get("screening") or {}).get("earlier")
+        screening = self.settings().get("screening") or {}
+        given = screening.get("earlier") if isinstance(screening, dict) else screening
         if given is None:
             return None
         if not isinstance(given, str) or not given.strip():

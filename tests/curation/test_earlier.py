@@ -43,9 +43,10 @@ def test_a_workspace_names_its_earlier_review_relative_to_itself(demo_built, tmp
     config.write_text("screening:\n  earlier: ../2026/\n", encoding="utf-8")
     with pytest.raises(InputError, match="names this workspace itself"):
         Workspace(here).earlier_review()
-    config.write_text("screening:\n  earlier: [a, b]\n", encoding="utf-8")
-    with pytest.raises(InputError, match="names the workspace folder of an earlier review"):
-        Workspace(here).earlier_review()
+    for wrong in ("screening:\n  earlier: [a, b]\n", "screening: [../2024]\n"):
+        config.write_text(wrong, encoding="utf-8")
+        with pytest.raises(InputError, match="names the workspace folder of an earlier review"):
+            Workspace(here).earlier_review()
 
 
 def test_an_earlier_review_that_is_missing_or_not_built_is_one_line(tmp_path):
