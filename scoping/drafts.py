@@ -822,6 +822,7 @@ def draft_records(
     A field drafted as a list (countries, choices) gets one row per value; values are
     written as they would be charted.
     """
+    tagged = _tag_evidence(form, tags)
     rows = []
     for record in records.to_dict("records"):
         rid = record["record_id"]
@@ -829,13 +830,14 @@ def draft_records(
         title = record["title"].rstrip(".") + "." if _text(record.get("title")) else ""
         text = f"{title} {unlabelled(abstract)}".strip()  # headings of the abstract only
         for field in form.fields:
-            for value, evidence, method in _drafts(field, text, abstract, model, tags, rid):
+            found = tagged.get(field.name, {}).get(rid, [])
+            for value, evidence, method in _drafts(field, text, abstract, model, found):
                 rows.append((rid, field.name, value, evidence, method))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def _drafts(
-    field: Any, text: str, abstract: str, model: ConclusionModel, tags: Any, rid: str
+    field: Any, text: str, abstract: str, model: ConclusionModel, tagged: list[tuple[str, str]]
 ) -> list[tuple[str, str, str]]:
     kind = field.draft
     if kind == "conclusion":
@@ -851,19 +853,33 @@ def _drafts(
         return [(c, s, "country name") for c, s in countries(text)]
     if kind == "values":
         return [(v, s, "words of the value") for v, s in value_matches(field, text)]
-    if kind == "codebook" and tags is not None and rid in tags.index:
-        return [
-            (value.value, tags.at[rid, name], "codebook tag")
-            for value, name in zip(field.values, _tag_names(field, tags), strict=True)
-            if name and tags.at[rid, name]
-        ]
+    if kind == "codebook":
+        return [(value, evidence, "codebook tag") for value, evidence in tagged]
     return []
 
 
-def _tag_names(field: Any, tags: pd.DataFrame) -> list[str]:
-    """The tag-matrix column of each value of a codebook field (by label)."""
+def _tag_evidence(
+    form: Form, tags: pd.DataFrame | None
+) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """For each codebook field, each record's tagged values with the tag's evidence.
+
+    A value's tag-matrix column is found by its label; read once here, not cell by cell
+    (a data frame cell read per record and value took seconds on a few hundred works).
+    """
+    if tags is None:
+        return {}
     by_label = tags.attrs.get("labels", {})
-    return [by_label.get(value.value, "") for value in field.values]
+    out: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for field in (f for f in form.fields if f.draft == "codebook"):
+        columns = [(v.value, by_label.get(v.value, "")) for v in field.values]
+        columns = [(value, name) for value, name in columns if name]
+        names = list(dict.fromkeys(name for _, name in columns))
+        cells = tags[names].to_dict("index") if names else {}
+        out[field.name] = {
+            rid: [(value, row[name]) for value, name in columns if row[name]]
+            for rid, row in cells.items()
+        }
+    return out
 
 
 def run(

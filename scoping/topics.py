@@ -77,6 +77,9 @@ METHOD_WORDS = _method_words()
 K_CEILING = 30
 #: Largest share of a k's topics that may be unstable for that k to be chosen.
 MOST_UNSTABLE = 1 / 3
+#: Fewest documents for which ``n_jobs`` starts worker processes (the demonstration
+#: corpus's 261 works: 2.9 s of waiting for workers against about 1 s of fits).
+PARALLEL_FROM = 2000
 
 
 def auto_range(n_docs: int) -> tuple[int, int]:
@@ -201,7 +204,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         Largest number of iterations, and the convergence tolerance, of the factorisation.
     n_jobs : int or None
         Processes used to try the values of k (joblib's convention: None is 1, -1 is
-        all cores). Results do not depend on it.
+        all cores). Results do not depend on it. Corpora of fewer than
+        :data:`PARALLEL_FROM` documents are modelled in one process, where starting
+        workers takes longer than the fits.
     """
 
     def __init__(
@@ -352,7 +357,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.n_topics_ = chosen
         binary = (x > 0).astype(np.float32).tocsr()
         if scored is None:  # chosen on a sample, or given: fit on every document
-            scored = self._score_k(x, binary, chosen, jobs=self.n_jobs)
+            scored = self._score_k(x, binary, chosen, jobs=self._jobs(x))
         _row, fit, stability, coherence = scored
         self.model_ = fit.model
         self.doc_topic_ = fit.doc_topic
@@ -405,7 +410,12 @@ class TopicModel(BaseEstimator, TransformerMixin):
         return best, scored[best] if sample is x else None
 
     def _score_all(self, sample: csr_matrix, binary: csr_matrix, ks: list[int]) -> list[tuple]:
-        return Parallel(n_jobs=self.n_jobs)(delayed(self._score_k)(sample, binary, k) for k in ks)
+        jobs = self._jobs(sample)
+        return Parallel(n_jobs=jobs)(delayed(self._score_k)(sample, binary, k) for k in ks)
+
+    def _jobs(self, x: csr_matrix) -> int | None:
+        """``n_jobs``, or one process for a corpus too small to gain from more."""
+        return self.n_jobs if x.shape[0] >= PARALLEL_FROM else None
 
     @staticmethod
     def _best(table: pd.DataFrame) -> int:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +110,11 @@ def consensus(values: pd.DataFrame) -> pd.DataFrame:
     with ``value`` empty.
     """
     rows = []
-    for (rid, field), group in values.groupby(["record_id", "field"], sort=True):
-        group = group.sort_values("seq")
-        last = group.iloc[-1]
-        distinct = {_key(v) for v in group["value"]}
+    events = values.sort_values(["record_id", "field", "seq"], kind="stable").to_dict("records")
+    for (rid, field), rows_of in groupby(events, key=itemgetter("record_id", "field")):
+        group = list(rows_of)  # plain rows: a data frame per group was slow
+        last = group[-1]
+        distinct = {_key(e["value"]) for e in group}
         if last["source"] == "reconciled":
             status, value = "reconciled", last["value"]
         elif len(distinct) == 1:
@@ -125,7 +128,7 @@ def consensus(values: pd.DataFrame) -> pd.DataFrame:
                 "field": field,
                 "value": value,
                 "status": status,
-                "reviewers": "; ".join(sorted(group["reviewer"])),
+                "reviewers": "; ".join(sorted(e["reviewer"] for e in group)),
                 "checked": status != "single" or last["source"] != "draft",
             }
         )
