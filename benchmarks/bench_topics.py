@@ -1,6 +1,7 @@
 """Topic models: recovery of the SYNERGY reviews, and time and memory on 50,000 abstracts.
 
     python benchmarks/bench_topics.py synergy [--seed 2026]
+    python benchmarks/bench_topics.py per-k [--seed 2026]
     python benchmarks/bench_topics.py scale [--size 50000] [--seed 2026]
 
 ``synergy`` pools the 9 SYNERGY reviews in ../shared/data and reports the adjusted Rand
@@ -9,6 +10,11 @@ automatically, three ways in one run: the OpenAlex JSON read with our reader and
 previous model (keywords read, k over 5..20, method words kept); the same records and
 the current default model; and the route a user takes with CSV tables of title and
 abstract (one per review, written here): ``scoping ingest`` then ``scoping topics``.
+
+``per-k`` takes the CSV route's records (``scoping ingest`` of the CSV tables) and fits
+the default model at every k of the range it searches, printing per k the coherence,
+stability and unstable topics that choose k, and the ARI that each k would give: it
+shows whether a shortfall in ARI comes from the choice of k or from the model.
 
 ``scale`` pools every distinct real abstract of at least 200 characters from every
 export in ../shared/data and repeats the pool, in a seeded order, up to ``--size``
@@ -119,6 +125,16 @@ def _previous_text(frame) -> list[str]:
     return (title + ". " + title + ". " + abstract + " " + keywords).tolist()
 
 
+def _tables(frame, folder: Path) -> list[Path]:
+    """One CSV table of title and abstract per review, in ``folder/<review>/works.csv``."""
+    tables = []
+    for review, rows in frame.groupby("review"):
+        (folder / review).mkdir()
+        tables.append(folder / review / "works.csv")
+        rows[["title", "abstract"]].to_csv(tables[-1], index=False)
+    return tables
+
+
 def synergy(seed: int) -> None:
     from sklearn.metrics import adjusted_rand_score
 
@@ -128,11 +144,7 @@ def synergy(seed: int) -> None:
     previous["review"] = frame["review"].tolist()
     zips = sorted((SHARED / "synergy_screening").glob("*/works_1.zip"))
     with tempfile.TemporaryDirectory() as tmp:
-        tables = []
-        for review, rows in frame.groupby("review"):
-            (Path(tmp) / review).mkdir()
-            tables.append(Path(tmp) / review / "works.csv")
-            rows[["title", "abstract"]].to_csv(tables[-1], index=False)
+        tables = _tables(frame, Path(tmp))
         routes = {
             "OpenAlex JSON, previous model (session 9)": previous,
             "OpenAlex JSON, scoping ingest + scoping topics": _through_the_cli(zips, seed),
@@ -147,6 +159,36 @@ def synergy(seed: int) -> None:
         )
         for label, stab in zip(result["labels"], result["stability"], strict=True):
             print(f"  {stab:.2f}  {label}")
+
+
+def per_k(seed: int) -> None:
+    """Every k of the searched range fitted on the CSV route's records, with its ARI."""
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score
+
+    from scoping.topics import TopicModel, modelled_texts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tables = _tables(_pooled(), Path(tmp))
+        build = Path(tmp) / "build"
+        command = [sys.executable, "-m", "scoping.cli", "ingest", *map(str, tables)]
+        subprocess.run([*command, "--out", str(build)], check=True, capture_output=True)
+        records, texts = modelled_texts(pd.read_parquet(build / "records.parquet"))
+    reviews = [Path(f).parent.name for f in records["source_file"]]
+    low, high = TopicModel().k_bounds(len(texts))
+    print(f"{len(texts)} records; k {low}..{high}")
+    print("k  coherence  stability  unstable  score   ARI")
+    for k in range(low, high + 1):
+        model = TopicModel(n_topics=k, random_state=seed, n_jobs=-1).fit(texts)
+        coherence = float(model.topic_coherence_.mean())
+        stability = float(model.topic_stability_.mean())
+        unstable = int((model.topic_stability_ < model.stable_threshold).sum())
+        ari = adjusted_rand_score(reviews, model.assignments()[0])
+        print(
+            f"{k:<2} {coherence:9.3f}  {stability:9.3f}  {unstable:8d}  "
+            f"{coherence * stability:.3f}  {ari:.3f}",
+            flush=True,
+        )
 
 
 def _abstracts() -> list[str]:
@@ -185,7 +227,7 @@ def scale(size: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["synergy", "scale"])
+    parser.add_argument("what", choices=["synergy", "per-k", "scale"])
     parser.add_argument("--size", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
@@ -193,6 +235,8 @@ def main() -> None:
         sys.exit(f"skipped: third-party exports not found at {SHARED}")
     if args.what == "synergy":
         synergy(args.seed)
+    elif args.what == "per-k":
+        per_k(args.seed)
     else:
         scale(args.size, args.seed)
 

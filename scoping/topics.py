@@ -532,6 +532,17 @@ def record_text(records: pd.DataFrame, keywords: bool = False) -> list[str]:
     return text.tolist()
 
 
+def modelled_texts(records: pd.DataFrame, keywords: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """The records and their texts (:func:`record_text`) in the order they are modelled.
+
+    In the order of their text, then id: the same records from any export, whatever ids
+    and file order they came with, give the same topics.
+    """
+    texts = record_text(records, keywords=keywords)
+    order = sorted(range(len(records)), key=lambda i: (texts[i], records["record_id"].iat[i]))
+    return records.iloc[order].reset_index(drop=True), [texts[i] for i in order]
+
+
 def describe(model: TopicModel, records: pd.DataFrame, n_representative: int = 5) -> pd.DataFrame:
     """One row per topic: label, size, stability, coherence, top terms, key records."""
     main, share = model.assignments()
@@ -608,14 +619,7 @@ def run(
     read keywords and subject headings too (:func:`record_text`).
     """
     folder = Path(folder)
-    source = records_file(folder)
-    records = pd.read_parquet(source)
-    texts = record_text(records, keywords=keywords)
-    # in the order of their text (then id): the same records from any export, whatever
-    # ids and file order they came with, give the same topics
-    order = sorted(range(len(records)), key=lambda i: (texts[i], records["record_id"].iat[i]))
-    records = records.iloc[order].reset_index(drop=True)
-    texts = [texts[i] for i in order]
+    records, texts = modelled_texts(pd.read_parquet(records_file(folder)), keywords=keywords)
     model = model if model is not None else TopicModel(n_jobs=-1)
     with Outputs(folder) as out:
         out.remove(*stale)
