@@ -24,6 +24,8 @@ from .workspace import Workspace
 # mistyped option answer at once instead of after loading pandas and scikit-learn.
 
 
+#: A seed as every random step takes it (NumPy's and scikit-learn's range).
+SEED = click.IntRange(0, 2**32 - 1)
 #: Control characters (ANSI and OSC escapes among them) shown, never sent to a terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -42,12 +44,7 @@ class _Group(click.Group):
         except ScopingError as exc:
             message = str(exc)
         except OSError as exc:
-            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
-                raise
-            message = (
-                f"{exc.filename or 'the workspace'}: cannot write ({exc.strerror}); free some "
-                "space or work in a writable copy of the workspace."
-            )
+            message = _path_problem(exc)
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc) and "unable to open" not in str(exc):
                 raise
@@ -57,6 +54,21 @@ class _Group(click.Group):
             )
         click.echo(f"error: {_printable(message)}", err=True)
         sys.exit(2)
+
+
+def _path_problem(exc: OSError) -> str:
+    """One line for a path the user gave that cannot be written or made; else re-raise."""
+    where = exc.filename or "the workspace"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC):
+        return (
+            f"{where}: cannot write ({exc.strerror}); free some space or work in a writable "
+            "copy of the workspace."
+        )
+    if exc.filename and exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return f"{where}: a file is where a folder is needed ({exc.strerror}); give a folder."
+    if exc.filename and exc.errno == errno.ENOENT:
+        return f"{where}: cannot be made or found ({exc.strerror}); check the path."
+    raise exc
 
 
 @click.group(cls=_Group)
@@ -209,7 +221,9 @@ def draft(folder: Path, form: Path | None, codebook: Path | None) -> None:
     help="Keep research-method words (trial, qualitative...) out of topic terms.",
 )
 @click.option("--method", type=click.Choice(["nmf", "lda"]), default="nmf", show_default=True)
-@click.option("--seed", default=2026, show_default=True, help="Seed of every random step.")
+@click.option(
+    "--seed", type=SEED, default=2026, show_default=True, help="Seed of every random step."
+)
 @click.option(
     "--draft-tag",
     type=int,
@@ -246,7 +260,9 @@ def topics(
     model = tm.TopicModel(
         n_topics=k if k == "auto" else int(k),
         method=method,
-        k_range=(k_min or 5, k_max or 20) if given else "auto",
+        k_range=(5 if k_min is None else k_min, 20 if k_max is None else k_max)
+        if given
+        else "auto",
         random_state=seed,
         n_jobs=-1,
         method_words=method_words,
@@ -297,7 +313,13 @@ def dedupe_eval(records: Path, gold: Path, id_column: str | None, examples: int)
 @main.command()
 @click.argument("labelled", type=click.Path(path_type=Path))
 @click.option("--label-column", required=True, help="Column holding 1/0 (or true/false).")
-@click.option("--seeds", default=5, show_default=True, help="Seeds 0..N-1, one run each.")
+@click.option(
+    "--seeds",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="Seeds 0..N-1, one run each.",
+)
 @click.option(
     "--classifier",
     default="elas-u4",
@@ -374,7 +396,7 @@ def _labelled(path: Path, column: str) -> tuple[list[str], list[int]]:
     show_default=True,
     help="Folder for the demonstration corpus.",
 )
-@click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@click.option("--seed", type=SEED, default=2026, show_default=True, help="Random seed.")
 @click.option("--studies", default=240, show_default=True, help="Distinct invented studies.")
 def demo(out: Path, seed: int, studies: int) -> None:
     """Write the SYNTHETIC demonstration corpus (invented records, not evidence)."""
@@ -395,7 +417,9 @@ _WORKSPACE = click.option(
 
 @main.command()
 @_WORKSPACE
-@click.option("--seed", default=2026, show_default=True, help="Seed of every random step.")
+@click.option(
+    "--seed", type=SEED, default=2026, show_default=True, help="Seed of every random step."
+)
 @click.option("--no-packs", is_flag=True, help="Run the stages only; build no packs.")
 def run(workspace: Path, seed: int, no_packs: bool) -> None:
     """The main job: every stage on corpus/raw (or the demo corpus), then the packs."""
@@ -426,7 +450,7 @@ def _literal(text: str):
 
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date that does not exist
         return text
 
 
@@ -560,7 +584,7 @@ def _read_table(path: Path):
     show_default=True,
     help="Share of records screened by two reviewers (1.0: everyone screens everything).",
 )
-@click.option("--seed", default=0, show_default=True, help="Seed of the deal.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the deal.")
 def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
     """Share the workspace's works among reviewers -> curation/assignments.csv."""
     import pandas as pd

@@ -291,7 +291,33 @@ def _load_log(path: Path) -> list[dict[str, Any]]:
                 f"{path}: search {number} lacks {', '.join(missing)}; every "
                 f"search needs {', '.join(SEARCH_KEYS)}."
             )
+        _check_search(path, number, entry)
     return searches
+
+
+def _check_search(path: Path, number: int, entry: dict[str, Any]) -> None:
+    """A search's hit count is a whole number and its date a date, or one line says so."""
+    hits = entry["hits_reported"]
+    if isinstance(hits, bool) or not isinstance(hits, int) or hits < 0:
+        raise InputError(
+            f"{path}: search {number} has hits_reported: {hits!r}; give the number of "
+            "records the database reported, e.g. hits_reported: 124."
+        )
+    when = entry["date_searched"]
+    if not isinstance(when, date) and not _iso_date(when):
+        raise InputError(
+            f"{path}: search {number} has date_searched: {when!r}, not a date; write it "
+            "as year-month-day, e.g. date_searched: 2026-10-01."
+        )
+
+
+def _iso_date(text: Any) -> bool:
+    """Whether ``text`` is a date written as year-month-day (a quoted date in YAML)."""
+    try:
+        date.fromisoformat(str(text))
+    except ValueError:
+        return False
+    return isinstance(text, str)
 
 
 def _names(name: str, source: str) -> bool:
@@ -344,7 +370,7 @@ def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
                     "(e.g. cinahl/export.ris)",
                 }
             )
-        elif int(entry["hits_reported"]) != found.records_in_file:
+        elif entry["hits_reported"] != found.records_in_file:
             issues.append(
                 {
                     "file": name,

@@ -272,6 +272,10 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 "k_range must be 'auto' or (low, high) with 2 <= low <= high; "
                 f"got {self.k_range!r}."
             )
+        if not isinstance(self.random_state, int) or not 0 <= self.random_state < 2**32:
+            raise InputError(
+                f"the seed must be a whole number from 0 to {2**32 - 1}; got {self.random_state!r}."
+            )
         low = self.k_bounds(n_docs)[0]
         if n_docs < 2 * max(low, 2):
             raise InputError(
@@ -353,6 +357,11 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 "records have titles or abstracts."
             ) from None
         self.terms_ = self.vectorizer_.get_feature_names_out()
+        if self.n_topics != "auto" and self.n_topics > min(x.shape):
+            raise InputError(
+                f"{self.n_topics} topics need at least as many records and distinct words; "
+                f"these records have {x.shape[0]} and {x.shape[1]}: ask for fewer topics."
+            )
         chosen, scored = self._select(x)
         self.n_topics_ = chosen
         binary = (x > 0).astype(np.float32).tocsr()

@@ -11,6 +11,7 @@ of its own, the shipped one is used (:mod:`scoping.resources`).
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 from dataclasses import dataclass
@@ -51,6 +52,10 @@ workspace: 1
 # without it, decisions are kept in curation/decisions.sqlite on this machine:
 # store: postgresql://your_login@db.example.nhs.uk/burnout_review
 """
+
+
+#: The settings ``scoping.yml`` may hold.
+SETTINGS = ("workspace", "reasons", "highlight", "topics", "screening", "store")
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,14 @@ class Workspace:
         found = yamlio.load(self.config, what="workspace settings (scoping.yml)") or {}
         if not isinstance(found, dict):
             raise InputError(f"{self.config}: expected settings such as 'reasons:'; see README.")
+        for key in found:
+            if key not in SETTINGS:
+                close = difflib.get_close_matches(str(key), SETTINGS, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise InputError(
+                    f"{self.config}: unknown setting '{key}'; {hint}The settings are "
+                    f"{', '.join(SETTINGS)}."
+                )
         return found
 
     def reasons(self) -> dict[str, list[str]]:
@@ -230,7 +243,8 @@ class Workspace:
 
     def topic_stop_words(self) -> tuple[str, ...]:
         """Words the workspace keeps out of topic terms (``topics: stop_words:``)."""
-        given = (self.settings().get("topics") or {}).get("stop_words") or []
+        section = self.settings().get("topics") or {}
+        given = (section.get("stop_words") or []) if isinstance(section, dict) else None
         if not isinstance(given, list) or not all(isinstance(w, str) for w in given):
             raise InputError(
                 f"{self.config}: 'topics' holds a word list, e.g. "

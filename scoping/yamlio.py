@@ -29,10 +29,35 @@ def load(path: str | Path, *, what: str) -> Any:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: {what} not found.")
+    data = path.read_bytes()
     try:
-        return yaml.safe_load(path.read_bytes())
+        return yaml.safe_load(data)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "unreadable"
         raise InputError(f"{path}{where}: not valid YAML ({problem}); fix the {what}.") from None
+    except ValueError as exc:  # read as a date that does not exist, e.g. 2026-13-45
+        raise InputError(
+            f"{path}{_bad_date_line(data)}: not a real date ({exc}); write dates as "
+            f"year-month-day, e.g. 2026-10-01; fix the {what}."
+        ) from None
+
+
+def _bad_date_line(data: bytes) -> str:
+    """Where a value YAML reads as a date cannot be built: ``" line N"``, or ``""``."""
+    builder = yaml.constructor.SafeConstructor()
+    pending = [yaml.compose(data, Loader=yaml.SafeLoader)]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    builder.construct_yaml_timestamp(node)
+                except ValueError:
+                    return f" line {node.start_mark.line + 1}"
+        elif isinstance(node, yaml.MappingNode):
+            pending += [part for pair in node.value for part in pair]
+        elif node is not None:
+            pending += list(node.value)
+    return ""

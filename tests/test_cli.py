@@ -37,9 +37,21 @@ def scoping(*args, cwd):
             "no such column",
             id="column-map",
         ),
+        pytest.param(
+            ["ingest", "DATA/grey_literature.csv", "--out", "afile"],
+            "afile: a file is where a folder is needed",
+            id="out-is-a-file",
+        ),
+        pytest.param(["init", "afile"], "afile: a file is where a folder is needed", id="init"),
+        pytest.param(
+            ["ingest", "DATA/grey_literature.csv", "--out", "afile/o"],
+            "a file is where a folder is needed",
+            id="out-under-a-file",
+        ),
     ],
 )
 def test_user_errors_are_one_line(tmp_path, data, args, message):
+    (tmp_path / "afile").write_text("not a folder")
     result = scoping(*[a.replace("DATA", str(data)) for a in args], cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

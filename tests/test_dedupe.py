@@ -249,3 +249,11 @@ def test_a_persons_contradictory_same_is_not_applied(built):
     result = deduplicate(records, decisions=said)
     assert result.group_of[x] != result.group_of[z]  # the "different" holds
     assert any("differ" in p.rule for p in result.review)  # the contradiction goes back
+
+
+def test_a_folder_of_no_records_dedupes_to_no_works(tmp_path):
+    (tmp_path / "header_only.csv").write_text("title,year\n")
+    ingest([tmp_path / "header_only.csv"], tmp_path, progress=False)
+    result = run(tmp_path)
+    assert len(result.records) == 0 and not result.group_of
+    assert pd.read_parquet(tmp_path / "unique.parquet").empty

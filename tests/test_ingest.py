@@ -83,6 +83,19 @@ def test_search_log_is_checked(raw, tmp_path):
     assert result.search_log["searches"][0]["date_searched"] == "2026-10-01"
 
 
+def test_a_quoted_date_in_the_search_log_is_read(raw, tmp_path):
+    (raw.parent / "searches.yml").write_text(_search('"2026-10-01"', "1"))
+    result = ingest([raw], tmp_path / "out", progress=False)
+    assert result.search_log["searches"][0]["date_searched"] == "2026-10-01"
+
+
+def _search(day: str, hits: str) -> str:
+    return (
+        "searches:\n  - {file: a.ris, database: CINAHL, interface: EBSCOhost,\n"
+        f"     date_searched: {day}, search_string: burnout, hits_reported: {hits}}}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "match"),
     [
@@ -90,6 +103,16 @@ def test_search_log_is_checked(raw, tmp_path):
         pytest.param("files: []\n", r"expected a top-level 'searches:' list", id="shape"),
         pytest.param(
             "searches:\n  - {file: a.ris}\n", r"search 1 lacks database, interface", id="keys"
+        ),
+        pytest.param(
+            _search("2026-10-01", "forty"), r"search 1 has hits_reported: 'forty'", id="hits"
+        ),
+        pytest.param(_search("2026-10-01", "41.5"), r"hits_reported: 41\.5", id="hits-float"),
+        pytest.param(_search("yesterday", "1"), r"date_searched: 'yesterday', not a", id="date"),
+        pytest.param(
+            _search("2026-02-30", "1"),
+            r"searches\.yml line 3: not a real date \(day is out of range",
+            id="no-such-day",
         ),
     ],
 )

@@ -86,6 +86,8 @@ def test_explicit_k_skips_selection_and_lda_runs():
         ({"method": "bertopic"}, "not one of nmf, lda"),
         ({"n_topics": "many"}, "n_topics must be an integer"),
         ({"k_range": (6, 3)}, "k_range must be"),
+        ({"random_state": -1}, "the seed must be a whole number from 0 to 4294967295"),
+        ({"n_topics": 500}, "500 topics need at least as many records and distinct words"),
     ],
 )
 def test_bad_parameters_are_named(params, message):

@@ -75,3 +75,18 @@ def test_the_groups_highlight_keywords_come_from_scoping_yml(tmp_path):
     space.config.write_text("highlight: [huddle]\n")
     with pytest.raises(InputError, match="'highlight' has two word lists"):
         space.keywords()
+
+
+@pytest.mark.parametrize(
+    ("text", "read", "message"),
+    [
+        ("stroe: x\n", "settings", r"unknown setting 'stroe'; did you mean 'store'\?"),
+        ("topics: [nhs, trust]\n", "topic_stop_words", "'topics' holds a word list"),
+        ("topics: nhs\n", "topic_stop_words", "'topics' holds a word list"),
+    ],
+)
+def test_a_misspelt_or_misshapen_setting_is_one_line(tmp_path, text, read, message):
+    space = Workspace(tmp_path)
+    space.config.write_text(text)
+    with pytest.raises(InputError, match=message):
+        getattr(space, read)()

@@ -36,6 +36,8 @@ def _blocks(keys: pd.DataFrame, params: DedupeParams) -> Iterator[tuple[str, pd.
 def candidate_pairs(keys: pd.DataFrame, params: DedupeParams) -> dict[tuple[int, int], str]:
     """Pairs of row positions (i < j) that share a blocking key, with the first rule."""
     pairs: dict[tuple[int, int], str] = {}
+    if len(keys) < 2:  # no pair to find (and no text column for the keys below)
+        return pairs
     for rule, key in _blocks(keys, params):
         exact = rule in ("doi", "pmid", "pmcid")
         keyed = key[key != ""]

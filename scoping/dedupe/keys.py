@@ -203,7 +203,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     keys["title"] = [
         _notice_title(*row) for row in zip(frame["title"], keys["kind"], keys["title"], strict=True)
     ]
-    keys["compact"] = keys["title"].str.replace(" ", "", regex=False)
+    keys["compact"] = [t.replace(" ", "") for t in keys["title"]]
     keys["author"] = [_first_family(a) for a in frame["authors"]]
     keys["families"] = [_families(a) for a in frame["authors"]]
     keys["year"] = frame["year"].astype("Int64")

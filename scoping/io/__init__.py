@@ -145,8 +145,10 @@ def _guarded(items: Iterator, source: Source, reader: Reader) -> Iterator:
     """Re-raise any parser failure as a one-line FormatError naming the file."""
     try:
         yield from items
-    except ScopingError:
-        raise
+    except ScopingError as exc:
+        if str(exc).startswith(source.name):
+            raise
+        raise type(exc)(f"{source.name}: {exc}") from None  # a reader's error names the file
     except (
         ValueError,
         TypeError,

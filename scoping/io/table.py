@@ -272,6 +272,13 @@ def _choose(
                 f"{', '.join(h for h in headers if h)}."
             )
         columns[name] = (header,)
+    used = {h for names in columns.values() for h in names}
+    for header in sorted(h for h in used if headers.count(h) > 1):
+        places = [str(i) for i, h in enumerate(headers, start=1) if h == header]
+        raise FormatError(
+            f"line 1: the header names column {header!r} {len(places)} times (columns "
+            f"{', '.join(places)}); rename all but one, so that no column's values are lost."
+        )
     return dialect, columns
 
 

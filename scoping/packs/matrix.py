@@ -83,8 +83,16 @@ def load_matrix(path: str | Path) -> list[PackSpec]:
 def _wanted(path: Path, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Each pack's name and parameters, as the file gives them."""
     defaults = data.get("defaults") or {}
-    wanted = []
     matrix = data.get("matrix") or {}
+    packs = data.get("packs") or []
+    for section, value, kind, example in (
+        ("defaults", defaults, dict, "defaults: {settings: both}"),
+        ("matrix", matrix, dict, "matrix: {themes: [burnout], audience: [leaders]}"),
+        ("packs", packs, list, "packs: [{name: my-pack, themes: [burnout]}]"),
+    ):
+        if not isinstance(value, kind):
+            raise InputError(f"{path}: '{section}' is not laid out as expected; e.g. {example}.")
+    wanted = []
     keys = list(matrix)
     for key in keys:
         if not isinstance(matrix[key], list) or not matrix[key]:
@@ -94,7 +102,7 @@ def _wanted(path: Path, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]
         for key, value in zip(keys, values, strict=True):
             params[key] = [value] if key == "themes" and isinstance(value, str) else value
         wanted.append(("-".join(_slug(v) for v in values), params))
-    for number, extra in enumerate(data.get("packs") or [], start=1):
+    for number, extra in enumerate(packs, start=1):
         if not isinstance(extra, dict) or not extra.get("name"):
             raise InputError(f"{path}: pack {number} under 'packs' needs a name.")
         params = {**defaults, **{k: v for k, v in extra.items() if k != "name"}}

@@ -110,6 +110,13 @@ class PackParams:
             value = getattr(self, name)
             if value is not None and not _whole(value):
                 raise InputError(f"pack parameter {name}={value!r} must be a whole number.")
+        if self.seed is not None and not 0 <= self.seed < 2**32:
+            raise InputError(f"pack parameter seed={self.seed!r} must be from 0 to {2**32 - 1}.")
+        if None not in (self.year_from, self.year_to) and self.year_from > self.year_to:
+            raise InputError(
+                f"pack parameter year_from={self.year_from} is after year_to={self.year_to}; "
+                "no work could be in the pack."
+            )
         if not isinstance(self.checked_only, bool):
             raise InputError(
                 f"pack parameter checked_only={self.checked_only!r} must be true or false."

@@ -115,3 +115,12 @@ def test_lens_names_given_first_are_written_family_first(data):
     (record,) = read(data / "lens_works.csv").records
     assert record.authors == ("Smith, Jane", "van Doe, John")  # before: "Jane Smith"
     assert record.provenance.database == "Lens.org" and record.doi == "10.5555/invented.0401"
+
+
+def test_a_column_named_twice_in_the_header_is_one_line_not_a_silent_loss(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("title,authors,title,year\nA paper,Smith J,An abstract,2020\n")
+    with pytest.raises(
+        FormatError, match=r"export\.csv: line 1: .*'title' 2 times \(columns 1, 3\)"
+    ):
+        read(path)

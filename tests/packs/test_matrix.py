@@ -26,6 +26,9 @@ def test_default_matrix_is_each_theme_for_each_audience():
         ("defaults: {seed: 1}\n", "no packs"),
         ("- a\n- b\n", "expected sections defaults, matrix and packs"),
         ("matrix: {audience: leaders}\n", "matrix audience must be a list"),
+        ("matrix: [burnout, leaders]\n", "'matrix' is not laid out as expected"),
+        ("defaults: [settings, both]\nmatrix: {audience: [leaders]}\n", "'defaults' is not"),
+        ("packs: {name: a}\n", "'packs' is not laid out as expected"),
     ],
 )
 def test_packs_file_errors_name_the_pack_and_the_fix(tmp_path, text, message):

@@ -17,6 +17,8 @@ from scoping.packs import PARAMETERS, PackParams, template_parameters
         ({"stage": "full_text"}, "stage='full_text' is not one of 'included', 'all'"),
         ({"n_topics": 1}, "n_topics=1 must be 'auto' or 2 or more"),
         ({"year_from": "2010"}, "year_from='2010' must be a whole number"),
+        ({"year_from": 2030, "year_to": 2000}, "year_from=2030 is after year_to=2000"),
+        ({"seed": -1}, "seed=-1 must be from 0 to 4294967295"),
     ],
 )
 def test_bad_parameters_name_what_is_valid(params, message):
