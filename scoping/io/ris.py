@@ -172,6 +172,8 @@ class RisReader(TaggedReader):
     dialect_fields = DIALECT_FIELDS
     dialects = DIALECTS
     preamble = re.compile(r"^\s*(\d+\.)?\s*$")
+    record_tags = frozenset({"TI", "T1", "AU", "A1", "AB", "N2", "PY", "Y1", "DO", "JO", "JF"})
+    near_tag = re.compile(r"([A-Za-z][A-Za-z0-9]) {1,3}-(?: |$)")
 
     def sniff(self, source: Source) -> str | None:
         """Return the dialect when the head has a RIS start tag."""

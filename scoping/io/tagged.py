@@ -45,6 +45,13 @@ class TaggedReader(Reader):
     dialects: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: Lines outside records that are harmless (numbering, blank lines).
     preamble: ClassVar[re.Pattern[str]] = re.compile(r"^\s*$")
+    #: Tags that only a record carries: two of them after a record's end tag are a
+    #: record that lacks its start line, not a trailer (empty: not checked).
+    record_tags: ClassVar[frozenset[str]] = frozenset()
+    #: A line that looks like a tag but is not written as one (lower case, one space),
+    #: which the grammar reads as part of the value above (``None``: not checked);
+    #: group 1 is the tag, noted when it is one the reader knows.
+    near_tag: ClassVar[re.Pattern[str] | None] = None
     author_order: ClassVar[str] = "family_first"
 
     def database(self, raw: list[tuple[str, str]], dialect: str) -> str | None:
@@ -159,8 +166,13 @@ class TaggedReader(Reader):
             if "\n" in value:
                 values[k] = _value(value)
         raw = list(zip(tags, values, strict=True))
+        yield from self._near_tags(values, line)
         end = self.end_tag
-        if end in tags:
+        if end in tags and len({t for t in tags[tags.index(end) + 1 :]} & self.record_tags) >= 2:
+            at = tags.index(end)
+            yield self._orphan(block, line)
+            raw = raw[:at]
+        elif end in tags:
             at = tags.index(end)
             trailer = [("trailer", v) for v in values[at].split("\n") if v]
             for tag, value in raw[at + 1 :]:
@@ -176,6 +188,36 @@ class TaggedReader(Reader):
         elif end is not None:
             yield FileNote(line, self._missing_end(block, line))
         yield self.make_entry(raw, line, dialect, self._verbatim(block))
+
+    def _orphan(self, block: str, line: int) -> Rejection:
+        """The record after this one's end tag, which lacks its own start line."""
+        text = "\n" + block
+        end = next(m for m in self.tag_line.finditer(text) if m.group(1) == self.end_tag)
+        lines = text[end.start() + 1 :].split("\n")  # the end tag's line first
+        skip = next((i for i, t in enumerate(lines[1:], start=1) if t.strip()), 1)
+        after = line + text.count("\n", 0, end.start()) + skip
+        return Rejection(
+            after,
+            f"a record with no {self.start_tag} line follows the {self.end_tag} line; it was "
+            f"not read. Add its {self.start_tag} line (e.g. '{self.start_tag}  - JOUR') or "
+            "re-export the file.",
+        )
+
+    def _near_tags(self, values: list[str], line: int) -> Iterator[FileNote]:
+        """A note for each line that looks like a tag but was read as part of a value."""
+        if self.near_tag is None:
+            return
+        known = {t for tags in self.field_tags.values() for t in tags} | set(self.list_tags)
+        for value in values:
+            for text in value.split("\n")[1:]:
+                match = self.near_tag.match(text)
+                if match and match.group(1).upper() in known | {self.start_tag}:
+                    yield FileNote(
+                        line,
+                        f"in the record at this line, {text[:40]!r} looks like a tag but is "
+                        "not written as one (two capitals, two spaces, '- '); it was read as "
+                        "part of the line above. Correct the line or re-export the file.",
+                    )
 
     def _verbatim(self, block: str) -> str:
         """The record's own text, without the footer or the next record's number."""

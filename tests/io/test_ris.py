@@ -156,3 +156,23 @@ def test_embase_segments_are_one_database_and_keep_the_segment_in_raw(data):
     records = read(data / "embase_segments.ris").records
     assert {r.provenance.database for r in records} == {"Embase"}  # before: three
     assert "DB  - Embase Weekly Updates" in records[0].raw  # the segment, kept
+
+
+def test_a_record_without_its_ty_line_is_rejected_not_merged_into_the_one_before(tmp_path):
+    path = tmp_path / "export.ris"
+    path.write_text(
+        "TY  - JOUR\nTI  - First paper\nAU  - Smith, J\nPY  - 2020\nER  - \n\n"
+        "TI  - Second paper\nAU  - Jones, K\nPY  - 2021\nER  - \n\n"
+        "TY  - JOUR\nTI  - Third paper\nAU - Francis, P\nPY  - 2022\nER  - \n"
+    )
+    result = read(path)
+    first, third = result.records
+    assert first.title == "First paper"
+    assert third.title == "Third paper AU - Francis, P"  # kept where the grammar puts it
+    assert result.records[0].authors == ("Smith, J",)
+    rejected = [p for p in result.problems if p.rejects_record]
+    assert [(p.line, p.reason.split(";")[0]) for p in rejected] == [
+        (7, "a record with no TY line follows the ER line")
+    ]
+    notes = [p.reason for p in result.problems if not p.rejects_record]
+    assert any("'AU - Francis, P' looks like a tag" in n for n in notes)
