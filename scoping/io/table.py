@@ -389,6 +389,8 @@ class TableReader(Reader):
                 "the header names (a known export quirk); the extra cells were "
                 "joined into that column and the columns after it aligned.",
             )
+        if dialect == "excel":
+            yield from _other_sheets(source)
 
 
 def realign(cells: list[str], width: int, ragged: int) -> list[str]:
@@ -402,6 +404,27 @@ class Cells(list):
     """A row's cells; ``unsaved`` counts formulas with no saved value (Excel only)."""
 
     unsaved = 0
+
+
+def _other_sheets(source: Source) -> Iterator[FileNote]:
+    """A note for each sheet after the first that holds anything: only the first is read."""
+    import openpyxl
+
+    with source.open_bytes() as handle:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            first, *others = book.worksheets
+            for sheet in others:
+                rows = sheet.iter_rows(values_only=True)
+                filled = sum(1 for row in rows if any(v not in (None, "") for v in row))
+                if filled:
+                    yield FileNote(
+                        None,
+                        f"sheet {sheet.title!r} ({filled} rows) was not read: only the first "
+                        f"sheet, {first.title!r}, is. Save each sheet as a file of its own.",
+                    )
+        finally:
+            book.close()
 
 
 def _excel_rows(source: Source) -> Iterator[tuple[int, list[str]]]:

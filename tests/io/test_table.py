@@ -60,6 +60,26 @@ def test_excel_sheet(tmp_path):
     ]
     assert result.records[0].authors == ("Perlo, J", "Balik, B")
     assert result.records[1].provenance.line == 4
+    assert not result.problems
+
+
+def test_rows_on_a_second_sheet_are_reported_not_lost_without_a_word(tmp_path):
+    path = tmp_path / "two_sheets.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Search 1"
+    book.active.append(["Title", "Year"])
+    book.active.append(["Joy in work framework", 2017])
+    second = book.create_sheet("Search 2")
+    second.append(["Title", "Year"])
+    second.append(["Learning from excellence toolkit", 2019])
+    book.create_sheet("Empty")
+    book.save(path)
+    result = read(path)
+    assert [r.title for r in result.records] == ["Joy in work framework"]
+    assert [p.reason for p in result.problems] == [
+        "sheet 'Search 2' (2 rows) was not read: only the first sheet, 'Search 1', is. "
+        "Save each sheet as a file of its own."
+    ]
 
 
 def test_older_scopus_author_lists_are_split_into_surname_initials_pairs(data):
