@@ -134,6 +134,17 @@ def _records(
                     number,
                 )
             )
+        year = item.fields.get("year")
+        if record.year is None and year is not None and str(year).strip():
+            problems.append(
+                Problem(
+                    source.name,
+                    item.line,
+                    f"year {str(year)[:40]!r} is not a year from 1500 to 2099; it is left empty.",
+                    "warning",
+                    number,
+                )
+            )
         keep(record)
     garbled = suspicious_decoding(source)
     if garbled:

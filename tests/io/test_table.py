@@ -144,3 +144,13 @@ def test_a_column_named_twice_in_the_header_is_one_line_not_a_silent_loss(tmp_pa
         FormatError, match=r"export\.csv: line 1: .*'title' 2 times \(columns 1, 3\)"
     ):
         read(path)
+
+
+def test_a_year_that_is_not_one_is_left_empty_with_a_warning(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("title,year\nA paper,twenty\nAnother,2020a\nA third,\n")
+    result = read(path)
+    assert [r.year for r in result.records] == [None, 2020, None]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (2, "year 'twenty' is not a year from 1500 to 2099; it is left empty.")
+    ]
