@@ -332,7 +332,9 @@ class TableReader(Reader):
             reader = csv.reader(handle, delimiter="\t" if dialect == "tsv" else ",")
             line = 1
             for row in reader:
-                yield line, row
+                cells = Cells(row)
+                cells.lines = reader.line_num + 1 - line
+                yield line, cells
                 line = reader.line_num + 1
 
     def entries(self, source: Source, dialect: str) -> Iterator[Entry | Rejection | FileNote]:
@@ -363,6 +365,13 @@ class TableReader(Reader):
                 )
             if not any(c.strip() for c in cells):
                 continue
+            if getattr(cells, "lines", 1) > 1 and len(cells) < len(headers):
+                yield FileNote(
+                    line,
+                    f"the row at this line runs over {cells.lines} lines inside quotation "
+                    f"marks and has {len(cells)} of the header's {len(headers)} cells: a "
+                    "quotation mark may be unclosed, joining rows into one; check the row.",
+                )
             if ragged is not None and len(cells) > len(headers):
                 cells = realign(cells, len(headers), ragged)
                 realigned += 1
@@ -401,9 +410,14 @@ def realign(cells: list[str], width: int, ragged: int) -> list[str]:
 
 
 class Cells(list):
-    """A row's cells; ``unsaved`` counts formulas with no saved value (Excel only)."""
+    """A row's cells, with what the reader saw of them.
+
+    ``unsaved`` counts formulas with no saved value (Excel only); ``lines`` is how many
+    lines of the file the row takes (CSV and TSV only).
+    """
 
     unsaved = 0
+    lines = 1
 
 
 def _other_sheets(source: Source) -> Iterator[FileNote]:

@@ -154,3 +154,12 @@ def test_a_year_that_is_not_one_is_left_empty_with_a_warning(tmp_path):
     assert [(p.line, p.reason) for p in result.problems] == [
         (2, "year 'twenty' is not a year from 1500 to 2099; it is left empty.")
     ]
+
+
+def test_an_unclosed_quotation_mark_that_joins_rows_is_reported(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('title,year\n"Open quote title,2020\nSecond,2021\nThird,2022\n')
+    result = read(path)
+    assert len(result.records) == 1
+    (problem,) = result.problems
+    assert problem.line == 2 and "runs over 3 lines inside quotation marks" in problem.reason
