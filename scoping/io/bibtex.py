@@ -87,6 +87,83 @@ _TEXT_MACROS = ("url", "mbox", "text", "textrm", "mathrm", "textit", "textbf", "
 _SCRIPT = re.compile(r"(?<=\w)[\^_]\{?(?=\w)")
 
 
+#: Macros BibTeX itself defines (the months), as its standard styles spell them out.
+_MONTHS = {
+    name[:3].lower(): name
+    for name in (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )
+}
+
+
+def _split_joins(value: str) -> list[str]:
+    """The parts of a value joined with ``#``, outside braces and quotation marks."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for at, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:at].strip())
+            start = at + 1
+    return [*parts, value[start:].strip()]
+
+
+def _expand(value: str, strings: dict[str, str]) -> tuple[str, list[str]]:
+    """A value with its ``@string`` macros and ``#`` joins worked out; undefined names.
+
+    >>> _expand('jnl # " part"', {"jnl": "Journal X"})
+    ('{Journal X part}', [])
+    >>> _expand("nomacro", {})
+    ('nomacro', ['nomacro'])
+    """
+    if "#" not in value:  # the common case, without a pass over every character
+        bare = value.strip()
+        if not bare or bare[:1] in ("{", '"') or bare.isdigit():
+            return value, []
+        parts = [bare]
+    else:
+        parts = _split_joins(value)
+    out, unknown = [], []
+    for part in parts:
+        name = part.lower()
+        if part[:1] in ("{", '"'):
+            out.append(part[1:-1])
+        elif part.isdigit():
+            out.append(part)
+        elif name in strings or name in _MONTHS:
+            out.append(strings.get(name, _MONTHS.get(name, "")))
+        else:
+            out.append(part)
+            unknown.append(part)
+    if len(parts) == 1 and unknown:
+        return value, unknown
+    return "{" + "".join(out) + "}", unknown
+
+
+def _strings(parsed: bibtexparser.Library) -> dict[str, str]:
+    """The file's ``@string`` macros by lower-case name, enclosing marks removed."""
+    found = {}
+    for macro in parsed.strings:
+        text = str(macro.value).strip()
+        found[macro.key.lower()] = text[1:-1] if text[:1] in ("{", '"') else text
+    return found
+
+
 def _transform(library: bibtexparser.Library) -> bibtexparser.Library:
     for step in (
         mw.ResolveStringReferencesMiddleware(True),
@@ -150,8 +227,9 @@ class BibtexReader(Reader):
         for block in parsed.failed_blocks:
             items.append((block.start_line + 1, block, _failure(block)))
         items.sort(key=lambda item: item[0] or 0)
-        raw_of = {}
+        raw_of, notes_of = {}, {}
         entries = []
+        strings = _strings(parsed)
         for _line, block, _ in items:
             entry = getattr(block, "ignore_error_block", None) or block
             if isinstance(entry, bibtexparser.model.Entry):
@@ -164,10 +242,18 @@ class BibtexReader(Reader):
                 entry.fields = [f for f in entry.fields if f.key.lower() in _USED]
                 for found in entry.fields:  # field names are case-blind: WoS writes Author
                     found.key = found.key.lower()
+                    found.value, unknown = _expand(str(found.value), strings)
+                    notes_of.setdefault(id(entry), []).extend(
+                        f"field {found.key} names {name!r}, which no @string in the file "
+                        "defines; the name is kept as the value. Define it or re-export."
+                        for name in unknown
+                    )
                 entries.append(entry)
         decoded = _transform(bibtexparser.Library([*parsed.strings, *entries]))
         by_position = dict(zip((id(e) for e in entries), decoded.entries, strict=True))
         for line, block, problem in items:
+            entry = getattr(block, "ignore_error_block", None) or block
+            yield from (FileNote(line, note) for note in notes_of.get(id(entry), ()))
             yield from _emit(line, block, problem, raw_of, by_position)
 
 

@@ -50,3 +50,23 @@ def test_maths_in_a_title_is_read_as_text(data):
     _, second = read(data / "wos_capitals.bib").records
     # before: "5$^th$" and "$\Sigma$$\Delta$"
     assert second.title == "Burnout after the 5th wave: ΣΔ scores in invented teams"
+
+
+def test_string_macros_joined_with_hash_are_expanded_and_an_undefined_one_is_noted(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text(
+        '@string{jnl = "Journal of Care"}\n'
+        "@article{a1, title = {First}, journal = jnl, year = 2020}\n"
+        '@article{a2, title = {Second}, journal = jnl # " Research", year = {2021}}\n'
+        "@article{a3, title = {Third}, journal = nosuchmacro, year = {2022}}\n"
+    )
+    result = read(path)
+    assert [r.journal for r in result.records] == [
+        "Journal of Care",
+        "Journal of Care Research",
+        "nosuchmacro",
+    ]
+    assert [r.year for r in result.records] == [2020, 2021, 2022]
+    assert [(p.line, p.reason.split(",")[0]) for p in result.problems] == [
+        (4, "field journal names 'nosuchmacro'")
+    ]
