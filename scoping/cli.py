@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .cli_store import store as store_commands
 from .curation.backends import describe
+from .curation.store import STAGE_REASONS
 from .errors import ScopingError
 from .workspace import Workspace
 
@@ -608,7 +609,12 @@ def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
 
 @main.command()
 @_WORKSPACE
-@click.option("--stage", default="title_abstract", show_default=True)
+@click.option(
+    "--stage",
+    type=click.Choice(list(STAGE_REASONS)),
+    default="title_abstract",
+    show_default=True,
+)
 @click.option(
     "--csv",
     "csv_path",

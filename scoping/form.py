@@ -257,6 +257,10 @@ def _field(entry: Any, number: int, where: str, codebook: Codebook | None) -> Fi
             f"{where}: field {name}: unknown draft {entry['draft']!r}; drafts are "
             f"{', '.join(DRAFTS)}."
         )
+    if not isinstance(entry.get("required", False), bool):
+        raise InputError(
+            f"{where}: field {name}: required is true or false, not {entry['required']!r}."
+        )
     values = _values(entry, name, where, codebook)
     choice = kind in ("choice", "multi_choice", "choice_per")
     if choice and not values and not entry.get("values_from"):
@@ -265,7 +269,7 @@ def _field(entry: Any, number: int, where: str, codebook: Codebook | None) -> Fi
         name=name,
         label=str(entry.get("label") or name.replace("_", " ").capitalize()),
         type=kind,
-        required=bool(entry.get("required", False)),
+        required=entry.get("required", False),
         help=str(entry.get("help", "")),
         values=values,
         per=entry.get("per"),

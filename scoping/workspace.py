@@ -20,7 +20,7 @@ from typing import Any
 
 from . import resources, yamlio
 from .curation.backends import Location, is_server, parse_location
-from .curation.store import DecisionStore
+from .curation.store import STAGE_REASONS, DecisionStore
 from .errors import InputError
 
 #: The environment variable naming a team's decision store (when scoping.yml does not).
@@ -219,6 +219,12 @@ class Workspace:
             raise InputError(
                 f"{self.config}: 'reasons' lists reasons per stage, e.g. "
                 "reasons: {full_text: [wrong population, wrong concept]}."
+            )
+        unknown = sorted(set(given) - set(STAGE_REASONS))
+        if unknown:
+            raise InputError(
+                f"{self.config}: 'reasons' names stage(s) {', '.join(map(str, unknown))}; the "
+                f"stages that take reasons are {', '.join(STAGE_REASONS)}."
             )
         return given
 

@@ -56,6 +56,7 @@ def test_a_value_outside_the_field_is_one_clear_line(form, field, value, match):
     [
         ("fields:\n  - name: x\n    type: integer\n", r"line 2: field x: unknown type 'integer'"),
         ("fields:\n  - name: x\n    type: choice\n", "a choice field needs values"),
+        ("fields:\n  - {name: x, type: text, required: maybe}\n", "required is true or false"),
         ("fields:\n  - {name: x, type: text}\n  - {name: x, type: text}\n", "used twice: x"),
         ("fields:\n  - {name: x, type: text, colour: red}\n", "unknown key.* colour"),
         ("fields: [\n", r"line \d+: not valid YAML"),

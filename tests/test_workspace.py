@@ -83,6 +83,7 @@ def test_the_groups_highlight_keywords_come_from_scoping_yml(tmp_path):
         ("stroe: x\n", "settings", r"unknown setting 'stroe'; did you mean 'store'\?"),
         ("topics: [nhs, trust]\n", "topic_stop_words", "'topics' holds a word list"),
         ("topics: nhs\n", "topic_stop_words", "'topics' holds a word list"),
+        ("reasons: {fulltext: [x]}\n", "reasons", "'reasons' names stage.s. fulltext; the"),
     ],
 )
 def test_a_misspelt_or_misshapen_setting_is_one_line(tmp_path, text, read, message):

@@ -346,8 +346,8 @@ class TableReader(Reader):
         if not columns.get("title"):
             yield FileNote(
                 1,
-                "no column is recognised as the title; pass a column "
-                "mapping (column_map={'title': 'Your column'}).",
+                "no column is recognised as the title; name it with a column mapping "
+                "(--column-map 'title=Your column' on the command line).",
             )
         sep = known.author_sep if known else None
         ragged = headers.index(known.ragged) if known and known.ragged in headers else None
