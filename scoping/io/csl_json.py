@@ -45,6 +45,8 @@ def _year(item: dict[str, Any]) -> Any:
             if parts and parts[0] and parts[0][0]:
                 return parts[0][0]
             return date.get("raw") or date.get("literal")
+        if isinstance(date, (str, int)) and date:  # "issued": "2020", as some tools write
+            return date
     return item.get("year")
 
 
@@ -63,7 +65,8 @@ def fields_of(item: dict[str, Any]) -> dict:
         if item.get(k) not in (None, "", [])
     }
     authors = item.get("author") or []
-    fields["authors"] = [_person(a) for a in authors if isinstance(a, dict)]
+    authors = [authors] if isinstance(authors, (str, dict)) else authors
+    fields["authors"] = [_person(a) if isinstance(a, dict) else str(a) for a in authors if a]
     fields["year"] = _year(item)
     fields["issn"] = _list(item.get("ISSN"))
     fields["isbn"] = _list(item.get("ISBN"))

@@ -76,6 +76,7 @@ def _array(
         line += text.count("\n", pos, start)
         if text.startswith("]", start):
             return
+        skipped = False
         try:
             item, end = decoder.raw_decode(text, start)
         except (json.JSONDecodeError, RecursionError) as exc:
@@ -90,11 +91,14 @@ def _array(
                 )
                 return
             yield Rejection(where, f"this record's JSON is malformed ({why}); it is skipped.")
-            item = None
-        if isinstance(item, dict):
+            skipped = True
+        if skipped:
+            pass
+        elif isinstance(item, dict):
             yield line, item
-        elif item is not None:
-            yield FileNote(line, f"array item is a {type(item).__name__}, not a record; ignored.")
+        else:  # null included: said, not dropped without a word
+            shown = json.dumps(item, ensure_ascii=False)[:40]
+            yield FileNote(line, f"array item {shown} is not a record; ignored.")
         line += text.count("\n", start, end)
         pos = _WS.match(text, end).end()
         line += text.count("\n", end, pos)

@@ -89,3 +89,22 @@ def test_a_stray_bracket_after_the_last_record_is_no_record_lost(tmp_path):
     assert "stray text after the last record" in problem.reason and "no record is lost" in (
         problem.reason
     )
+
+
+def test_csl_json_null_items_plain_author_strings_and_string_dates_are_not_lost(tmp_path):
+    path = tmp_path / "refs.json"
+    path.write_text(
+        '[{"id": "a", "type": "article-journal", "title": "First",'
+        ' "container-title": "J", "author": "Smith, J", "issued": "2020"},\n'
+        " null,\n"
+        ' {"id": "b", "type": "article-journal", "title": "Second",'
+        ' "container-title": "J", "author": ["Jones, K"], "issued": {"date-parts": [[2021]]}}]\n'
+    )
+    result = read(path)
+    assert [(r.title, r.authors, r.year) for r in result.records] == [
+        ("First", ("Smith, J",), 2020),
+        ("Second", ("Jones, K",), 2021),
+    ]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (2, "array item null is not a record; ignored.")
+    ]
