@@ -379,6 +379,16 @@ def check_search_log(log_path: Path, files: list[ReadResult]) -> dict[str, Any]:
                     f"holds {found.records_in_file} records",
                 }
             )
+    names = [str(entry["file"]) for entry in searches]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        issues.append(
+            {
+                "file": name,
+                "issue": "listed twice",
+                "detail": f"searches.yml lists {name} {names.count(name)} times; describe "
+                "each export once",
+            }
+        )
     for source in sorted({f.source for f in files} - matched):
         name = _shortest_name(source, [f.source for f in files])
         issues.append(

@@ -140,7 +140,8 @@ def _tag(entry: Any, number: int, path: Path) -> Tag:
     missing = [k for k in ("name", "group", "definition", "include") if not entry.get(k)]
     if missing:
         raise InputError(f"{where} ({entry.get('name', '?')}): missing {', '.join(missing)}.")
-    fields = tuple(entry.get("fields") or DEFAULT_FIELDS)
+    given = entry.get("fields") or DEFAULT_FIELDS
+    fields = tuple(given) if isinstance(given, (list, tuple)) else (given,)
     bad = [f for f in fields if f not in FIELDS]
     if bad:
         raise InputError(

@@ -279,8 +279,8 @@ class TopicModel(BaseEstimator, TransformerMixin):
         low = self.k_bounds(n_docs)[0]
         if n_docs < 2 * max(low, 2):
             raise InputError(
-                f"{n_docs} documents are too few for topic modelling; "
-                f"need at least {2 * max(low, 2)}."
+                f"{n_docs} documents are too few for topic modelling from {low} topics up; "
+                f"need at least {2 * max(low, 2)}, or fewer topics."
             )
 
     def _vectoriser(self) -> TfidfVectorizer | CountVectorizer:
@@ -650,7 +650,7 @@ def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
     """What topic modelling did, in one line."""
     if not hasattr(model, "n_topics_"):
         return (
-            f"topics: none; {out / 'unique.parquet'} has too few records for a topic "
+            f"topics: none; {records_file(out)} has too few records for a topic "
             f"model -> {out / 'topics.csv'}"
         )
     how = "chosen by coherence x stability" if model.n_topics == "auto" else "as set"
@@ -676,7 +676,8 @@ def draft_tag(topics: pd.DataFrame, topic: int, n_terms: int = 8) -> dict[str, A
     """
     match = topics[topics["topic"] == topic]
     if match.empty:
-        raise InputError(f"topic {topic} is not in topics.csv (topics are 0 to {len(topics) - 1}).")
+        known = f"topics are 0 to {len(topics) - 1}" if len(topics) else "it holds no topics"
+        raise InputError(f"topic {topic} is not in topics.csv ({known}).")
     row = match.iloc[0]
     name = "_".join(str(row["label"]).split(" / ")[0].split())
     return {

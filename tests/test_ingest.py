@@ -83,6 +83,14 @@ def test_search_log_is_checked(raw, tmp_path):
     assert result.search_log["searches"][0]["date_searched"] == "2026-10-01"
 
 
+def test_an_export_described_twice_in_the_search_log_is_an_issue(raw, tmp_path):
+    entry = _search("2026-10-01", "1").replace("a.ris", "multiline_abstract.ris")
+    (raw.parent / "searches.yml").write_text(entry + entry.split("\n", 1)[1])
+    result = ingest([raw], tmp_path / "out", progress=False)
+    issues = {(i["file"], i["issue"]) for i in result.search_log["issues"]}
+    assert ("multiline_abstract.ris", "listed twice") in issues
+
+
 def test_a_quoted_date_in_the_search_log_is_read(raw, tmp_path):
     (raw.parent / "searches.yml").write_text(_search('"2026-10-01"', "1"))
     result = ingest([raw], tmp_path / "out", progress=False)
