@@ -301,6 +301,11 @@ _UNSAVED = (
 )
 
 
+#: The separator of each text dialect: comma, tab, and the semicolon that Excel writes
+#: where the decimal mark is a comma.
+SEPARATORS = {"csv": ",", "tsv": "\t", "semicolon": ";"}
+
+
 class TableReader(Reader):
     """Reads CSV, TSV and Excel tables with a header row."""
 
@@ -316,11 +321,12 @@ class TableReader(Reader):
         if source.kind == "xlsx":
             return "excel"
         first = source.head.split("\n", 1)[0]
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
-        headers = next(csv.reader([first], delimiter=delimiter), [])
+        # the separator the header uses most; ties go to the comma
+        dialect = max(SEPARATORS, key=lambda d: (first.count(SEPARATORS[d]), d == "csv"))
+        headers = next(csv.reader([first], delimiter=SEPARATORS[dialect]), [])
         if len(headers) < 2 or not ("title" in generic_columns(headers) or self.column_map):
             return None
-        return "tsv" if delimiter == "\t" else "csv"
+        return dialect
 
     def rows(self, source: Source, dialect: str) -> Iterator[tuple[int, list[str]]]:
         """(line or row number, cells) for every row, the header first."""
@@ -329,7 +335,7 @@ class TableReader(Reader):
             return
         csv.field_size_limit(sys.maxsize)
         with source.open_text() as handle:
-            reader = csv.reader(handle, delimiter="\t" if dialect == "tsv" else ",")
+            reader = csv.reader(handle, delimiter=SEPARATORS[dialect])
             line = 1
             for row in reader:
                 cells = Cells(row)

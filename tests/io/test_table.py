@@ -163,3 +163,18 @@ def test_an_unclosed_quotation_mark_that_joins_rows_is_reported(tmp_path):
     assert len(result.records) == 1
     (problem,) = result.problems
     assert problem.line == 2 and "runs over 3 lines inside quotation marks" in problem.reason
+
+
+def test_a_semicolon_separated_table_is_read(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Title;Authors;Year;Abstract\n"
+        "Burnout in care homes;Smith, J;2020;An abstract, with a comma.\n"
+        '"A title; with a semicolon";Jones, K;2021;\n'
+    )
+    result = read(path)
+    assert result.dialect == "semicolon"
+    assert [(r.title, r.year, r.abstract) for r in result.records] == [
+        ("Burnout in care homes", 2020, "An abstract, with a comma."),
+        ("A title; with a semicolon", 2021, None),
+    ]
