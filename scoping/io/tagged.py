@@ -168,10 +168,11 @@ class TaggedReader(Reader):
         raw = list(zip(tags, values, strict=True))
         yield from self._near_tags(values, line)
         end = self.end_tag
-        if end in tags and len({t for t in tags[tags.index(end) + 1 :]} & self.record_tags) >= 2:
-            at = tags.index(end)
-            yield self._orphan(block, line)
-            raw = raw[:at]
+        orphan = None
+        if end in tags and len(set(tags[tags.index(end) + 1 :]) & self.record_tags) >= 2:
+            raw = raw[: tags.index(end)]
+            cut, orphan = self._orphan(block, line)
+            block = block[:cut]
         elif end in tags:
             at = tags.index(end)
             trailer = [("trailer", v) for v in values[at].split("\n") if v]
@@ -188,15 +189,23 @@ class TaggedReader(Reader):
         elif end is not None:
             yield FileNote(line, self._missing_end(block, line))
         yield self.make_entry(raw, line, dialect, self._verbatim(block))
+        if orphan is not None:
+            yield orphan
 
-    def _orphan(self, block: str, line: int) -> Rejection:
-        """The record after this one's end tag, which lacks its own start line."""
+    def _orphan(self, block: str, line: int) -> tuple[int, Rejection]:
+        """Where this record's end line ends, and the orphan record's rejection.
+
+        The orphan is the record after the end line that lacks its own start line; it is
+        rejected at its first line.
+        """
         text = "\n" + block
         end = next(m for m in self.tag_line.finditer(text) if m.group(1) == self.end_tag)
+        cut = text.find("\n", end.end())
+        cut = len(block) if cut == -1 else cut  # ``cut`` in ``text`` is after it in ``block``
         lines = text[end.start() + 1 :].split("\n")  # the end tag's line first
         skip = next((i for i, t in enumerate(lines[1:], start=1) if t.strip()), 1)
         after = line + text.count("\n", 0, end.start()) + skip
-        return Rejection(
+        return cut, Rejection(
             after,
             f"a record with no {self.start_tag} line follows the {self.end_tag} line; it was "
             f"not read. Add its {self.start_tag} line (e.g. '{self.start_tag}  - JOUR') or "

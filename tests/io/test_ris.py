@@ -168,6 +168,7 @@ def test_a_record_without_its_ty_line_is_rejected_not_merged_into_the_one_before
     result = read(path)
     first, third = result.records
     assert first.title == "First paper"
+    assert "Second paper" not in first.raw and first.raw.endswith("ER  -")
     assert third.title == "Third paper AU - Francis, P"  # kept where the grammar puts it
     assert result.records[0].authors == ("Smith, J",)
     rejected = [p for p in result.problems if p.rejects_record]
