@@ -42,6 +42,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +273,8 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 "k_range must be 'auto' or (low, high) with 2 <= low <= high; "
                 f"got {self.k_range!r}."
             )
-        if not isinstance(self.random_state, int) or not 0 <= self.random_state < 2**32:
+        seed = self.random_state
+        if not isinstance(seed, Integral) or isinstance(seed, bool) or not 0 <= seed < 2**32:
             raise InputError(
                 f"the seed must be a whole number from 0 to {2**32 - 1}; got {self.random_state!r}."
             )
