@@ -313,7 +313,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
             model = LatentDirichletAllocation(
                 k, learning_method="batch", random_state=seed, max_iter=min(self.max_iter, 50)
             )
-        with warnings.catch_warnings():  # reported as converged_, not printed
+        # Convergence is reported as converged_, not printed. On a tiny corpus NMF can fit
+        # exactly, and rounding makes its squared error a hair below zero (a NaN root).
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
             warnings.simplefilter("ignore", ConvergenceWarning)
             doc_topic = model.fit_transform(x)
         return _Fit(model, doc_topic, top_indices(model.components_, self.top_n))
