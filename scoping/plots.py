@@ -193,7 +193,8 @@ def _steps(counts: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
             ],
         ),
         (
-            f"Reports assessed for eligibility: {counts['retrieved']:,}",
+            f"Reports retrieved: {counts['retrieved']:,}\n"
+            f"assessed for eligibility: {counts['assessed']:,}",
             [
                 (_reasons("Reports excluded", counts["full_text_excluded"]), GREY),
                 (

@@ -187,10 +187,17 @@ class Pack:
                 "with interventions or outcomes yet, so there is nothing to say about what "
                 "the studies found. Chart the included studies (notebooks/charting.ipynb).</p>"
             )
+        others = (
+            "; the others speak through drafts from their abstracts"
+            if charted < len(d.records)
+            else ""
+        )
         basis = (
             f"{charted:,} of the pack's {len(d.records):,} studies are charted by the scoping "
-            "group; the others speak through drafts from their abstracts, marked "
-            "<span class='status other'>draft</span>, which no reviewer has checked yet."
+            f"group{others}. A message marked <span class='status other'>draft</span> rests on "
+            "at least one value no reviewer has checked: a draft from an abstract, or a "
+            "drafted value that one reviewer charted unchanged and no second reviewer has "
+            "looked at."
         )
         if d.params.checked_only:
             basis = (
@@ -227,14 +234,16 @@ class Pack:
         """The evidence and gap map as a figure, with where to find the interactive one."""
         d = self.data
         ax = gapmap.figure(d.gap_map, d.params.gap_map_colour)
-        studies = d.gap_map.loc[d.gap_map["n_studies"] > 0]
-        gaps = len(d.gap_map[d.gap_map["n_studies"] == 0])
+        # a pair's studies span a row per design and direction: count pairs, not rows
+        pairs = d.gap_map.groupby(["intervention", "outcome"])["n_studies"].sum()
+        gaps, filled = int((pairs == 0).sum()), int((pairs > 0).sum())
         return Html(
             "<h2>Evidence and gap map</h2><p>Interventions (rows) by outcomes (columns): "
             f"each bubble is the number of the pack's studies that looked at both, coloured by "
-            f"{_e(d.params.gap_map_colour)}; {gaps} pairs have no study yet (gaps). "
-            f"{len(studies):,} cells hold studies. The interactive map, with every study "
-            "listed, is gap_map.html; the table is gap_map.csv.</p>"
+            f"{_e(d.params.gap_map_colour)}; {gaps} {'pair has' if gaps == 1 else 'pairs have'} "
+            f"no study yet (gaps). {filled:,} {'pair holds' if filled == 1 else 'pairs hold'} "
+            "studies. The interactive map, with every study listed, is gap_map.html; the table "
+            "is gap_map.csv.</p>"
             + _figure(ax, "Evidence and gap map: studies by intervention and outcome.")
         )
 
@@ -327,7 +336,8 @@ class Pack:
             rows += [(f"Not retrieved: {r}", n) for r, n in sorted(c["not_retrieved"].items())]
             rows += [
                 ("Awaiting retrieval", c["awaiting_retrieval"]),
-                ("Reports assessed for eligibility", c["retrieved"]),
+                ("Reports retrieved", c["retrieved"]),
+                ("Reports assessed for eligibility", c["assessed"]),
             ]
             rows += [
                 (f"Excluded at full text: {r}", n)
@@ -349,8 +359,8 @@ class Pack:
             f"</tbody></table><p>{_e(verdict)}: identified ({identified:,}) = duplicates "
             f"grouped + screened; screened = included + excluded + maybe + not yet screened"
             + (
-                "; sought = assessed + not retrieved + awaiting retrieval; assessed = "
-                "included + excluded + maybe + not yet assessed"
+                "; sought = retrieved + not retrieved + awaiting retrieval; retrieved = "
+                "assessed + not yet assessed; assessed = included + excluded + maybe"
                 if "sought" in c
                 else ""
             )

@@ -32,6 +32,8 @@ LEADER_OUTCOMES = (
 DIRECTIONS = ("improved", "mixed", "no change", "worse", "not reported")
 #: Where a study's values came from, best first.
 SOURCES = ("charted", "draft", "codebook")
+#: The design of a study whose design is neither charted nor tagged.
+NO_DESIGN = "design not known"
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def gap_map(
         for intervention in study.interventions:
             for outcome in study.outcomes:
                 direction = study.directions.get(outcome, "not charted")
-                key = (intervention, outcome, study.design or "design not known", direction)
+                key = (intervention, outcome, study.design or NO_DESIGN, direction)
                 rows.setdefault(key, []).append(study.record_id)
     cells = {(i, o) for i, o, _, _ in rows}
     table = [
@@ -195,7 +197,7 @@ def tally(found: list[Study], outcome: str) -> dict[str, list[str]]:
 
 def designs(found: list[Study]) -> Counter[str]:
     """How many studies of each design."""
-    return Counter(s.design or "design not known" for s in found)
+    return Counter(s.design or NO_DESIGN for s in found)
 
 
 @dataclass(frozen=True)
@@ -252,9 +254,16 @@ def _mix(found: list[Study], limit: int = 3) -> str:
     designs".
     """
     mix = designs(found).most_common()
-    shown = [f"{n} {plural(d.lower(), n)}" for d, n in mix[:limit]]
+    shown = [
+        f"{n} of {d}" if d == NO_DESIGN else f"{n} {plural(d.lower(), n)}" for d, n in mix[:limit]
+    ]
     rest = sum(n for _, n in mix[limit:])
     return ", ".join(shown) + (f" and {rest} of other designs" if rest else "")
+
+
+def _studies(n: int) -> str:
+    """``n`` with "study" or "studies": "1 study", "3 studies"."""
+    return f"{n} {'study' if n == 1 else 'studies'}"
 
 
 def plural(label: str, n: int) -> str:
@@ -300,7 +309,7 @@ def lead_messages(found: list[Study], audience: str) -> list[Message]:
         out.append(
             Message(
                 "lead",
-                f"{outcome}: {len(with_it)} studies looked at it ({_mix(with_it)}): "
+                f"{outcome}: {_studies(len(with_it))} looked at it ({_mix(with_it)}): "
                 f"{_directions(tallied)}.",
                 tuple(sorted(s.record_id for s in with_it)),
                 f"lead: {outcome}",
@@ -342,7 +351,7 @@ def _improving(found: list[Study]) -> list[Message]:
         out.append(
             Message(
                 "improving",
-                f"{intervention}: {len(improved)} of the {len(studies_)} studies that looked at "
+                f"{intervention}: {len(improved)} of the {_studies(len(studies_))} that looked at "
                 f"it reported an improvement ({', '.join(o.lower() for o in outcomes)}).",
                 tuple(sorted(s.record_id for s in improved)),
                 f"improving: {intervention}",
@@ -362,7 +371,7 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
     out = [
         Message(
             label,
-            f"{len(found)} studies looked at {label.lower()} ({charted} of them charted by "
+            f"{_studies(len(found))} looked at {label.lower()} ({charted} of them charted by "
             f"the group): {_mix(found)}{where}.",
             tuple(sorted(s.record_id for s in found)),
             f"key message: {label}: studies",
@@ -375,7 +384,7 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
         out.append(
             Message(
                 label,
-                f"{outcome}: {_directions(tally(with_it, outcome))} (of {len(with_it)} studies).",
+                f"{outcome}: {_directions(tally(with_it, outcome))} (of {_studies(len(with_it))}).",
                 tuple(sorted(s.record_id for s in with_it)),
                 f"key message: {label}: {outcome}",
                 draft=_is_draft(with_it),

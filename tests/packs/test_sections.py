@@ -119,3 +119,41 @@ def test_the_prisma_figure_keeps_maybe_and_unscreened_out_of_excluded(demo):
     assert f"maybe {c['full_text_maybe']}; not yet assessed {c['awaiting_assessment']}" in assessing
     full_text_excluded = next(t for t in texts if t.startswith("Reports excluded"))
     assert "aybe" not in full_text_excluded
+
+
+def test_retrieved_and_assessed_reports_are_separate_boxes(demo):
+    from dataclasses import replace
+
+    from scoping import plots
+    from scoping.packs.sections import Pack
+
+    pack = open_pack(workspace=str(demo), themes=["burnout"])
+    counts = dict(pack.data.flow["counts"])
+    assert counts["retrieved"] == counts["assessed"]  # the demo has assessed every one
+    # two retrieved reports not yet assessed: assessed is two fewer than retrieved
+    counts.update(
+        retrieved=counts["retrieved"],
+        assessed=counts["assessed"] - 2,
+        full_text_maybe=counts["full_text_maybe"] - 2,
+        awaiting_assessment=counts["awaiting_assessment"] + 2,
+    )
+    shown = Pack(replace(pack.data, flow={**pack.data.flow, "counts": counts}))
+    table = str(shown._prisma_table())
+    assert f"<td>Reports retrieved</td><td class='n'>{counts['retrieved']}</td>" in table
+    assert (
+        f"<td>Reports assessed for eligibility</td><td class='n'>{counts['assessed']}</td>"
+    ) in table
+    assert "retrieved = assessed + not yet assessed" in table
+    texts = [t.get_text() for t in plots.prisma_flow(counts).texts]
+    assert f"assessed for eligibility: {counts['assessed']}" in "\n".join(texts)
+
+
+def test_the_gap_map_sentence_counts_pairs_not_rows(demo):
+    pack = open_pack(workspace=str(demo), themes=["burnout"])
+    grid = pack.data.gap_map
+    pairs = grid.groupby(["intervention", "outcome"])["n_studies"].sum()
+    assert len(grid[grid["n_studies"] > 0]) > (pairs > 0).sum()  # a pair spans rows
+    text = str(pack.gap_map())
+    assert f"{(pairs == 0).sum()} pairs have no study yet (gaps). " in text
+    assert f" {(pairs > 0).sum()} pairs hold studies." in text
+    assert (pairs == 0).sum() + (pairs > 0).sum() == len(pairs)

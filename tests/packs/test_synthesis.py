@@ -71,3 +71,36 @@ def test_no_charting_and_no_drafts_is_said_plainly(tmp_path):
     found = studies(records, tmp_path, {}, {}, PackParams())
     assert found[0].source == "codebook" and not found[0].outcomes
     assert gap_map((), ["A"], ["B"])["n_studies"].tolist() == [0]
+
+
+def test_one_study_and_an_unknown_design_read_as_english():
+    from dataclasses import replace
+
+    from scoping.packs.synthesis import Study, theme_messages
+
+    study = Study(
+        record_id="r1",
+        interventions=("Peer support",),
+        outcomes=("Wellbeing",),
+        directions={},
+        design="",
+        settings=(),
+        key_finding="",
+        change_ideas="",
+        source="draft",
+        checked=False,
+    )
+    texts = [m.text for m in theme_messages("Burnout", [study, replace(study, record_id="r2")])]
+    assert texts[0].startswith("2 studies looked at burnout (0 of them charted by the group): ")
+    assert "2 of design not known" in texts[0] and "knowns" not in texts[0]
+    one = [m.text for m in theme_messages("Burnout", [study])]
+    assert one[0].startswith("1 study looked at burnout") and "1 of design not known" in one[0]
+    assert one[1] == "Wellbeing: 1 not charted (of 1 study)."
+
+
+def test_the_key_messages_say_what_a_draft_is(frontline):
+    from scoping.packs.sections import Pack
+
+    text = str(Pack(frontline).key_messages())
+    assert "rests on at least one value no reviewer has checked" in text
+    assert "one reviewer charted unchanged" in text
