@@ -84,6 +84,8 @@ class PackData:
     messages: tuple[synthesis.Message, ...] = ()
     changes: dict[str, Any] = field(default_factory=dict)
     numbers: dict[str, list[str]] = field(default_factory=dict)
+    #: The search log's file name, when one was read (it may list no searches).
+    search_log: str = ""
 
     # ------------------------------------------------------------------ reading
     @property
@@ -326,6 +328,7 @@ def _read(space: Workspace, params: PackParams) -> dict[str, Any]:
         "flow": flow,
         "decisions": _decisions(flow),
         "searches": list(report.get("search_log", {}).get("searches") or []),
+        "search_log": Path(report.get("search_log", {}).get("path") or "").name,
         "synthetic": bool(report["totals"].get("synthetic_demo_records")),
         "inputs": _inputs(report, codebook, space.root),
         "root": space.root,

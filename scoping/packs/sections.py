@@ -288,9 +288,14 @@ class Pack:
         """Databases, dates and search strings from the search log."""
         searches = self.data.searches
         if not searches:
+            said = (
+                f"The search log ({_e(self.data.search_log)}) lists no searches yet"
+                if self.data.search_log
+                else "No search log (corpus/searches.yml) was given"
+            )
             return Html(
-                "<h2>Scope and searches</h2><p>No search log (corpus/searches.yml) was "
-                "given; the sources below are those the exports name.</p>"
+                f"<h2>Scope and searches</h2><p>{said}; the sources below are those the "
+                "exports name.</p>"
             )
         keys = ("database", "interface", "date_searched", "hits_reported", "search_string")
         rows = "".join(

@@ -157,3 +157,17 @@ def test_the_gap_map_sentence_counts_pairs_not_rows(demo):
     assert f"{(pairs == 0).sum()} pairs have no study yet (gaps). " in text
     assert f" {(pairs > 0).sum()} pairs hold studies." in text
     assert (pairs == 0).sum() + (pairs > 0).sum() == len(pairs)
+
+
+def test_an_empty_search_log_is_not_called_missing(demo):
+    from dataclasses import replace
+
+    from scoping.packs.sections import Pack
+
+    pack = open_pack(workspace=str(demo), themes=["burnout"])
+    assert pack.data.search_log == "searches.yml" and pack.data.searches
+    empty = str(Pack(replace(pack.data, searches=[])).scope())
+    assert "The search log (searches.yml) lists no searches yet" in empty
+    assert "No search log" not in empty
+    none = str(Pack(replace(pack.data, searches=[], search_log="")).scope())
+    assert "No search log (corpus/searches.yml) was given" in none
