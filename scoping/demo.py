@@ -384,6 +384,20 @@ def _ris(studies: list[Study], *, ovid: bool) -> str:
     return out.getvalue()
 
 
+def _medline_pages(first: int, last: int) -> str:
+    """Pages as MEDLINE prints them: 466-75 for 466-475, but 491-504 in full.
+
+    The last page's leading digits that repeat the first page's are dropped.
+    """
+    a, b = str(first), str(last)
+    if a == b:
+        return a
+    same = 0
+    while len(a) == len(b) and same < len(a) - 1 and a[same] == b[same]:
+        same += 1
+    return f"{a}-{b[same:]}"
+
+
 def _medline(studies: list[Study]) -> str:
     out = io.StringIO()
     for s in studies:
@@ -391,7 +405,7 @@ def _medline(studies: list[Study]) -> str:
         for family, given in s.authors:
             out.write(f"FAU - {family}, {given}\nAU  - {family} {given[0]}\n")
         out.write(f"DP  - {s.year}\nJT  - {s.journal}\nVI  - {s.volume}\nIP  - {s.issue}\n")
-        out.write(f"PG  - {s.first_page}-{str(s.last_page)[-2:]}\n")
+        out.write(f"PG  - {_medline_pages(s.first_page, s.last_page)}\n")
         if s.doi:
             out.write(f"LID - {s.doi} [doi]\n")
         out.write(f"PT  - Journal Article\nGN  - {DEMO_MARK}\n")

@@ -374,8 +374,20 @@ def normalise_pages(first: Any, last: Any = None) -> str | None:
 
 
 def full_end(start: str, end: str) -> str:
-    """The last page written out in full: ``full_end("466", "75")`` is ``"475"``."""
-    return start[: len(start) - len(end)] + end if len(end) < len(start) else end
+    """The last page written out in full, from the digits a citation kept.
+
+    The dropped leading digits are the first page's, carried over where the range
+    crosses a hundred or a thousand (or the kept digits start with 0).
+
+    >>> full_end("466", "75"), full_end("491", "04"), full_end("898", "17"), full_end("91", "07")
+    ('475', '504', '917', '107')
+    """
+    if len(end) >= len(start) and not (end[:1] == "0" and len(end) > 1):
+        return end
+    full = start[: max(len(start) - len(end), 0)] + end
+    if start.isdigit() and full.isdigit() and int(full) < int(start):
+        full = str(int(full) + 10 ** len(end))
+    return full
 
 
 def normalise_issn(value: str) -> str | None:

@@ -31,6 +31,8 @@ def test_every_demo_record_is_marked_and_logged(tmp_path):
     assert result.totals["synthetic_demo_records"] == len(records)
     assert result.search_log["issues"] == []
     assert "SYNTHETIC" in (tmp_path / "demo" / "searches.yml").read_text()
+    ranges = records["pages"].dropna().str.extract(r"^(\d+)-(\d+)$").dropna().astype(int)
+    assert len(ranges) > 300 and (ranges[1] >= ranges[0]).all()  # no 491-404
 
 
 def test_demo_plants_duplicates_across_databases(tmp_path):

@@ -71,6 +71,10 @@ def test_normalise_author(raw, order, expected):
         ("e1234", None, "e1234"),
         ("1535–41", None, "1535-1541"),
         ("12", "12", "12"),
+        ("491-04", None, "491-504"),  # the kept digits cross a hundred
+        ("898", "17", "898-917"),
+        ("91-07", None, "91-107"),
+        ("91-85", None, "91-85"),  # a range written backwards is left as it is
         (None, None, None),
     ],
 )
