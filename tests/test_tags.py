@@ -146,3 +146,21 @@ def test_run_writes_evidence_and_matrix(tmp_path, data):
 def test_run_needs_records(tmp_path):
     with pytest.raises(InputError, match=r"neither unique.parquet nor records.parquet"):
         run(tmp_path, tmp_path / "codebook.yml")
+
+
+@pytest.mark.parametrize(
+    ("title", "tag", "tagged"),
+    [
+        ("The bad things that happened are kind of good things", "compassionate_care", False),
+        ("Kindness on the ward", "compassionate_care", True),
+        ("Keeping in mind the patient's view", "wellbeing_interventions", False),
+        ("Mindfulness-based stress reduction for carers", "wellbeing_interventions", True),
+        ("Civil servants and the pandemic", "culture", False),
+        ("Civility training in theatre teams", "culture", True),
+        ("A product recall in general practice", "organisational_outcomes", False),
+        ("Nurse productivity and staffing", "organisational_outcomes", True),
+    ],
+)
+def test_shipped_terms_do_not_match_a_different_common_word(title, tag, tagged):
+    codebook = load_codebook(resources.path(resources.CODEBOOK))
+    assert (tag in _tags(codebook, title=title)) is tagged
