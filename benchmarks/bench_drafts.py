@@ -69,7 +69,11 @@ _GOLD = re.compile(r"\bConclusions?\s*:\s*", re.IGNORECASE)
 _NEXT = re.compile(r"(?<=[.!?])\s*[A-Z][A-Za-z ]{2,40}:\s")
 
 
-_NOTICE = re.compile(r"\s*(?:\(?c\)|\u00a9|copyright\b).*$", re.IGNORECASE | re.DOTALL)
+#: A closing notice, with PsycINFO's "(PsycInfo Database Record (c) 2020 APA...)" whole.
+_NOTICE = re.compile(
+    r"\s*(?:\(psycinfo database record\s*)?(?:\(?c\)|\u00a9|copyright\b).*$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def gold(abstract: str) -> str | None:

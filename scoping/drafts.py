@@ -143,7 +143,9 @@ _COLON = re.compile(
 _OTHER_HEADING = re.compile(r"(?<=[.!?])\s*[A-Z][A-Za-z ]{2,40}:\s")
 #: A publisher's notice closing an abstract.
 _COPYRIGHT = re.compile(
-    r"(?:^|\s)(?:\(c\)|\u00a9|copyright\b)(?=\s*(?:\d{4}|\w)).*$", re.IGNORECASE | re.DOTALL
+    r"(?:^|\s)(?:\(psycinfo database record\s*)?(?:\(c\)|\u00a9|copyright\b)"
+    r"(?=\s*(?:\d{4}|\w)).*$",
+    re.IGNORECASE | re.DOTALL,
 )
 #: A heading in capitals without a colon ("CONCLUSIONS We found...").
 _CAPS = re.compile(r"(?:^\s*|(?<=[.!?\])]\s))(?P<head>[A-Z][A-Z ,/&]{2,60}?)\s+(?=[A-Z][a-z])")

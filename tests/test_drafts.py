@@ -54,6 +54,26 @@ def test_a_labelled_conclusion_is_the_key_finding():
     assert objective(STRUCTURED) == ("To test team huddles.", "labelled objective")
 
 
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "(PsycInfo Database Record (c) 2020 APA, all rights reserved)",
+        "(PsycINFO Database Record (c) 2016 APA, all rights reserved)",
+        "Copyright of Journal of Gambling Studies is the property of Springer Nature.",
+        "\u00a9 2022, The Author(s).",
+    ],
+)
+def test_a_closing_copyright_notice_is_not_part_of_the_finding(notice):
+    rules = ConclusionModel().fit([])
+    labelled = f"{STRUCTURED} {notice}"
+    assert (
+        conclusion(labelled, rules)[0] == "Daily huddles reduced burnout. Managers could try them."
+    )
+    plain = f"Staff were tired. Huddles reduced harm. {notice}"
+    assert unlabelled(plain) == "Staff were tired. Huddles reduced harm."
+    assert "Database Record" not in rules.predict_one(plain)
+
+
 def test_an_unlabelled_conclusion_is_found_at_the_end():
     rules = ConclusionModel().fit([])  # nothing to learn from: the rules
     assert not rules.learned_
