@@ -42,6 +42,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a mistyped command, option or value
+            where = exc.ctx.command_path if exc.ctx else ctx.command_path
+            message = f"{where}: {exc.format_message()} (see `{where} --help`)"
         except ScopingError as exc:
             message = str(exc)
         except OSError as exc:
@@ -255,8 +258,8 @@ def topics(
         draft = tm.draft_tag(pd.read_csv(table), draft_tag)
         click.echo(yaml.safe_dump({"tags": [draft]}, sort_keys=False, allow_unicode=True))
         return
-    if k != "auto" and not k.isdigit():
-        raise ScopingError(f"--k must be a whole number or 'auto'; got {k!r}.")
+    if k != "auto" and not (k.isdigit() and int(k) >= 2):
+        raise ScopingError(f"--k must be a whole number of 2 or more, or 'auto'; got {k!r}.")
     given = (k_min, k_max) != (None, None)
     model = tm.TopicModel(
         n_topics=k if k == "auto" else int(k),

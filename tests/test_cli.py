@@ -48,6 +48,16 @@ def scoping(*args, cwd):
             "a file is where a folder is needed",
             id="out-under-a-file",
         ),
+        pytest.param(
+            ["topics", ".", "--method", "foo"],
+            "topics: Invalid value for '--method'",
+            id="bad-choice",
+        ),
+        pytest.param(["topicz"], "No such command 'topicz'. Did you mean 'topics'?", id="typo"),
+        pytest.param(["ingest"], "ingest: Missing argument", id="missing-argument"),
+        pytest.param(["pack", "--bogus"], "No such option '--bogus'. (see `", id="unknown-option"),
+        pytest.param(["store", "nope"], "store: No such command 'nope'", id="store-typo"),
+        pytest.param(["topics", ".", "--k", "0"], "--k must be a whole number of 2", id="k-0"),
     ],
 )
 def test_user_errors_are_one_line(tmp_path, data, args, message):
