@@ -9,6 +9,7 @@ log are checked against each other.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 from collections import Counter
@@ -143,7 +144,8 @@ class IngestResult:
         lines += [f"  unreadable: {item['reason']}" for item in self.unreadable]
         if self.removed_stale:
             lines.append(
-                f"  removed outputs of the previous records (rebuild them): "
+                f"  removed outputs built from the previous records (`scoping run` "
+                "rebuilds them): "
                 f"{', '.join(self.removed_stale)}"
             )
         return lines
@@ -471,9 +473,15 @@ def ingest(
             sink.close()
         if log is not None:
             result.search_log = check_search_log(log, result.files)
-        # built from the previous records: removed with the same commit, never reused
-        result.removed_stale = [n for n in stale if (out_dir / n).is_file()]
-        outputs.remove(*stale)
+        # built from the previous records: removed with the same commit, never reused;
+        # kept when the records are the same to the byte (a search log edited, say)
+        previous = out_dir / "records.parquet"
+        if not (
+            previous.is_file()
+            and filecmp.cmp(previous, outputs.path("records.parquet"), shallow=False)
+        ):
+            result.removed_stale = [n for n in stale if (out_dir / n).is_file()]
+            outputs.remove(*stale)
         text = json.dumps(result.report(), indent=2, ensure_ascii=False, sort_keys=True)
         outputs.path("ingest_report.json").write_text(text + "\n", encoding="utf-8")
     return result

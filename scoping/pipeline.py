@@ -390,7 +390,9 @@ def _run_stage(
                 f"{build / stage.outputs[0]}"
             )
         return
-    state.forget([stage.name, *(s.name for s in later)])
+    # A later stage stays fresh only while its key (which hashes every file it reads)
+    # and its outputs are unchanged: a stage that removes them makes it run again.
+    state.forget([stage.name])
     stale = tuple(name for s in later for name in s.outputs)
     report.lines += stage.build(ctx, stale)
     report.ran.append(stage.name)

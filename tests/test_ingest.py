@@ -166,10 +166,13 @@ def test_reingest_removes_outputs_built_from_the_old_records(raw, tmp_path):
     ingest([raw], out, progress=False)
     dedupe(out)
     assert (out / "unique.parquet").is_file()
+    same = ingest([raw], out, progress=False)  # the same records: their outputs stand
+    assert (out / "unique.parquet").is_file() and same.removed_stale == []
+    (raw / "new.ris").write_text("TY  - JOUR\nTI  - A new record\nPY  - 2026\nER  - \n")
     again = ingest([raw], out, progress=False)
     assert not (out / "unique.parquet").exists() and not (out / "duplicates.csv").exists()
     assert "unique.parquet" in again.removed_stale
-    assert any("removed outputs of the previous records" in line for line in again.summary(out))
+    assert any("removed outputs built from the previous records" in x for x in again.summary(out))
 
 
 def _two_folders(tmp_path, data):

@@ -270,3 +270,15 @@ def test_charting_in_progress_survives_a_new_export_and_reruns_byte_for_byte(dem
     report = run_stages(demo_copy, progress=False)
     assert "ingest" in report.ran and "charting" in report.ran
     assert (demo_copy / "build" / "charting.csv").read_bytes() == charted
+
+
+def test_an_edited_search_log_reruns_ingest_and_the_flow_only(demo_copy):
+    """The records are the same to the byte: dedupe, tags and topics stand."""
+    log = demo_copy / "corpus" / "demo" / "searches.yml"
+    text = log.read_text(encoding="utf-8")
+    at = text.index("hits_reported: ") + len("hits_reported: ")
+    end = text.index("\n", at)
+    log.write_text(f"{text[:at]}{int(text[at:end]) + 1}{text[end:]}", encoding="utf-8")
+    report = run_stages(demo_copy, progress=False)
+    assert "ingest" in report.ran and "prisma" in report.ran
+    assert not {"dedupe", "tag", "topics", "drafts"} & set(report.ran)
