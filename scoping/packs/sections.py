@@ -132,6 +132,12 @@ class Pack:
         steps = "".join(f"<li>{_e(step)}: {len(ids):,}</li>" for step, ids in d.funnel)
         settings = {"both": "health and social care"}.get(p.settings, p.settings)
         themes = either(d.labels(p.themes)) if p.themes else "all themes"
+        if not n:
+            notice += (
+                "<p class='unscreened'>No record of the corpus meets this pack's filters "
+                "yet, so the pack has nothing to show; the steps below say where the "
+                "records fell away.</p>"
+            )
         return Html(
             f"{notice}<h1>{_e(d.name)}</h1>"
             f"<p class='lead'>This pack brings together {n:,} records on "

@@ -171,3 +171,12 @@ def test_an_empty_search_log_is_not_called_missing(demo):
     assert "No search log" not in empty
     none = str(Pack(replace(pack.data, searches=[], search_log="")).scope())
     assert "No search log (corpus/searches.yml) was given" in none
+
+
+def test_a_pack_with_no_records_says_so_first(demo):
+    empty = open_pack(workspace=str(demo), themes=["burnout"], year_from=1900, year_to=1901)
+    assert empty.data.records.empty
+    cover = str(empty.cover())
+    assert cover.index("No record of the corpus meets this pack's filters") < cover.index("<h1>")
+    full = str(open_pack(workspace=str(demo), themes=["burnout"]).cover())
+    assert "No record of the corpus" not in full
