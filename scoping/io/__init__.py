@@ -83,11 +83,13 @@ def detect(source: Source, column_map: dict[str, str] | None = None) -> tuple[Re
                 f"{source.name}: looks like a table, but no column is "
                 f"recognised as the title (columns: {_column_list(first)}). Rename "
                 "the title column to 'Title', or give a column mapping "
-                "(--column-map title='Your column')."
+                "(--column-map title='Your column'). If it is not an export (a search "
+                "strategy, a note), keep it out of the exports' folder."
             )
         raise FormatError(
             f"{source.name}: is not in a format this tool reads. Supported formats: "
-            f"{_format_list()}. Re-export the references in one of them."
+            f"{_format_list()}. Re-export the references in one of them; if it is not an "
+            "export (a search strategy, a note), keep it out of the exports' folder."
         )
     suffix = PurePosixPath(source.name).suffix.lower()
     return next((h for h in hits if suffix in h[0].suffixes), hits[0])

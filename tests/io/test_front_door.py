@@ -24,6 +24,13 @@ def test_unknown_text_format_lists_supported(tmp_path):
         read(path)
 
 
+def test_a_search_strategy_among_the_exports_is_named_as_not_an_export(tmp_path):
+    path = tmp_path / "search_strategy.txt"
+    path.write_text("1. exp Burnout, Professional/\n2. burnout.tw.\n")
+    with pytest.raises(FormatError, match=r"If it is not an export \(a search strategy"):
+        read(path)
+
+
 def test_unknown_format_name_lists_valid_ones(data):
     with pytest.raises(FormatError, match=r"unknown format 'riss'; the supported formats are"):
         read(data / "bom_crlf.ris", format="riss")
