@@ -382,7 +382,7 @@ def full_end(start: str, end: str) -> str:
     >>> full_end("466", "75"), full_end("491", "04"), full_end("898", "17"), full_end("91", "07")
     ('475', '504', '917', '107')
     """
-    if len(end) >= len(start) and not (end[:1] == "0" and len(end) > 1):
+    if len(end) > len(start) or (len(end) == len(start) and not end.startswith("0")):
         return end
     full = start[: max(len(start) - len(end), 0)] + end
     if start.isdigit() and full.isdigit() and int(full) < int(start):
