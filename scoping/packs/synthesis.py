@@ -263,7 +263,7 @@ def _mix(found: list[Study], limit: int = 3) -> str:
 
 def _studies(n: int) -> str:
     """``n`` with "study" or "studies": "1 study", "3 studies"."""
-    return f"{n} {'study' if n == 1 else 'studies'}"
+    return f"{n} {plural('study', n)}"
 
 
 def plural(label: str, n: int) -> str:
