@@ -11,8 +11,11 @@ Where links come from:
 
 1. pairs the comparison found alike whose kinds differ (an erratum and its paper, a
    preprint and its published version, a conference abstract and the later paper);
-2. two items of one journal volume under the same title, print pages apart (a paper
-   and a one-page notice printed later): ``same_study``, for review;
+2. two items under the same title that were not merged: of one journal volume, print
+   pages apart (a paper and a one-page notice printed later), or in two journals with
+   the same first author and year (one abstract in two meetings' supplements):
+   ``same_study``, sure when the title is distinctive (:data:`DISTINCTIVE_TITLE_WORDS`)
+   and the first authors agree, else for review;
 3. a notice titled with the citation of the paper it corrects (Web of Science
    "(vol 360, pg 542, 2009)", Embase "(N Engl J Med (2009) 360 (542-544))");
 4. the exports' own relation fields: PubMed MEDLINE ``EIN``/``EFR``, ``CIN``/``CON``,
@@ -111,6 +114,9 @@ KIND_RELATION = {
     "conference abstract": "abstract_of",
     "preprint": "version_of",
 }
+#: Fewest words in a title that names one study: recurring headings ("Editorial Notes",
+#: "Guest Editorial", "Senior Editor Perspectives") are shorter.
+DISTINCTIVE_TITLE_WORDS = 8
 _CORRECTION_WORDS = re.compile(r"\b(correction|corrigendum)\b", re.IGNORECASE)
 _REPLY_WORDS = re.compile(r"\b(reply|response|in reply)\b", re.IGNORECASE)
 _CONCERN = re.compile(r"\bexpression of concern\b", re.IGNORECASE)
@@ -154,18 +160,49 @@ def _sure(pair: PairResult, x: dict[str, Any], y: dict[str, Any]) -> bool:
     return (pair.score >= 0.98 and others + named >= 1) or (pair.score >= 0.93 and others >= 2)
 
 
+def _distinctive(title: Any) -> bool:
+    """Whether a title is long enough to name one study (not a recurring heading)."""
+    return isinstance(title, str) and len(title.split()) >= DISTINCTIVE_TITLE_WORDS
+
+
+def _same_title_link(
+    pair: PairResult,
+    x: dict[str, Any],
+    y: dict[str, Any],
+    title: Callable[[str], Any],
+    evidence: str,
+) -> Link | None:
+    """A ``same_study`` link for two items under one title that the rules did not merge.
+
+    Two items of one journal volume, print pages apart (a paper and a notice printed
+    later, which keeps the title): sure when the title is distinctive and the first
+    authors agree, else for review ("Editorial Notes" recurs in every issue; two
+    commentaries can share the title of the paper they discuss). The same distinctive
+    title, first author and year in two journals (one abstract in two meetings'
+    supplements, a paper and its abstract) is sure too.
+    """
+    agreed = set(pair.agreed)
+    sure = _distinctive(title(pair.a)) and "author" in agreed
+    if journals_compatible(x["journal"], y["journal"]):
+        if x["volume"] == y["volume"] and pages_apart(x, y):
+            rule = "same title, two items of one volume (print pages apart)"
+            return Link(
+                pair.a, pair.b, "same_study", rule, evidence, "linked" if sure else "review"
+            )
+        return None
+    if sure and "year" in agreed:
+        rule = "same distinctive title, first author and year in two journals"
+        return Link(pair.a, pair.b, "same_study", rule, evidence)
+    return None
+
+
 def _pair_link(
     pair: PairResult, x: dict[str, Any], y: dict[str, Any], title: Callable[[str], Any]
 ) -> Link | None:
     """The link a compared pair makes, if any (``title``: the notice's title as read)."""
     evidence = f"title {pair.score:.2f}; agreed: {', '.join(pair.agreed) or 'none'}"
-    journals = journals_compatible(x["journal"], y["journal"])
     if pair.decision == "maybe":
-        one_volume = journals and x["volume"] == y["volume"] and pages_apart(x, y)
-        if pair.score >= 0.98 and one_volume:
-            rule = "same title, two items of one volume (print pages apart)"
-            return Link(pair.a, pair.b, "same_study", rule, evidence, "review")
-        return None
+        return _same_title_link(pair, x, y, title, evidence) if pair.score >= 0.98 else None
     if pair.decision != "related":
         return None
     if pair.rule == "person: related":  # a person's word: linked, whatever the rules say

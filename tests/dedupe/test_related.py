@@ -90,6 +90,26 @@ def test_notices_are_linked_by_kind_and_never_merged():
     assert "x" not in result.retracted  # the notice is not itself retracted
 
 
+def test_one_title_twice_is_one_study_when_distinctive_and_by_the_same_first_author():
+    title = "Psychological safety and speaking up among junior doctors on night shifts"
+    volume = dict(journal="BMJ Quality and Safety", volume="30")
+    result, links = _run(
+        _record("paper", title, **volume, pages="401-409"),
+        _record("notice", title, **volume, pages="988"),  # printed later in the volume
+        _record("other", title, **volume, pages="1012", authors=["Khan, R"]),
+        _record("ed1", "Editorial Notes", **volume, pages="1-2"),
+        _record("ed2", "Editorial Notes", **volume, pages="211"),
+        _record("abstract", title, journal="Intensive Care Medicine", volume="46", pages="S12"),
+        _record("later", title, journal="Critical Care", volume="25", pages="77", year=2021),
+    )
+    assert len(set(result.group_of.values())) == 7  # nothing merged
+    assert links[("notice", "paper")] == ("same_study", "linked")
+    assert links[("abstract", "paper")] == ("same_study", "linked")  # two journals, one year
+    assert links[("ed1", "ed2")] == ("same_study", "review")  # a recurring heading
+    assert links[("other", "paper")] == ("same_study", "review")  # another first author
+    assert not any("later" in pair for pair in links)  # two journals, two years
+
+
 def test_links_from_export_fields_registry_numbers_and_cited_pages():
     medline = "PMID- 222\nTI  - Burnout in paramedics.\nEIN - Emerg Med J. 2021;38:5. PMID: 333"
     xml = json.dumps(
