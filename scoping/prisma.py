@@ -32,6 +32,7 @@ from . import atomic
 from .curation.status import final_decisions, work_of
 from .curation.store import open_store
 from .errors import InputError
+from .graph import components
 
 
 def _database_names(records: pd.DataFrame, search_log: Path | None) -> pd.Series:
@@ -97,23 +98,17 @@ def studies(build: Path, works: dict[str, str], included: list[str]) -> list[str
     a preprint and its published version, two reports of one trial) are one study; each
     study is named by its smallest work id. Without ``related.csv``, each work is one.
     """
-    root = {w: w for w in included}
-
-    def find(w: str) -> str:
-        while root[w] != w:
-            w = root[w]
-        return w
-
     path = build / "related.csv"
     links = pd.read_csv(path, dtype=str) if path.is_file() else pd.DataFrame()
+    pairs = []
     if len(links):
         links = links[links["status"] == "linked"]
+        kept = set(included)
         for a, b in zip(links["record_id"], links["related_id"], strict=True):
             x, y = works.get(a), works.get(b)
-            if x in root and y in root:
-                rx, ry = sorted((find(x), find(y)))
-                root[ry] = rx
-    return sorted({find(w) for w in included})
+            if x in kept and y in kept:
+                pairs.append((x, y))
+    return sorted(set(components(pairs, included).values()))
 
 
 def _by_reason(final: dict[str, tuple[str, str | None]], decision: str) -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..errors import InputError
+from ..graph import components
 from ..workspace import Workspace
 from .backends import Unreachable
 from .identity import choose_reviewer
@@ -61,7 +62,7 @@ def contradiction(
     given = {p: d for p, d in decisions.items() if p != frozenset((a, b))}
     given[frozenset((a, b))] = decision
     same = sorted(tuple(sorted(p)) for p, d in given.items() if d == "same" and len(p) == 2)
-    group = _chains(same)
+    group = components(same)
     if decision == "different":
         together = group.get(a, a) == group.get(b, b)
         return f"people's 'same' decisions already chain {a} and {b}" if together else None
@@ -77,21 +78,6 @@ def contradiction(
                 f"{', '.join(links)} put them together"
             )
     return None
-
-
-def _chains(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Record -> the smallest record it is chained to through ``pairs``."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        parent[max(ra, rb)] = min(ra, rb)
-    return {x: root(x) for x in parent}
 
 
 class PairReviewWidget(w.VBox):
