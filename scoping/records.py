@@ -277,13 +277,25 @@ def _already_clean(text: str) -> bool:
 
 
 def strip_markup(value: str | None) -> str | None:
-    """Remove HTML/XML tags and decode entities (``<i>``, ``&amp;``) from text."""
+    """Remove HTML/XML tags and decode entities (``<i>``, ``&amp;``) from text.
+
+    Markup written as entities, as OpenAlex writes some titles and abstracts, is markup
+    too; a "<" that is not a tag stays. Entities escaped twice are decoded, so cleaning
+    a cleaned text changes nothing.
+
+    >>> strip_markup("&lt;p&gt;Joy in <i>work</i> &amp; p&amp;lt;0.05&lt;/p&gt;")
+    'Joy in work & p<0.05'
+    """
     if not value or ("<" not in value and "&" not in value):
         return value
     if "<" in value:
         value = MARKUP_TAG.sub("", value)
-    if "&" in value:
-        value = html.unescape(value)
+    for _ in range(3):  # entities escaped twice ("&amp;lt;") decode to text too
+        if "&" not in value or value == (decoded := html.unescape(value)):
+            break
+        value = decoded
+        if "<" in value:  # the entities were markup: "&lt;p&gt;"
+            value = MARKUP_TAG.sub("", value)
     return clean_text(value)
 
 

@@ -97,6 +97,12 @@ def test_small_normalisers():
     assert strip_markup("p<0.05 in those with BMI>30") == "p<0.05 in those with BMI>30"
     assert strip_markup("aged <65 and >18 years") == "aged <65 and >18 years"
     assert strip_markup("H<sub>2</sub>O <mml:mi>x</mml:mi><!-- n --> <br/>") == "H2O x"
+    # markup written as entities (OpenAlex titles): "&lt;p&gt;" is markup once decoded
+    assert strip_markup("&lt;p&gt;Emicizumab &lt;i&gt;in&lt;/i&gt; children&lt;/p&gt;") == (
+        "Emicizumab in children"
+    )
+    assert strip_markup("aged &lt;65 years") == "aged <65 years"
+    assert strip_markup("aged &amp;lt;65 years") == "aged <65 years"  # escaped twice
 
 
 def test_record_id_is_stable_and_distinguishes_repeats():
