@@ -233,7 +233,7 @@ class ScreeningWidget(w.VBox):
         given = keywords or {}
         self.keywords = {t: KEYWORDS[k][1] for k in KEYWORDS for t in given.get(k, []) if t}
         views = ["unscreened", "all"] + ([] if blind else ["conflicts"])  # blind: never
-        self.topics = topics or {}
+        self.topics = {r: t for r, t in (topics or {}).items() if r in self.records}
         self.filters = Filters.of(self.records, evidence, self.topics, codebook, views)
         self.texts = {
             rid: f"{_text(r.get('title'))} {_text(r.get('abstract'))}"
@@ -241,7 +241,8 @@ class ScreeningWidget(w.VBox):
         }
         # the TF-IDF features do not change between decisions: computed once
         self.earlier = earlier
-        self.x = queue_features(self.texts, earlier=earlier) if order == "model" else None
+        model = order == "model" and bool(self.texts)  # no records: nothing to rank
+        self.x = queue_features(self.texts, earlier=earlier) if model else None
         self.current: str | None = None
         self._build()
         super().__init__(
@@ -311,6 +312,8 @@ class ScreeningWidget(w.VBox):
 
     def _advice(self) -> str:
         """The stopping aid (HTML), and on a line of its own what else the order learns from."""
+        if self.stage == "full_text":  # every full text is read: no stopping rule here
+            return ""
         advice = f"<small>{html.escape(self.queue.stopping_advice())}</small>"
         if self.earlier is None or self.order != "model":
             return advice
@@ -362,9 +365,25 @@ class ScreeningWidget(w.VBox):
             f"{includes} included so far ({html.escape(self.reviewer)})"
         )
         if rid is None:
-            self.card.value = "<i>Nothing to show under this filter.</i>"
+            decided = int(mine["target"].isin(self.records).sum())
+            self.card.value = f"<i>{html.escape(self._nothing_left(decided))}</i>"
             return
         self.card.value = self._card(rid, log[log["target"] == rid], mine)
+
+    def _nothing_left(self, decided: int) -> str:
+        """Why no record is shown: none here at all, all screened, or the filter."""
+        if not self.records and self.stage == "full_text":
+            return (
+                "No work to screen at full text yet. A work comes here once it is included "
+                "at title and abstract and its full text is retrieved: put the full texts in "
+                "corpus/fulltext/ (or list them in corpus/fulltext/index.csv), then run "
+                "`scoping run`."
+            )
+        if not self.records:
+            return "No records to screen here (none is assigned to you, or none was read)."
+        if decided >= len(self.records) and self.filter.value in ("unscreened", "all"):
+            return f"You have screened all {len(self.records)} records here."
+        return "Nothing to show under this filter."
 
     def _card(self, rid: str, log: pd.DataFrame, mine: pd.DataFrame) -> str:
         record = self.records[rid]
@@ -491,6 +510,7 @@ class ScreeningWidget(w.VBox):
         for other in also:
             self.store.retract(reviewer=self.reviewer, target=other, stage=self.stage)
         undone = self.store.retract(reviewer=self.reviewer, target=target, stage=self.stage)
+        self.candidates()  # the stopping aid's counts, without the undone decision
         self.show(target)
         self.message.value = (
             f"Undone: {html.escape(undone['decision'])} on {self._title(target)}"

@@ -89,7 +89,7 @@ def test_record_text_is_escaped_and_matches_highlighted(records, store, tmp_path
         widget.buttons["maybe"].click()
     assert "<script>" not in cards["r2"] and "&lt;script&gt;" in cards["r2"]
     assert '<mark style="background:#fde68a">Burnout</mark> in nurses' in cards["r1"]
-    assert "Nothing to show" in widget.card.value
+    assert "You have screened all 3 records here" in widget.card.value
 
 
 def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
@@ -130,7 +130,7 @@ def test_prioritised_order_follows_decisions(records, store):
     assert widget.candidates() == ["r3"]
     widget.buttons["maybe"].click()  # the last record, in the model's order: the end
     assert "3</b> screened of <b>3" in widget.progress.value
-    assert widget.current is None and "Nothing to show" in widget.card.value
+    assert widget.current is None and "You have screened all 3 records" in widget.card.value
 
 
 def test_highlight_escapes_before_marking():
@@ -212,6 +212,24 @@ def test_undo_previous_and_the_decided_state(records, store):
     assert store.current("title_abstract", "Ann").empty
     widget.card.press("u")
     assert "Nothing to undo" in widget.message.value
+
+
+def test_the_counts_after_an_undo_and_when_nothing_is_left(records, store):
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", seed=1)
+    for _ in range(3):
+        widget.buttons["maybe"].click()
+    assert "You have screened all 3 records here" in widget.card.value
+    widget.buttons["undo"].click()
+    assert "<b>2</b> screened of <b>3</b>" in widget.progress.value
+    assert widget.advice.value.startswith("<small>2 screened, 0 included")  # not 3
+
+
+def test_full_text_with_no_work_yet_says_what_to_do_and_has_no_stopping_rule(records, store):
+    empty = ScreeningWidget(records.iloc[:0], store, reviewer="Ann", stage="full_text")
+    assert "No work to screen at full text yet" in empty.card.value
+    assert "corpus/fulltext/" in empty.card.value
+    widget = ScreeningWidget(records, store, reviewer="Ann", stage="full_text")
+    assert widget.current in widget.records and widget.advice.value == ""
 
 
 def test_a_reviewer_sees_only_the_records_assigned_to_them(records, tmp_path):
