@@ -218,6 +218,37 @@ def compute(params: PackParams, workspace: str | Path = "") -> PackData:
     return replace(data, numbers=numbers | data.numbers)
 
 
+#: Charting fields whose values are codebook labels: field -> the codebook's tag group.
+CHARTED_GROUPS = {"study_design": "design", "setting": "setting", "staff_group": "staff"}
+#: What a tag cell holds when a reviewer charted the label, not a codebook word match.
+CHARTED_MARK = "(charted)"
+
+
+def _with_charted(
+    tags: pd.DataFrame, charted: dict[str, dict[str, Any]], codebook: Codebook
+) -> pd.DataFrame:
+    """The corpus's tags, with what reviewers charted in place of the codebook's matches.
+
+    A work's charted design, setting and staff group replace its tags of those groups,
+    so every filter, table, figure and count of a pack shows what was charted.
+    """
+    tags = tags.copy()
+    names = {(t.group, t.label): t.name for t in codebook.tags}
+    for rid, fields in charted.items():
+        if rid not in tags.index:
+            continue
+        for name, group in CHARTED_GROUPS.items():
+            columns = [t.name for t in codebook.tags if t.group == group]
+            if name not in fields or not columns:
+                continue
+            value = fields[name][0]
+            tags.loc[rid, columns] = ""
+            for label in [value] if isinstance(value, str) else list(value or []):
+                if (group, label) in names:
+                    tags.loc[rid, names[group, label]] = CHARTED_MARK
+    return tags
+
+
 def _synthesise(data: PackData, space: Workspace) -> PackData:
     """The pack's studies (charted, else drafted), gap map and key messages."""
     form = load_form(space.charting, data.codebook)
@@ -322,9 +353,10 @@ def _read(space: Workspace, params: PackParams) -> dict[str, Any]:
             f"{', '.join(stale[:3])}); run `scoping run --workspace {space.root}` to re-tag."
         )
     flow = json.loads((build / "prisma.json").read_text(encoding="utf-8"))
+    tags = tags.reindex(corpus["record_id"]).fillna("")
     return {
         "codebook": codebook,
-        "tags": tags.reindex(corpus["record_id"]).fillna(""),
+        "tags": _with_charted(tags, synthesis.charted_values(build, params.checked_only), codebook),
         "flow": flow,
         "decisions": _decisions(flow),
         "searches": list(report.get("search_log", {}).get("searches") or []),

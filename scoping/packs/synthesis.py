@@ -50,6 +50,28 @@ class Study:
     change_ideas: str
     source: str
     checked: bool
+    #: The fields reviewers charted: field -> (agreed value, whether a reviewer checked it).
+    charted: dict[str, tuple[Any, bool]] = field(default_factory=dict)
+
+    def drafted(self, fields: tuple[str, ...]) -> bool:
+        """Whether any of ``fields`` holds a value no reviewer has checked.
+
+        A value charted unchanged from its draft by one reviewer, a draft, or a design or
+        setting from the codebook's tags is unchecked; an empty field holds no value.
+        """
+        values = {
+            "interventions": self.interventions,
+            "outcome_domains": self.outcomes,
+            "direction_of_effect": self.directions,
+            "study_design": self.design,
+            "setting": self.settings,
+            "key_findings": self.key_finding,
+            "change_ideas": self.change_ideas,
+        }
+        return any(
+            not self.charted[name][1] if name in self.charted else bool(values[name])
+            for name in fields
+        )
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,24 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+def charted_values(build: Path, checked_only: bool = False) -> dict[str, dict[str, Any]]:
+    """Each record's charted fields: field -> (agreed value, whether a reviewer checked it).
+
+    Fields still in conflict between reviewers are left out; with ``checked_only``, so
+    are values no reviewer has checked.
+    """
+    charted = _read(build / "charted.csv")
+    charted = charted[charted.get("status", pd.Series(dtype=str)) != "conflict"]
+    given: dict[str, dict[str, tuple[Any, bool]]] = {}
+    for row in charted.itertuples():
+        if row.checked == "True" or not checked_only:
+            given.setdefault(row.record_id, {})[row.field] = (
+                json.loads(row.value),
+                row.checked == "True",
+            )
+    return given
+
+
 def studies(
     records: pd.DataFrame,
     build: Path,
@@ -79,26 +119,23 @@ def studies(
     settings_of: dict[str, tuple[str, ...]],
     params: PackParams,
 ) -> tuple[Study, ...]:
-    """Every record of the pack as a study: charted values, else drafts, else tags."""
-    charted = _read(build / "charted.csv")
-    charted = charted[charted.get("status", pd.Series(dtype=str)) != "conflict"]
+    """Every record of the pack as a study: charted values, else drafts, else tags.
+
+    With ``checked_only``, only values a reviewer checked: no draft or tag fills a gap.
+    """
+    given = charted_values(build, params.checked_only)
     drafts = _read(build / "drafts.csv")
     wanted = set(records["record_id"])
-    given: dict[str, dict[str, tuple[Any, bool]]] = {}
-    for row in charted[charted["record_id"].isin(wanted)].itertuples():
-        given.setdefault(row.record_id, {})[row.field] = (
-            json.loads(row.value),
-            row.checked == "True",
-        )
     drafted: dict[str, dict[str, list[str]]] = {}
     for row in drafts[drafts["record_id"].isin(wanted)].itertuples():
         drafted.setdefault(row.record_id, {}).setdefault(row.field, []).append(row.value)
     out = []
     for rid in sorted(wanted):
         mine, draft = given.get(rid, {}), drafted.get(rid, {})
+        design, settings = design_of.get(rid, ""), settings_of.get(rid, ())
         if params.checked_only:
-            mine = {k: v for k, v in mine.items() if v[1]}
-        out.append(_study(rid, mine, draft, design_of.get(rid, ""), settings_of.get(rid, ())))
+            draft, design, settings = {}, "", ()
+        out.append(_study(rid, mine, draft, design, settings))
     return tuple(out)
 
 
@@ -118,6 +155,7 @@ def _study(rid: str, mine: dict, draft: dict, design: str, settings: tuple[str, 
         change_ideas=str(value("change_ideas", "") or ""),
         source="charted" if charted else ("draft" if draft else "codebook"),
         checked=charted and all(checked for _, checked in mine.values()),
+        charted=dict(mine),
     )
 
 
@@ -288,8 +326,14 @@ def _directions(tallied: dict[str, list[str]]) -> str:
     )
 
 
-def _is_draft(found: list[Study]) -> bool:
-    return any(not s.checked for s in found)
+#: The fields each kind of key message rests on.
+OUTCOME_FIELDS = ("outcome_domains", "direction_of_effect")
+STUDY_FIELDS = ("study_design", "setting")
+
+
+def _is_draft(found: list[Study], fields: tuple[str, ...]) -> bool:
+    """Whether a message on ``found`` rests on a value of ``fields`` no reviewer checked."""
+    return any(s.drafted(fields) for s in found)
 
 
 def lead_messages(found: list[Study], audience: str) -> list[Message]:
@@ -313,7 +357,7 @@ def lead_messages(found: list[Study], audience: str) -> list[Message]:
                 f"{_directions(tallied)}.",
                 tuple(sorted(s.record_id for s in with_it)),
                 f"lead: {outcome}",
-                draft=_is_draft(with_it),
+                draft=_is_draft(with_it, OUTCOME_FIELDS),
             )
         )
     return out
@@ -331,7 +375,7 @@ def _change_ideas(found: list[Study]) -> list[Message]:
             idea,
             tuple(sorted(s.record_id for s in studies_)),
             f"change idea: {idea[:60]}",
-            draft=_is_draft(studies_),
+            draft=_is_draft(studies_, ("change_ideas",)),
         )
         for idea, studies_ in ranked
     ]
@@ -355,7 +399,7 @@ def _improving(found: list[Study]) -> list[Message]:
                 f"it reported an improvement ({', '.join(o.lower() for o in outcomes)}).",
                 tuple(sorted(s.record_id for s in improved)),
                 f"improving: {intervention}",
-                draft=_is_draft(improved),
+                draft=_is_draft(improved, ("interventions", *OUTCOME_FIELDS)),
             )
         )
     return out
@@ -375,7 +419,7 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
             f"the group): {_mix(found)}{where}.",
             tuple(sorted(s.record_id for s in found)),
             f"key message: {label}: studies",
-            draft=_is_draft(found),
+            draft=_is_draft(found, STUDY_FIELDS),
         )
     ]
     outcomes = Counter(o for s in found for o in s.outcomes).most_common(3)
@@ -387,7 +431,7 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
                 f"{outcome}: {_directions(tally(with_it, outcome))} (of {_studies(len(with_it))}).",
                 tuple(sorted(s.record_id for s in with_it)),
                 f"key message: {label}: {outcome}",
-                draft=_is_draft(with_it),
+                draft=_is_draft(with_it, OUTCOME_FIELDS),
             )
         )
     quoted = [s for s in found if s.key_finding][:3]
@@ -397,10 +441,10 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
             s.key_finding,
             (s.record_id,),
             f"key finding: {s.record_id}",
-            draft=not s.checked,
+            draft=s.drafted(("key_findings",)),
             quote=True,
         )
-        for s in sorted(quoted, key=lambda s: (not s.checked, s.record_id))
+        for s in sorted(quoted, key=lambda s: (s.drafted(("key_findings",)), s.record_id))
     ]
     return out
 

@@ -104,3 +104,51 @@ def test_the_key_messages_say_what_a_draft_is(frontline):
     text = str(Pack(frontline).key_messages())
     assert "rests on at least one value no reviewer has checked" in text
     assert "one reviewer charted unchanged" in text
+
+
+def test_a_message_is_a_draft_only_when_the_values_it_rests_on_are_unchecked():
+    from scoping.packs.synthesis import Study, lead_messages
+
+    study = Study(
+        record_id="r1",
+        interventions=(),
+        outcomes=(),
+        directions={},
+        design="Policy or guidance document",
+        settings=("Mental health services",),
+        key_finding="Research funding should be independent.",
+        change_ideas="Ask about gambling when patients present with debt.",
+        source="charted",
+        checked=False,  # the drafted key finding was charted unchanged by one reviewer
+        charted={
+            "change_ideas": ("Ask about gambling when patients present with debt.", True),
+            "key_findings": ("Research funding should be independent.", False),
+        },
+    )
+    assert not study.drafted(("change_ideas",)) and study.drafted(("key_findings",))
+    assert study.drafted(("study_design",))  # from the codebook's tags: nobody checked it
+    assert not study.drafted(("interventions",))  # empty: no value to be a draft
+    (idea,) = lead_messages([study], "frontline")
+    assert idea.text.startswith("Ask about gambling") and not idea.draft
+
+
+def test_charted_design_and_setting_replace_the_codebook_tags_in_every_table(demo_built):
+    params = PackParams(themes=("burnout",), audience="leaders")
+    data = compute(params, demo_built)
+    charted = {
+        s.record_id: s for s in data.studies if {"study_design", "setting"} <= set(s.charted)
+    }
+    assert charted
+    evidence = data.evidence.set_index("record_id")
+    for rid, study in charted.items():
+        assert evidence.at[rid, "design"] == study.charted["study_design"][0]
+        assert evidence.at[rid, "setting"].split("; ") == sorted(
+            study.charted["setting"][0], key=data.labels(data.group("setting")).index
+        )
+        designs = data.long("design")
+        assert designs.loc[designs["record_id"] == rid, "design"].tolist() == [study.design]
+    social = compute(PackParams(settings="social care", stage="all"), demo_built)
+    care = {"Social care", "Care homes", "Domiciliary (home) care"}
+    for study in social.studies:
+        if "setting" in study.charted:  # chosen by its charted setting, not the abstract's words
+            assert care & set(study.charted["setting"][0]), study.record_id
