@@ -195,7 +195,15 @@ def find_inputs(paths: list[str | Path]) -> list[Path]:
 class RecordSink:
     """Writes records to Parquet in batches as they are read, so memory stays flat."""
 
-    def __init__(self, path: Path, batch_size: int = 10_000, progress: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        batch_size: int = 10_000,
+        progress: bool = True,
+        databases: dict[str, str] | None = None,
+    ) -> None:
+        #: Export path -> its search-log database, for records whose export names none.
+        self.databases = databases or {}
         self.writer = pq.ParquetWriter(path, SCHEMA, compression="zstd", write_statistics=False)
         self.columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
         self.size = 0
@@ -207,6 +215,10 @@ class RecordSink:
         """Take one record."""
         for name, column in self.columns.items():
             column.append(_COLUMN_GETTERS[name](record))
+        if self.databases and not self.columns["database"][-1]:
+            source = record.provenance.source_file.split("!", 1)[0]
+            if source in self.databases:
+                self.columns["database"][-1] = self.databases[source]
         self.size += 1
         if is_synthetic(record.title, record.notes):
             name = record.provenance.source_file.split("!", 1)[0]
@@ -327,6 +339,22 @@ def _names(name: str, source: str) -> bool:
     wanted = PurePosixPath(name.replace("\\", "/")).parts
     parts = PurePosixPath(source.replace("\\", "/")).parts
     return bool(wanted) and parts[-len(wanted) :] == wanted
+
+
+def search_databases(log: Path | None, files: list[Path]) -> dict[str, str]:
+    """Each export's database as its search-log entry names it (export path -> name).
+
+    PubMed's RIS and most CSV tables do not name their database; the search log does.
+    An entry that fits no export, or more than one, names none.
+    """
+    if log is None or not log.is_file():
+        return {}
+    found = {}
+    for entry in _load_log(log):
+        fits = [p.as_posix() for p in files if _names(str(entry["file"]), p.as_posix())]
+        if len(fits) == 1 and entry.get("database"):
+            found[fits[0]] = str(entry["database"])
+    return found
 
 
 def _shortest_name(source: str, sources: list[str]) -> str:
@@ -466,7 +494,11 @@ def ingest(
         raise InputError(f"{log}: search log not found; give an existing file or omit it.")
     out_dir = Path(out)
     with atomic.Outputs(out_dir) as outputs:
-        sink = RecordSink(outputs.path("records.parquet"), progress=progress)
+        sink = RecordSink(
+            outputs.path("records.parquet"),
+            progress=progress,
+            databases=search_databases(log, files),
+        )
         try:
             result = read_all(files, sink, keep_going=keep_going, column_map=column_map)
         finally:

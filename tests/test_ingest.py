@@ -81,6 +81,12 @@ def test_search_log_is_checked(raw, tmp_path):
         ("wos_tab_utf16.txt", "not logged"),
     }
     assert result.search_log["searches"][0]["date_searched"] == "2026-10-01"
+    # an export that does not name its database takes the one its log entry gives
+    frame = pd.read_parquet(tmp_path / "out" / "records.parquet")
+    database = dict(zip(frame["source_file"].str.rsplit("/", n=1).str[1], frame["database"]))
+    assert database["multiline_abstract.ris"] == "CINAHL"
+    assert database["duplicate_keys.bib"] == "Zotero"
+    assert pd.isna(database["missing_end_tag.ris"])  # not logged: nothing to take
 
 
 def test_an_export_described_twice_in_the_search_log_is_an_issue(raw, tmp_path):
