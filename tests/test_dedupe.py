@@ -257,3 +257,14 @@ def test_a_folder_of_no_records_dedupes_to_no_works(tmp_path):
     result = run(tmp_path)
     assert len(result.records) == 0 and not result.group_of
     assert pd.read_parquet(tmp_path / "unique.parquet").empty
+
+
+def test_a_maybe_pair_already_joined_through_other_records_is_not_asked_about(shared, tmp_path):
+    files = sorted((shared / "citesource_multisource" / "gambling_harms_by_source").glob("*.ris"))
+    ingest(files, tmp_path, progress=False)
+    result = deduplicate(pd.read_parquet(tmp_path / "records.parquet"))
+    maybe = [p for p in result.pairs if p.decision == "maybe"]
+    joined = [p for p in maybe if result.group_of[p.a] == result.group_of[p.b]]
+    assert joined  # the real search has such pairs (6 of its 23)
+    asked = {(p.a, p.b) for p in result.review}
+    assert asked and not asked & {(p.a, p.b) for p in joined}

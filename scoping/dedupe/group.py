@@ -145,13 +145,17 @@ class DedupeResult:
 
     @property
     def review(self) -> list[PairResult]:
-        """Pairs a person should look at: maybe the same, or related but unsure."""
+        """Pairs a person should look at: maybe the same, or related but unsure.
+
+        A "maybe" pair whose records other pairs already joined into one work is not
+        asked about: it is one work whatever a person says of this pair.
+        """
         unsure = self.related[self.related["status"] == "review"]
         wanted = {frozenset(p) for p in zip(unsure["record_id"], unsure["related_id"], strict=True)}
         return [
             p
             for p in self.pairs
-            if p.decision == "maybe"
+            if (p.decision == "maybe" and self.group_of[p.a] != self.group_of[p.b])
             or (p.decision == "related" and frozenset((p.a, p.b)) in wanted)
         ]
 
