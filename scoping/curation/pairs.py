@@ -137,19 +137,22 @@ class PairReviewWidget(w.VBox):
         log = self.store.current("dedupe", self.reviewer)
         return log.sort_values("seq")
 
+    def _left(self) -> list[tuple[str, str]]:
+        """The pairs this reviewer has not decided, in order."""
+        done = set(self._mine()["target"])
+        return [p for p in self.pairs if pair_target(*p) not in done]
+
     def show_next(self) -> None:
         """Show the first pair this reviewer has not decided."""
-        done = set(self._mine()["target"])
-        left = [p for p in self.pairs if pair_target(*p) not in done]
+        left = self._left()
         self.show(left[0] if left else None)
-        self.progress.value = (
-            f"<b>{len(self.pairs) - len(left)}</b> of <b>{len(self.pairs)}</b> pairs decided"
-        )
 
     def show(self, pair: tuple[str, str] | None) -> None:
         """Show ``pair`` (None: no pairs left)."""
         self.current = pair
         self.card.value = self._card(*pair) if pair else "<i>No pairs left to decide.</i>"
+        decided = len(self.pairs) - len(self._left())
+        self.progress.value = f"<b>{decided}</b> of <b>{len(self.pairs)}</b> pairs decided"
 
     def _card(self, a: str, b: str) -> str:
         flagged = self.pairs[(a, b)]
@@ -196,7 +199,7 @@ class PairReviewWidget(w.VBox):
             )
             return
         target = pair_target(a, b)
-        said = f"{html.escape(target)}: {SAID[decision]}. <b>Undo</b> (u) takes it back."
+        said = f"{self._named(a, b)}: {SAID[decision]}. <b>Undo</b> (u) takes it back."
         try:
             self.store.record(
                 reviewer=self.reviewer,
@@ -221,7 +224,15 @@ class PairReviewWidget(w.VBox):
         undone = self.store.retract(reviewer=self.reviewer, target=target, stage="dedupe")
         a, b = target.split("|")
         self.show((a, b) if (a, b) in self.pairs else (b, a) if (b, a) in self.pairs else None)
-        self.message.value = f"Undone: {html.escape(undone['decision'])} on {html.escape(target)}."
+        said = SAID.get(undone["decision"], undone["decision"])
+        self.message.value = f"Undone: {html.escape(said)}, on {self._named(a, b)}."
+
+    def _named(self, a: str, b: str) -> str:
+        """A pair as a person reads it (HTML): its title, and the two record ids."""
+        record = self.records.get(a) or self.records.get(b) or {}
+        title = _text(record.get("title")) or "(no title)"
+        short = title if len(title) <= 80 else title[:79].rsplit(" ", 1)[0] + "…"
+        return f"“{html.escape(short)}” ({html.escape(a)}, {html.escape(b)})"
 
 
 def open_pair_review(

@@ -68,7 +68,8 @@ def test_undo_withdraws_the_last_pair_decision_and_shows_it_again(three, tmp_pat
     widget.buttons["same"].click()
     assert widget.current == ("B", "C") and "1</b> of <b>2" in widget.progress.value
     widget.buttons["undo"].click()
-    assert widget.current == ("A", "B") and "Undone: same on A|B" in widget.message.value
+    assert widget.current == ("A", "B") and "Undone: same work, on “" in widget.message.value
+    assert "(A, B)" in widget.message.value and "0</b> of <b>2" in widget.progress.value
     assert store.current("dedupe").empty and store.events()["decision"].tolist() == [
         "same",
         "retract",
