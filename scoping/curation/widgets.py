@@ -26,6 +26,7 @@ untrusted: it is HTML-escaped before it is shown.
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,6 +245,7 @@ class ScreeningWidget(w.VBox):
         model = order == "model" and bool(self.texts)  # no records: nothing to rank
         self.x = queue_features(self.texts, earlier=earlier) if model else None
         self.current: str | None = None
+        self._filled = False  # whether the reason, tags and note show a standing decision
         self._build()
         super().__init__(
             [
@@ -369,6 +371,26 @@ class ScreeningWidget(w.VBox):
             self.card.value = f"<i>{html.escape(self._nothing_left(decided))}</i>"
             return
         self.card.value = self._card(rid, log[log["target"] == rid], mine)
+        self._fill(mine[mine["target"] == rid])
+
+    def _fill(self, standing: pd.DataFrame) -> None:
+        """Show the reason, tags and note of the reviewer's standing decision on a record.
+
+        Changing a mind then keeps them; they are emptied again on a record not yet decided.
+        """
+        if standing.empty:
+            if self._filled:
+                self.reason.value, self.tags.value, self.note.value = "", "", ""
+            self._filled = False
+            return
+        last = standing.iloc[-1]
+        reason = _text(last.get("reason"))
+        self.reason.value = reason if reason in self.reasons else ""
+        tags = last.get("tags")
+        tags = json.loads(tags) if isinstance(tags, str) and tags.startswith("[") else []
+        self.tags.value = ", ".join(tags)
+        self.note.value = _text(last.get("note"))
+        self._filled = True
 
     def _nothing_left(self, decided: int) -> str:
         """Why no record is shown: none here at all, all screened, or the filter."""

@@ -432,3 +432,19 @@ def test_screening_opens_without_an_earlier_review_whose_server_is_down(records,
     assert widget.earlier is None and widget.current is not None
     assert "decisions could not be read" in widget.message.value
     assert "learns from" not in widget.advice.value
+
+
+def test_changing_a_mind_keeps_the_note_and_tags(records, store):
+    widget = ScreeningWidget(records, store, reviewer="Ann", order="random", seed=1)
+    first = widget.current
+    widget.note.value, widget.tags.value = "ask the team about this one", "huddles"
+    widget.buttons["maybe"].click()
+    assert widget.note.value == "" and widget.current != first
+    widget.buttons["previous"].click()  # back to the maybe: its note and tags are shown
+    assert widget.current == first and widget.note.value == "ask the team about this one"
+    assert widget.tags.value == "huddles"
+    widget.buttons["include"].click()
+    final = store.current("title_abstract", "Ann").set_index("target")
+    assert final.at[first, "decision"] == "include"
+    assert final.at[first, "note"] == "ask the team about this one"
+    assert widget.note.value == ""  # the next record starts empty
