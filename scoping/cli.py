@@ -7,10 +7,12 @@ with status 2; they never show a traceback.
 from __future__ import annotations
 
 import errno
+import json
 import re
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -630,7 +632,6 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
     Each with its title, each reviewer's decision, reason and note, and whether a third
     person resolved it.
     """
-    from .atomic import write_text
     from .curation.assign import conflicts as find
     from .curation.store import open_store
 
@@ -649,15 +650,7 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
     table = find(store, stage)
     table.insert(1, "title", table["record_id"].map(_titles(space)).fillna(""))
     waiting = int((~table["resolved"]).sum()) if len(table) else 0
-    path = csv_path or space.build / f"conflicts_{stage}.csv"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, table.to_csv(index=False))
-        written = f"-> {path}"
-    except (OSError, ScopingError) as exc:
-        if csv_path is not None:  # asked for by name: its failure is the error
-            raise
-        written = f"(list not written: {exc})"  # a read-only workspace can still be read
+    written = _write_table(table, csv_path, space.build / f"conflicts_{stage}.csv")
     click.echo(
         f"conflicts at {stage}: {len(table)}, of which {waiting} await a third person {written}"
     )
@@ -665,6 +658,77 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
         state = f"resolved by {row.resolution}" if row.resolved else "OPEN"
         click.echo(f"  [{state}] {row.record_id} {_short(row.title)}")
         click.echo(f"      {row.decisions}" + (f"; notes: {row.notes}" if row.notes else ""))
+
+
+def _write_table(table: Any, asked: Path | None, default: Path) -> str:
+    """Write ``table`` as CSV to ``asked`` or ``default``; say where, or why it was not.
+
+    A table asked for by name must be written; the default one is skipped with a note
+    when the workspace cannot be written (it can still be read).
+    """
+    from .atomic import write_text
+
+    path = asked or default
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, table.to_csv(index=False))
+    except (OSError, ScopingError) as exc:
+        if asked is not None:
+            raise
+        return f"(list not written: {exc})"
+    return f"-> {path}"
+
+
+@main.command()
+@_WORKSPACE
+@click.option(
+    "--stage",
+    type=click.Choice(list(STAGE_REASONS)),
+    default="title_abstract",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the table (default: build/decisions_<stage>.csv).",
+)
+def decisions(workspace: Path, stage: str, csv_path: Path | None) -> None:
+    """Show each reviewer's decisions at a stage, and write them as CSV with titles.
+
+    One row per reviewer and record: the standing decision (an undone one is gone), its
+    reason, tags and note, and when it was made.
+    """
+    import pandas as pd
+
+    from .curation.store import open_store
+
+    space = Workspace(workspace).exists()
+    store = open_store(space.store)
+    if store is None:
+        click.echo(f"decisions at {stage}: 0 (none is recorded yet in {describe(space.store)})")
+        return
+    found = store.current(stage).sort_values(["reviewer", "seq"])
+    table = pd.DataFrame(
+        {
+            "record_id": found["target"],
+            "title": found["target"].map(_titles(space)).fillna(""),
+            "reviewer": found["reviewer"],
+            "decision": found["decision"],
+            "reason": found["reason"].fillna(""),
+            "tags": found["tags"].fillna("[]").map(lambda t: "; ".join(json.loads(t))),
+            "note": found["note"].fillna(""),
+            "recorded_at": found["recorded_at"],
+        }
+    )
+    written = _write_table(table, csv_path, space.build / f"decisions_{stage}.csv")
+    people = table["reviewer"].nunique()
+    click.echo(
+        f"decisions at {stage}: {len(table)}, by {people} reviewer{'s' * (people != 1)} {written}"
+    )
+    for reviewer, mine in table.groupby("reviewer"):
+        counts = mine["decision"].value_counts()
+        click.echo(f"  {reviewer}: " + ", ".join(f"{n} {d}" for d, n in counts.items()))
 
 
 def _titles(space: Workspace) -> dict[str, str]:

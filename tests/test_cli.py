@@ -253,3 +253,30 @@ def test_a_read_only_workspace_can_be_read_and_audited_but_not_built(demo_built,
     finally:
         for path in [workspace, *workspace.rglob("*")]:
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def test_decisions_lists_each_reviewers_standing_decisions_with_titles(tmp_path):
+    import pandas as pd
+
+    from scoping.curation import DecisionStore
+
+    (tmp_path / "build").mkdir()
+    pd.DataFrame(
+        {"record_id": ["r1", "r2"], "title": ["Huddles and speaking up", "Burnout in care homes"]}
+    ).to_parquet(tmp_path / "build" / "unique.parquet")
+    store = DecisionStore(tmp_path / "curation" / "decisions.sqlite")
+    said = dict(stage="title_abstract", reviewer="Ann")
+    store.record(target="r1", decision="maybe", note="ask the team", tags=["huddles"], **said)
+    store.record(target="r1", decision="include", note="ask the team", tags=["huddles"], **said)
+    store.record(target="r2", decision="exclude", reason="wrong topic", **said)
+    store.retract(target="r2", **said)  # undone: not a decision any more
+    shown = scoping("decisions", "--workspace", tmp_path, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("decisions at title_abstract: 1, by 1 reviewer ->")
+    assert "  Ann: 1 include" in shown.stdout
+    table = pd.read_csv(tmp_path / "build" / "decisions_title_abstract.csv")
+    assert table[["record_id", "title", "decision", "tags", "note"]].values.tolist() == [
+        ["r1", "Huddles and speaking up", "include", "huddles", "ask the team"]
+    ]
+    empty = scoping("decisions", "--workspace", tmp_path, "--stage", "full_text", cwd=tmp_path)
+    assert empty.stdout.startswith("decisions at full_text: 0, by 0 reviewers")
