@@ -746,7 +746,9 @@ def _titles(space: Workspace) -> dict[str, str]:
 
 
 def _short(title: str, width: int = 90) -> str:
-    return title if len(title) <= width else title[: width - 1].rsplit(" ", 1)[0] + "…"
+    from .text import shorten
+
+    return shorten(title, width)
 
 
 if __name__ == "__main__":

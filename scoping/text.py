@@ -85,3 +85,12 @@ def _stemmer() -> Any:
     from nltk.stem import PorterStemmer
 
     return PorterStemmer()
+
+
+def shorten(text: str, width: int = 90) -> str:
+    """``text`` cut at a word to at most ``width`` characters, "…" marking the cut.
+
+    >>> shorten("Huddles, speaking up and psychological safety on wards", 30)
+    'Huddles, speaking up and…'
+    """
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"

@@ -31,11 +31,15 @@ CONFIG_TEXT = """\
 # A scoping workbench workspace (made by `scoping init`). Commands run here, or with
 # --workspace pointing here, use this folder's corpus/, curation/, build/ and reports/.
 workspace: 1
-# Reasons a reviewer chooses from, per stage (remove the '#' to use your own lists):
+# Reasons a reviewer chooses from, per stage. These are the shipped lists; remove the
+# '#' of these lines and edit them to use your own:
 # reasons:
-#   title_abstract: [wrong population, wrong setting, wrong topic, wrong study design, other]
-#   full_text: [wrong population, wrong concept, wrong context, wrong study design, no full text]
-#   retrieval: [not found, requested, not received, other]
+#   title_abstract: [wrong population, wrong setting, wrong topic, wrong study design,
+#     wrong publication type, not in English, duplicate, no full text, other]
+#   full_text: [wrong population, wrong concept, wrong context, wrong study design,
+#     wrong publication type, not in English, no full text, duplicate, other]
+#   retrieval: [not found, "requested, not received", "paywalled, not requested",
+#     retracted, other]
 # Words the screening card highlights in green (suggesting in) and red (suggesting out):
 # highlight:
 #   include: [huddle, speaking up, restorative]

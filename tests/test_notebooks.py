@@ -104,7 +104,7 @@ def test_full_text_screening_and_charting_notebooks_run(workspace, tmp_path):
         reviewer="Test Reviewer",
         new_reviewer=True,
     )
-    assert "screened of" in text
+    assert "screened of" in text and "awaiting retrieval" in text
     text = _run(
         "charting.ipynb",
         tmp_path / "c.ipynb",

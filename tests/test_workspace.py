@@ -91,3 +91,20 @@ def test_a_misspelt_or_misshapen_setting_is_one_line(tmp_path, text, read, messa
     space.config.write_text(text)
     with pytest.raises(InputError, match=message):
         getattr(space, read)()
+
+
+def test_the_reasons_shown_in_a_new_scoping_yml_are_the_shipped_ones():
+    import yaml
+
+    from scoping.curation.store import STAGE_REASONS
+    from scoping.workspace import CONFIG_TEXT
+
+    lines = CONFIG_TEXT.splitlines()
+    start = lines.index("# reasons:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#   ") and line != "# reasons:":
+            break
+        block.append(line[2:])
+    shown = yaml.safe_load("\n".join(block))["reasons"]
+    assert {stage: tuple(found) for stage, found in shown.items()} == STAGE_REASONS

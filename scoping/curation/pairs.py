@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..graph import components
+from ..text import shorten
 from ..workspace import Workspace
 from .backends import Unreachable
 from .identity import choose_reviewer
@@ -231,8 +232,7 @@ class PairReviewWidget(w.VBox):
         """A pair as a person reads it (HTML): its title, and the two record ids."""
         record = self.records.get(a) or self.records.get(b) or {}
         title = _text(record.get("title")) or "(no title)"
-        short = title if len(title) <= 80 else title[:79].rsplit(" ", 1)[0] + "…"
-        return f"“{html.escape(short)}” ({html.escape(a)}, {html.escape(b)})"
+        return f"“{html.escape(shorten(title, 80))}” ({html.escape(a)}, {html.escape(b)})"
 
 
 def open_pair_review(

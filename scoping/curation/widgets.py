@@ -37,6 +37,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..tags import Codebook, load_codebook, records_file, tag_records
+from ..text import shorten
 from ..workspace import Workspace
 from .assign import assigned_to, conflicts
 from .backends import Unreachable
@@ -160,6 +161,10 @@ def _sources(record: dict[str, Any]) -> list[str]:
     if found is None or (isinstance(found, float) and pd.isna(found)):
         found = [record.get("database")]
     return [str(d) for d in found if isinstance(d, str) and d]
+
+
+#: A web address in escaped text (the full text's link on a card), made a link.
+_URL = re.compile(r"https?://[^\s<>\"|]+")
 
 
 class ScreeningWidget(w.VBox):
@@ -410,9 +415,9 @@ class ScreeningWidget(w.VBox):
     def _card(self, rid: str, log: pd.DataFrame, mine: pd.DataFrame) -> str:
         record = self.records[rid]
         meta = " | ".join(
-            html.escape(_text(record.get(k)))
+            _URL.sub(r'<a href="\g<0>" target="_blank" rel="noopener">\g<0></a>', shown)
             for k in ("full_text", "authors", "year", "journal", "database")
-            if _text(record.get(k))
+            if (shown := html.escape(_text(record.get(k))))
         )
         words = {**self.words.get(rid, {}), **self.keywords}  # the group's lists win
         current = log.groupby("reviewer").tail(1).sort_values("reviewer")
@@ -554,8 +559,7 @@ class ScreeningWidget(w.VBox):
 
     def _title(self, rid: str) -> str:
         title = _text(self.records[rid].get("title")) or "(no title)"
-        short = title if len(title) <= 90 else title[:89].rsplit(" ", 1)[0] + "…"
-        return f"“{html.escape(short)}” ({html.escape(rid)})"
+        return f"“{html.escape(shorten(title))}” ({html.escape(rid)})"
 
     def _warn(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"

@@ -228,8 +228,11 @@ def test_full_text_with_no_work_yet_says_what_to_do_and_has_no_stopping_rule(rec
     empty = ScreeningWidget(records.iloc[:0], store, reviewer="Ann", stage="full_text")
     assert "No work to screen at full text yet" in empty.card.value
     assert "corpus/fulltext/" in empty.card.value
-    widget = ScreeningWidget(records, store, reviewer="Ann", stage="full_text")
+    linked = records.assign(full_text="Full text: https://doi.org/10.1/joy?a=1&b=2")
+    widget = ScreeningWidget(linked, store, reviewer="Ann", stage="full_text")
     assert widget.current in widget.records and widget.advice.value == ""
+    link = "https://doi.org/10.1/joy?a=1&amp;b=2"
+    assert f'<a href="{link}" target="_blank" rel="noopener">{link}</a>' in widget.card.value
 
 
 def test_a_reviewer_sees_only_the_records_assigned_to_them(records, tmp_path):
