@@ -46,7 +46,8 @@ def _control(field: Field) -> w.Widget:
     if field.type == "choice":
         return w.Dropdown(options=["", *field.allowed], layout=layout)
     if field.type == "multi_choice":
-        return w.SelectMultiple(options=list(field.allowed), rows=min(6, len(field.allowed)))
+        rows = min(6, len(field.allowed))
+        return w.SelectMultiple(options=list(field.allowed), rows=rows, layout=layout)
     if field.type == "choice_per":
         return w.Textarea(
             placeholder="one per line, e.g. Burnout: improved", layout=w.Layout(width="100%")
@@ -96,7 +97,7 @@ class ChartingWidget(w.VBox):
         self.store, self.form, self.reviewer = store, form, reviewer.strip()
         self.drafts = drafts if drafts is not None else pd.DataFrame(columns=["record_id"])
         self.texts = texts or {}
-        self.position = 0
+        self.position = self._first_uncharted()
         self.controls = {f.name: _control(f) for f in form.fields}
         self.notes = {f.name: w.HTML() for f in form.fields}
         self.progress, self.message = w.HTML(), w.HTML()
@@ -113,19 +114,21 @@ class ChartingWidget(w.VBox):
                     w.HTML(f"<b>{html.escape(f.label)}</b>{' *' if f.required else ''}"),
                     self.controls[f.name],
                     self.notes[f.name],
-                ]
+                ],
+                layout=w.Layout(width="98%"),
             )
             for f in form.fields
         ]
         hint = w.HTML(
-            "<small>* required. Keys, with the pointer over the text on the left: <b>n</b> "
-            "save and next, <b>p</b> previous.</small>"
+            "<small>* required. In a list, Ctrl-click (Cmd-click on a Mac) picks more than "
+            "one. Keys, with the pointer over the text on the left: <b>n</b> save and next, "
+            "<b>p</b> previous.</small>"
         )
         panel = w.HBox(
-            [self.card, w.VBox(rows, layout=w.Layout(width="45%"))],
-            layout=w.Layout(align_items="flex-start"),
+            [self.card, w.VBox(rows, layout=w.Layout(width="44%", overflow="hidden"))],
+            layout=w.Layout(align_items="flex-start", width="100%"),
         )
-        self.card.layout = w.Layout(width="55%")
+        self.card.layout = w.Layout(width="54%", margin="0 1% 0 0")
         super().__init__(
             [self.progress, panel, w.HBox(list(self.buttons.values())), hint, self.message]
         )
@@ -136,6 +139,13 @@ class ChartingWidget(w.VBox):
     def current(self) -> str | None:
         """The work shown, or None when there is none."""
         return self.works["record_id"].iloc[self.position] if len(self.works) else None
+
+    def _first_uncharted(self) -> int:
+        """Where to start: the first work the reviewer has not charted (else the first)."""
+        values = charted(self.store)
+        done = set(values.loc[values["reviewer"] == self.reviewer, "record_id"])
+        ids = list(self.works["record_id"])
+        return next((i for i, rid in enumerate(ids) if rid not in done), 0)
 
     def mine(self) -> dict[str, Any]:
         """The reviewer's own current values on the work shown, by field."""
@@ -254,9 +264,10 @@ class ChartingWidget(w.VBox):
         except InputError as exc:
             self._say(str(exc))
             return
-        title = html.escape(str(self.works.iloc[self.position]["title"]))
+        title = html.escape(str(self.works.iloc[self.position]["title"]).rstrip(". "))
         self.move(1)
-        self.message.value = f"Saved {len(values)} value(s) for <i>{title}</i>."
+        counted = f"{len(values)} value{'s' * (len(values) != 1)}"
+        self.message.value = f"Saved {counted} for <i>{title}</i>."
 
     def _say(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"
@@ -285,8 +296,12 @@ class ReconcileWidget(w.VBox):
         self.store, self.form, self.reviewer = store, form, reviewer.strip()
         self.titles = dict(zip(works["record_id"], works["title"].fillna(""), strict=True))
         self.table, self.scores = w.HTML(), w.HTML()
-        self.choice = w.Dropdown(description="Conflict")
-        self.agreed = w.Text(description="Agreed value", layout=w.Layout(width="80%"))
+        self.choice = w.Dropdown(description="Conflict", layout=w.Layout(width="80%"))
+        self.agreed = w.Text(
+            description="Agreed value",
+            layout=w.Layout(width="80%"),
+            style={"description_width": "initial"},
+        )
         self.save = w.Button(description="Store the agreed value", button_style="success")
         self.save.on_click(lambda _: self.resolve())
         self.message = w.HTML()
@@ -302,6 +317,8 @@ class ReconcileWidget(w.VBox):
         self.conflicts = disagreements(values)
         pairs = sorted(set(zip(self.conflicts["record_id"], self.conflicts["field"], strict=True)))
         self.choice.options = [(f"{self.titles.get(r, r)[:60]} | {f}", (r, f)) for r, f in pairs]
+        if pairs and self.choice.value is None:  # the first disagreement, once there is one
+            self.choice.value = pairs[0]
         scores = agreement(values, self.form)
         scores = scores[scores["works_compared"] > 0].fillna({"kappa": "-"})
         self.scores.value = "<b>Agreement per field</b>" + (
@@ -310,7 +327,10 @@ class ReconcileWidget(w.VBox):
         self._show()
 
     def _show(self) -> None:
-        if not self.choice.value:
+        idle = not self.choice.value  # nothing to reconcile: no controls that do nothing
+        for control in (self.choice, self.agreed, self.save):
+            control.layout.display = "none" if idle else None
+        if idle:
             self.table.value = "<p><i>No disagreement left.</i></p>"
             return
         rid, field = self.choice.value

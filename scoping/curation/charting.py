@@ -165,7 +165,7 @@ def agreement(values: pd.DataFrame, form: Form) -> pd.DataFrame:
             {
                 "field": field.name,
                 "works_compared": len(works),
-                "works_agreeing": int(works.sum()),
+                "works_agreeing": int(works.astype(bool).sum()),  # empty: 0, not ""
                 "percent_agreement": round(100 * works.mean(), 1) if len(works) else None,
                 "kappa": None if kappa is None else round(float(kappa), 3),
             }
