@@ -1,6 +1,6 @@
 """The curation notebooks' helpers: errors as one clear line, and saving without outputs.
 
-``%load_ext scoping.notebook`` (the notebooks' first import cell) makes a user's
+``%reload_ext scoping.notebook`` (the notebooks' first import cell) makes a user's
 mistake (an :class:`~scoping.errors.InputError`: no name given, no build yet, a
 workspace not found) show as one red line saying what and what to do next, instead of
 a traceback with the useful line at its bottom. The cell still fails, so "run all"
@@ -39,7 +39,7 @@ def one_line(shell: Any, kind: type, error: BaseException, tb: Any, tb_offset: A
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """What ``%load_ext scoping.notebook`` calls."""
+    """What ``%reload_ext scoping.notebook`` calls (``%load_ext`` too)."""
     ipython.set_custom_exc((InputError,), one_line)
 
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
 from ..errors import InputError
 from ..graph import components
-from ..text import shorten
+from ..text import fold, shorten
 from ..workspace import Workspace
 from .backends import Unreachable
 from .identity import choose_reviewer
@@ -79,6 +80,21 @@ def contradiction(
                 f"{', '.join(links)} put them together"
             )
     return None
+
+
+def _why(flagged: dict[str, Any]) -> str:
+    """Why a pair is asked about, in words: how alike the titles are, what agrees, what not."""
+    try:
+        score = float(flagged.get("score") or "")
+        titles = "The titles are the same" if score >= 0.99 else f"The titles are {score:.0%} alike"
+    except ValueError:
+        titles = "A title is missing"
+    said = [titles]
+    for column, verb in (("agreed", "agree"), ("disagreed", "differ")):
+        fields = [f for f in str(flagged.get(column) or "").split(";") if f and f != "title"]
+        if fields:
+            said.append(f"{', '.join(fields)} {verb}{'s' * (len(fields) == 1)}")
+    return "; ".join(said) + "."
 
 
 class PairReviewWidget(w.VBox):
@@ -160,17 +176,15 @@ class PairReviewWidget(w.VBox):
         rows = []
         for name in FIELDS:
             x, y = _text(self.records[a].get(name)), _text(self.records[b].get(name))
-            style = f" style='{_DIFFERS}'" if x.casefold().strip() != y.casefold().strip() else ""
+            style = f" style='{_DIFFERS}'" if fold(x) != fold(y) else ""  # not case, stops
             rows.append(
                 f"<tr{style}><th style='{_CELL}'>{name}</th><td style='{_CELL}'>"
                 f"{html.escape(x)}</td><td style='{_CELL}'>{html.escape(y)}</td></tr>"
             )
-        why = html.escape(
-            f"Flagged as {flagged.get('decision') or 'maybe'} by the rule: "
-            f"{flagged.get('rule') or 'unknown'}; score {flagged.get('score') or '?'}."
-        )
         return (
-            f"<p><b>Are these the same work, or related reports of one study?</b> {why}</p>"
+            f"<p><b>Are these the same work, or related reports of one study?</b> "
+            f"{html.escape(_why(flagged))}<br><small style='color:#555'>Rule: "
+            f"{html.escape(str(flagged.get('rule') or 'unknown'))}</small></p>"
             f"<table style='border-collapse:"
             f"collapse'><tr><th></th><th style='{_CELL}'>{html.escape(a)}</th>"
             f"<th style='{_CELL}'>{html.escape(b)}</th></tr>{''.join(rows)}</table>"

@@ -17,7 +17,7 @@ def three():
     records = pd.DataFrame(
         {
             "record_id": ["A", "B", "C"],
-            "title": ["Huddles in wards", "Huddles in wards", "Huddles on wards"],
+            "title": ["Huddles in wards", "Huddles in Wards.", "Huddles on wards"],
             "authors": [["Lee, K"], ["Lee, K"], ["Lee, K"]],
             "year": [2020, 2020, 2021],
             "journal": ["BMJ", "BMJ", "BMJ Qual"],
@@ -30,6 +30,8 @@ def three():
             "decision": "maybe",
             "score": ["0.97", "0.91"],
             "rule": ["title 0.97; year agrees", "title 0.91; year differs"],
+            "agreed": ["title;author;year", "author"],
+            "disagreed": ["", "year"],
         }
     )
     return pairs, records
@@ -38,10 +40,12 @@ def three():
 def test_the_card_shows_the_rule_score_and_the_fields_that_differ(three, tmp_path):
     widget = PairReviewWidget(*three, DecisionStore(tmp_path / "d.sqlite"), "Ann")
     card = widget.card.value
-    assert "by the rule: title 0.97; year agrees; score 0.97" in card
+    assert "The titles are 97% alike; author, year agree." in card
+    assert "Rule: title 0.97; year agrees" in card
     assert "<tr><th style='border" in card  # the same title: not shaded
     widget.buttons["same"].click()
     card = widget.card.value  # B-C: title and year and journal differ
+    assert "The titles are 91% alike; author agrees; year differs." in card
     assert re.search(
         r"<tr style='background:#fee2e2'><th[^>]*>year</th><td[^>]*>2020</td><td[^>]*>2021", card
     )
