@@ -83,7 +83,8 @@ def test_search_log_is_checked(raw, tmp_path):
     assert result.search_log["searches"][0]["date_searched"] == "2026-10-01"
     # an export that does not name its database takes the one its log entry gives
     frame = pd.read_parquet(tmp_path / "out" / "records.parquet")
-    database = dict(zip(frame["source_file"].str.rsplit("/", n=1).str[1], frame["database"]))
+    names = frame["source_file"].str.rsplit("/", n=1).str[1]
+    database = dict(zip(names, frame["database"], strict=True))
     assert database["multiline_abstract.ris"] == "CINAHL"
     assert database["duplicate_keys.bib"] == "Zotero"
     assert pd.isna(database["missing_end_tag.ris"])  # not logged: nothing to take
