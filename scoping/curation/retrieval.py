@@ -36,8 +36,8 @@ class RetrievalWidget(w.VBox):
     Parameters
     ----------
     records : DataFrame
-        The works to list: ``record_id``, ``title`` and their ``status`` (and
-        ``reason``) from ``build/fulltext.csv``.
+        The works to list (``record_id``, ``title``): those ``build/fulltext.csv`` has
+        as awaiting retrieval or not retrieved.
     store : DecisionStore
         Where the decisions go (stage ``retrieval``).
     reviewer : str
@@ -63,7 +63,6 @@ class RetrievalWidget(w.VBox):
             [self.progress, self.works, self.reason, w.HBox(list(self.buttons.values())),
              self.message]
         )  # fmt: skip
-        self.statuses = dict(zip(records["record_id"], records["status"], strict=True))
         self.refresh()
 
     def _standing(self) -> dict[str, str]:

@@ -234,15 +234,16 @@ def _with_charted(
     """
     tags = tags.copy()
     names = {(t.group, t.label): t.name for t in codebook.tags}
+    columns = {
+        group: [t.name for t in codebook.tags if t.group == group]
+        for group in CHARTED_GROUPS.values()
+    }
     for rid, fields in charted.items():
-        if rid not in tags.index:
-            continue
         for name, group in CHARTED_GROUPS.items():
-            columns = [t.name for t in codebook.tags if t.group == group]
-            if name not in fields or not columns:
+            if name not in fields or not columns[group] or rid not in tags.index:
                 continue
             value = fields[name][0]
-            tags.loc[rid, columns] = ""
+            tags.loc[rid, columns[group]] = ""
             for label in [value] if isinstance(value, str) else list(value or []):
                 if (group, label) in names:
                     tags.loc[rid, names[group, label]] = CHARTED_MARK
