@@ -419,6 +419,19 @@ _WORKSPACE = click.option(
     show_default=True,
     help="Folder holding corpus/ (build/ and reports/ are written there).",
 )
+_STAGE = click.option(
+    "--stage", type=click.Choice(list(STAGE_REASONS)), default="title_abstract", show_default=True
+)
+
+
+def _csv_option(kind: str) -> Any:
+    """``--csv FILE``: where a command writes its table (default build/<kind>_<stage>.csv)."""
+    return click.option(
+        "--csv",
+        "csv_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"Where to write the table (default: build/{kind}_<stage>.csv).",
+    )
 
 
 @main.command()
@@ -614,18 +627,8 @@ def assign(workspace: Path, reviewers: str, overlap: float, seed: int) -> None:
 
 @main.command()
 @_WORKSPACE
-@click.option(
-    "--stage",
-    type=click.Choice(list(STAGE_REASONS)),
-    default="title_abstract",
-    show_default=True,
-)
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the table (default: build/conflicts_<stage>.csv).",
-)
+@_STAGE
+@_csv_option("conflicts")
 def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
     """List records whose reviewers disagree, and write the list as CSV.
 
@@ -681,18 +684,8 @@ def _write_table(table: Any, asked: Path | None, default: Path) -> str:
 
 @main.command()
 @_WORKSPACE
-@click.option(
-    "--stage",
-    type=click.Choice(list(STAGE_REASONS)),
-    default="title_abstract",
-    show_default=True,
-)
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the table (default: build/decisions_<stage>.csv).",
-)
+@_STAGE
+@_csv_option("decisions")
 def decisions(workspace: Path, stage: str, csv_path: Path | None) -> None:
     """Show each reviewer's decisions at a stage, and write them as CSV with titles.
 
