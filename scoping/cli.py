@@ -579,7 +579,7 @@ def chart_export(workspace: Path, out: Path | None) -> None:
     click.echo(run_stages(workspace, progress=False).text())
     table = _read_table(space.build / "charting.csv")
     form = load_form(space.charting, load_codebook(space.codebook))
-    scores = charting.agreement(charting.charted(open_store(space.store)), form)
+    scores = charting.agreement(charting.charted(open_store(space.store), own=True), form)
     written = charting.export(table, scores, out or space.reports / "charting")
     click.echo(
         f"chart-export: {len(table)} studies, {len(form.fields)} fields -> "

@@ -28,6 +28,7 @@ from ..errors import InputError
 from ..form import Field, Form, load_form
 from ..io.writers import vancouver
 from ..tags import load_codebook
+from ..text import shorten
 from ..workspace import Workspace
 from .charting import agreement, charted, disagreements, display, record_values
 from .identity import choose_reviewer
@@ -285,6 +286,16 @@ class ChartingWidget(w.VBox):
             self.move(-1)
 
 
+#: Column headings of the agreement table, as a reader reads them.
+SCORE_HEADINGS = {
+    "field": "Field",
+    "works_compared": "Works compared",
+    "works_agreeing": "Works agreeing",
+    "percent_agreement": "% agreeing",
+    "kappa": "Cohen's kappa",
+}
+
+
 class ReconcileWidget(w.VBox):
     """Resolve charting disagreements: each reviewer's value side by side, one agreed."""
 
@@ -302,7 +313,11 @@ class ReconcileWidget(w.VBox):
             layout=w.Layout(width="80%"),
             style={"description_width": "initial"},
         )
-        self.save = w.Button(description="Store the agreed value", button_style="success")
+        self.save = w.Button(
+            description="Store the agreed value",
+            button_style="success",
+            layout=w.Layout(width="auto"),
+        )
         self.save.on_click(lambda _: self.resolve())
         self.message = w.HTML()
         self.choice.observe(lambda _: self._show(), names="value")
@@ -316,13 +331,19 @@ class ReconcileWidget(w.VBox):
         values = charted(self.store)
         self.conflicts = disagreements(values)
         pairs = sorted(set(zip(self.conflicts["record_id"], self.conflicts["field"], strict=True)))
-        self.choice.options = [(f"{self.titles.get(r, r)[:60]} | {f}", (r, f)) for r, f in pairs]
+        self.choice.options = [
+            (f"{shorten(self.titles.get(r, r), 60)} | {self.form.field(f).label}", (r, f))
+            for r, f in pairs
+        ]
         if pairs and self.choice.value is None:  # the first disagreement, once there is one
             self.choice.value = pairs[0]
-        scores = agreement(values, self.form)
+        scores = agreement(charted(self.store, own=True), self.form)
         scores = scores[scores["works_compared"] > 0].fillna({"kappa": "-"})
-        self.scores.value = "<b>Agreement per field</b>" + (
-            scores.to_html(index=False) if len(scores) else "<p>No work charted twice yet.</p>"
+        scores = scores.assign(field=[self.form.field(f).label for f in scores["field"]])
+        self.scores.value = "<b>Agreement per field</b> (each reviewer's own values)" + (
+            scores.rename(columns=SCORE_HEADINGS).to_html(index=False)
+            if len(scores)
+            else "<p>No work charted twice yet.</p>"
         )
         self._show()
 
@@ -342,10 +363,13 @@ class ReconcileWidget(w.VBox):
             f"<td>{html.escape(str(r.recorded_at)[:16])}</td></tr>"
             for r in rows.itertuples()
         )
+        several = self.form.field(field).type in ("multi_choice", "country")
         self.table.value = (
-            f"<table><tr><th>Reviewer</th><th>{html.escape(field)}</th><th>When</th></tr>"
-            f"{body}</table>"
-        )
+            f"<table><tr><th>Reviewer</th><th>{html.escape(self.form.field(field).label)}</th>"
+            f"<th>When</th></tr>{body}</table>"
+            + ("<p><small>Several values: separate them with ; (a semicolon).</small></p>"
+               if several else "")
+        )  # fmt: skip
         self.agreed.value = display(rows["value"].iloc[0])
 
     def resolve(self) -> None:

@@ -76,12 +76,18 @@ def record_values(
     return store.record_many(events)
 
 
-def charted(store: DecisionStore | None) -> pd.DataFrame:
-    """Each reviewer's current value of each field of each work (the latest event)."""
+def charted(store: DecisionStore | None, *, own: bool = False) -> pd.DataFrame:
+    """Each reviewer's current value of each field of each work (the latest event).
+
+    With ``own``, each reviewer's latest value of their own charting, before any
+    reconciliation (what agreement between reviewers is measured on).
+    """
     if store is None:
         return pd.DataFrame(columns=list(LONG_COLUMNS))
     log = store.events()
     log = log[log["stage"] == STAGE]
+    if own:
+        log = log[log["reason"] != "reconciled"]
     last = latest(log, ("reviewer", "target", "decision"))
     table = pd.DataFrame(
         {
@@ -148,8 +154,10 @@ def disagreements(values: pd.DataFrame) -> pd.DataFrame:
 def agreement(values: pd.DataFrame, form: Form) -> pd.DataFrame:
     """Agreement per field on the works that two or more reviewers charted.
 
-    Values before any reconciliation: works compared, works agreeing, percentage, and
-    Cohen's kappa for a choice field charted by exactly two reviewers.
+    ``values`` as :func:`charted` gives them with ``own=True``: each reviewer's own
+    values, before any reconciliation (a reconciled value left in is ignored). Works
+    compared, works agreeing, percentage, and Cohen's kappa for a choice field charted
+    by exactly two reviewers.
     """
     before = values[values["source"] != "reconciled"]
     rows = []

@@ -64,3 +64,19 @@ def test_reconciliation_shows_no_controls_without_a_disagreement(form, works, tm
     )
     idle.refresh()
     assert idle.choice.value == ("w1", "study_design") and idle.save.layout.display is None
+
+
+def test_agreement_still_describes_the_blind_charting_after_a_reconciliation(
+    form, works, tmp_path
+):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    said = [
+        ("Ann", "w1", "study_design", "Quality improvement report", "entered"),
+        ("Bo", "w1", "study_design", "Cross-sectional survey", "entered"),
+    ]
+    record_values(store, form, said)
+    widget = ReconcileWidget(store, form, "Ann", works)  # Ann reconciles her own conflict
+    widget.agreed.value = "Quality improvement report"
+    widget.resolve()
+    assert "No disagreement left" in widget.table.value
+    assert "Study design" in widget.scores.value and "0.0" in widget.scores.value
