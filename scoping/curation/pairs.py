@@ -82,6 +82,10 @@ def contradiction(
     return None
 
 
+#: What a compared field of ``dedupe_review.csv`` is, in words.
+_COMPARED = {"author": "first author", "page": "first page"}
+
+
 def _why(flagged: dict[str, Any]) -> str:
     """Why a pair is asked about, in words: how alike the titles are, what agrees, what not."""
     try:
@@ -91,7 +95,10 @@ def _why(flagged: dict[str, Any]) -> str:
         titles = "A title is missing"
     said = [titles]
     for column, verb in (("agreed", "agree"), ("disagreed", "differ")):
-        fields = [f for f in str(flagged.get(column) or "").split(";") if f and f != "title"]
+        fields = [
+            _COMPARED.get(f, f) for f in str(flagged.get(column) or "").split(";") if f != "title"
+        ]
+        fields = [f for f in fields if f]
         if fields:
             said.append(f"{', '.join(fields)} {verb}{'s' * (len(fields) == 1)}")
     return "; ".join(said) + "."
@@ -111,10 +118,19 @@ class PairReviewWidget(w.VBox):
         Where decisions go.
     reviewer : str
         Stored with every decision.
+    groups : dict, optional
+        Record -> its work (``duplicates.csv``'s ``group_id``) as the last run grouped
+        them. A pair that these groups and people's "same" decisions already join is not
+        asked about: it is one work whatever is said of it.
     """
 
     def __init__(
-        self, pairs: pd.DataFrame, records: pd.DataFrame, store: DecisionStore, reviewer: str
+        self,
+        pairs: pd.DataFrame,
+        records: pd.DataFrame,
+        store: DecisionStore,
+        reviewer: str,
+        groups: dict[str, str] | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise InputError("give your name as reviewer: it is stored with every decision.")
@@ -125,6 +141,8 @@ class PairReviewWidget(w.VBox):
             if row["a"] in self.records and row["b"] in self.records
         }
         self.store, self.reviewer = store, " ".join(reviewer.split())
+        asked = {r for pair in self.pairs for r in pair}
+        self.groups = {r: g for r, g in (groups or {}).items() if r in asked}
         self.progress, self.message = w.HTML(), w.HTML()
         self.card = KeyCard(self.on_key)
         self.buttons = {
@@ -154,10 +172,23 @@ class PairReviewWidget(w.VBox):
         log = self.store.current("dedupe", self.reviewer)
         return log.sort_values("seq")
 
+    def _standing(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """The pairs this reviewer decided, and the undecided ones already one work.
+
+        Already one work: joined through the last run's groups and people's "same"
+        decisions since, so asking about them would ask the same question twice.
+        """
+        mine = set(self._mine()["target"])
+        done = {p for p in self.pairs if pair_target(*p) in mine}
+        same = [tuple(p) for p, d in pair_decisions(self.store).items() if d == "same"]
+        work = components([*same, *((r, f"work {g}") for r, g in self.groups.items())])
+        joined = {(a, b) for a, b in self.pairs if a in work and work.get(a) == work.get(b)}
+        return done, joined - done
+
     def _left(self) -> list[tuple[str, str]]:
-        """The pairs this reviewer has not decided, in order."""
-        done = set(self._mine()["target"])
-        return [p for p in self.pairs if pair_target(*p) not in done]
+        """The pairs still to ask about, in order."""
+        done, joined = self._standing()
+        return [p for p in self.pairs if p not in done and p not in joined]
 
     def show_next(self) -> None:
         """Show the first pair this reviewer has not decided."""
@@ -168,8 +199,10 @@ class PairReviewWidget(w.VBox):
         """Show ``pair`` (None: no pairs left)."""
         self.current = pair
         self.card.value = self._card(*pair) if pair else "<i>No pairs left to decide.</i>"
-        decided = len(self.pairs) - len(self._left())
-        self.progress.value = f"<b>{decided}</b> of <b>{len(self.pairs)}</b> pairs decided"
+        done, joined = self._standing()
+        self.progress.value = f"<b>{len(done)}</b> of <b>{len(self.pairs)}</b> pairs decided" + (
+            f"; {len(joined)} already one work through other decisions" if joined else ""
+        )
 
     def _card(self, a: str, b: str) -> str:
         flagged = self.pairs[(a, b)]
@@ -262,7 +295,19 @@ def open_pair_review(
     store = space.decisions()
     reviewer, greeting = choose_reviewer(store, reviewer, space.root, new=new_reviewer)
     widget = PairReviewWidget(
-        pd.read_csv(review, dtype=str), pd.read_parquet(records), store, reviewer
+        pd.read_csv(review, dtype=str),
+        pd.read_parquet(records),
+        store,
+        reviewer,
+        groups=_groups(space.build / "duplicates.csv"),
     )
     widget.message.value = html.escape(greeting)
     return widget
+
+
+def _groups(path: Path) -> dict[str, str]:
+    """Record -> its work, as the last run grouped them (none before a run)."""
+    if not path.is_file():
+        return {}
+    found = pd.read_csv(path, dtype=str, usecols=["record_id", "group_id"])
+    return dict(zip(found["record_id"], found["group_id"], strict=True))
