@@ -21,6 +21,7 @@ from ..errors import InputError
 from ..text import shorten
 from ..workspace import Workspace
 from .backends import Unreachable
+from .fulltext import sought
 from .identity import choose_reviewer
 from .keys import shown as _text
 from .store import DecisionStore
@@ -42,10 +43,15 @@ class RetrievalWidget(w.VBox):
         Where the decisions go (stage ``retrieval``).
     reviewer : str
         The person deciding, stored with each decision.
+    unlisted : int
+        Works included at title and abstract since the last ``scoping run``, which
+        ``build/fulltext.csv`` does not list yet.
     """
 
-    def __init__(self, records: pd.DataFrame, store: DecisionStore, reviewer: str) -> None:
-        self.store, self.reviewer = store, reviewer
+    def __init__(
+        self, records: pd.DataFrame, store: DecisionStore, reviewer: str, unlisted: int = 0
+    ) -> None:
+        self.store, self.reviewer, self.unlisted = store, reviewer, unlisted
         pairs = zip(records["record_id"], records["title"], strict=True)
         self.titles = {r: _text(t) or "(no title)" for r, t in pairs}
         self.reasons = list(store.stage_reasons.get("retrieval", ()))
@@ -88,9 +94,15 @@ class RetrievalWidget(w.VBox):
             "retrieved. A full text found later: put it in corpus/fulltext/ and run "
             "<code>scoping run</code>."
             if self.titles
-            else "<i>No work is awaiting its full text: every work included at title and "
-            "abstract has one, or none is included yet.</i>"
+            else "<i>No work is awaiting its full text: at the last <code>scoping run</code>, "
+            "every work included at title and abstract had one, or none was included.</i>"
         )
+        if self.unlisted:
+            self.progress.value += (
+                f"<br><b>{self.unlisted}</b> work{'s' * (self.unlisted != 1)} included at title "
+                "and abstract since then: run <code>scoping run</code> to list "
+                f"{'them' if self.unlisted != 1 else 'it'} here."
+            )
 
     def decide(self) -> None:
         """Store "not retrieved" with the chosen reason on the chosen work."""
@@ -149,4 +161,5 @@ def open_retrieval(
     listed = found.merge(records, on="record_id", how="left").sort_values("record_id")
     store = space.decisions()
     reviewer, _greeting = choose_reviewer(store, reviewer, space.root, new=new_reviewer)
-    return RetrievalWidget(listed, store, reviewer)
+    unlisted = set(sought(space.build, store)) - set(pd.read_csv(table, dtype=str)["record_id"])
+    return RetrievalWidget(listed, store, reviewer, unlisted=len(unlisted))

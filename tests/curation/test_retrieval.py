@@ -45,3 +45,10 @@ def test_no_work_awaited_says_so(new_store):
     empty = pd.DataFrame(columns=["record_id", "title", "status"])
     widget = RetrievalWidget(empty, DecisionStore(new_store()), "Ann")
     assert "No work is awaiting its full text" in widget.progress.value
+
+
+def test_works_included_since_the_last_run_are_named(new_store):
+    empty = pd.DataFrame(columns=["record_id", "title", "status"])
+    widget = RetrievalWidget(empty, DecisionStore(new_store()), "Ann", unlisted=2)
+    assert "at the last <code>scoping run</code>" in widget.progress.value
+    assert "<b>2</b> works included at title and abstract since then" in widget.progress.value
