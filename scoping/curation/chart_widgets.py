@@ -41,19 +41,26 @@ KEYS = {"n": "next", "p": "previous"}
 
 def _control(field: Field) -> w.Widget:
     """The input of one field, by its type."""
-    layout = w.Layout(width="100%")
+    layout = w.Layout(width="96%")
     if field.type == "long_text":
-        return w.Textarea(placeholder=field.help, layout=w.Layout(width="100%", height="4em"))
+        return w.Textarea(layout=w.Layout(width="96%", height="4em"))
     if field.type == "choice":
         return w.Dropdown(options=["", *field.allowed], layout=layout)
     if field.type == "multi_choice":
-        rows = min(6, len(field.allowed))
+        rows = min(12, len(field.allowed))  # every value in sight, up to twelve
         return w.SelectMultiple(options=list(field.allowed), rows=rows, layout=layout)
     if field.type == "choice_per":
-        return w.Textarea(
-            placeholder="one per line, e.g. Burnout: improved", layout=w.Layout(width="100%")
-        )
-    return w.Text(placeholder=field.help[:60], layout=layout)
+        return w.Textarea(placeholder="one per line, e.g. Burnout: improved", layout=layout)
+    return w.Text(layout=layout)
+
+
+def _heading(field: Field) -> w.HTML:
+    """A field's label (``*`` when required) and its help, always in sight."""
+    help_text = f"<br><small style='color:#555'>{html.escape(field.help)}</small>"
+    return w.HTML(
+        f"<b>{html.escape(field.label)}</b>{' *' if field.required else ''}"
+        + (help_text if field.help else "")
+    )
 
 
 def _to_control(field: Field, value: Any) -> Any:
@@ -112,7 +119,7 @@ class ChartingWidget(w.VBox):
         rows = [
             w.VBox(
                 [
-                    w.HTML(f"<b>{html.escape(f.label)}</b>{' *' if f.required else ''}"),
+                    _heading(f),
                     self.controls[f.name],
                     self.notes[f.name],
                 ],
@@ -126,7 +133,7 @@ class ChartingWidget(w.VBox):
             "<b>p</b> previous.</small>"
         )
         panel = w.HBox(
-            [self.card, w.VBox(rows, layout=w.Layout(width="44%", overflow="hidden"))],
+            [self.card, w.VBox(rows, layout=w.Layout(width="42%", overflow="hidden"))],
             layout=w.Layout(align_items="flex-start", width="100%"),
         )
         self.card.layout = w.Layout(width="54%", margin="0 1% 0 0")
@@ -200,16 +207,25 @@ class ChartingWidget(w.VBox):
     def _card(self, evidence: list[str]) -> str:
         work = self.works.iloc[self.position].to_dict()
         text = html.escape(str(self.texts.get(self.current) or work.get("abstract") or ""))
+        marked = 0
         for sentence in sorted(set(evidence), key=len, reverse=True):
             escaped = html.escape(sentence)
             if len(escaped) > 12 and escaped in text:
                 text = text.replace(escaped, f"<mark>{escaped}</mark>")
+                marked += 1
         source = "full text" if self.texts.get(self.current) else "abstract"
+        said = (
+            "highlighted: where the drafts come from"
+            if marked
+            else "the drafts' sentences are not in it word for word (they come from the abstract)"
+            if evidence
+            else "no field is drafted from it"
+        )
         return (
             f"<h3>{html.escape(str(work.get('title') or ''))}</h3>"
             f"<p><small>{html.escape(vancouver(work))}</small></p>"
-            f"<p><small>Showing the {source}; highlighted: where the drafts come from."
-            f"</small></p><div style='max-height:32em;overflow:auto'>{text}</div>"
+            f"<p><small>Showing the {source}; {said}.</small></p>"
+            f"<div style='max-height:32em;overflow:auto'>{text}</div>"
         )
 
     def _progress(self) -> None:

@@ -38,6 +38,7 @@ def test_charting_starts_at_the_first_work_not_yet_charted_and_says_what_it_save
     widget = ChartingWidget(works, store, form, "Ann")
     assert widget.current == "w2" and "Work <b>2</b> of <b>3</b>" in widget.progress.value
     assert "Ctrl-click" in widget.children[3].value  # how to pick several in a list
+    assert "no field is drafted from it" in widget.card.value  # no drafts given here
     widget.move(-1)
     widget.controls["aims"].value = "To try huddles before each shift."
     widget.controls["setting"].value = ("Acute hospital care",)
