@@ -214,13 +214,11 @@ class ChartingWidget(w.VBox):
                 text = text.replace(escaped, f"<mark>{escaped}</mark>")
                 marked += 1
         source = "full text" if self.texts.get(self.current) else "abstract"
-        said = (
-            "highlighted: where the drafts come from"
-            if marked
-            else "the drafts' sentences are not in it word for word (they come from the abstract)"
-            if evidence
-            else "no field is drafted from it"
-        )
+        said = "no field is drafted from it"
+        if marked:
+            said = "highlighted: where the drafts come from"
+        elif evidence:
+            said = "the drafts' sentences are not in it word for word (they come from the abstract)"
         return (
             f"<h3>{html.escape(str(work.get('title') or ''))}</h3>"
             f"<p><small>{html.escape(vancouver(work))}</small></p>"
