@@ -460,6 +460,7 @@ class ScreeningWidget(w.VBox):
     def decide(self, decision: str) -> None:
         """Store a decision on the current record (what the buttons call), then move on."""
         if self.current is None:
+            self._warn("No record is shown here, so there is nothing to decide.")
             return
         reason = self.reason.value or None
         if decision in NEEDS_REASON and not reason:

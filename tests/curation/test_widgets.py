@@ -228,6 +228,8 @@ def test_full_text_with_no_work_yet_says_what_to_do_and_has_no_stopping_rule(rec
     empty = ScreeningWidget(records.iloc[:0], store, reviewer="Ann", stage="full_text")
     assert "No work to screen at full text yet" in empty.card.value
     assert "corpus/fulltext/" in empty.card.value
+    empty.buttons["include"].click()  # nothing shown: said, not silently ignored
+    assert "nothing to decide" in empty.message.value and store.events().empty
     linked = records.assign(full_text="Full text: https://doi.org/10.1/joy?a=1&b=2")
     widget = ScreeningWidget(linked, store, reviewer="Ann", stage="full_text")
     assert widget.current in widget.records and widget.advice.value == ""
