@@ -82,26 +82,28 @@ def contradiction(
     return None
 
 
-#: What a compared field of ``dedupe_review.csv`` is, in words.
-_COMPARED = {"author": "first author", "page": "first page"}
+def _why(score: Any, shown: list[tuple[str, str, str]]) -> str:
+    """Why a pair is asked about, in words, from the fields the card shows side by side.
 
-
-def _why(flagged: dict[str, Any]) -> str:
-    """Why a pair is asked about, in words: how alike the titles are, what agrees, what not."""
+    How alike the titles are (the rule's score), then which other fields agree, differ,
+    or are given on one side only (``shown``: field, one value, the other).
+    """
     try:
-        score = float(flagged.get("score") or "")
+        score = float(score or "")
         titles = "The titles are the same" if score >= 0.99 else f"The titles are {score:.0%} alike"
     except ValueError:
         titles = "A title is missing"
-    said = [titles]
-    for column, verb in (("agreed", "agree"), ("disagreed", "differ")):
-        fields = [
-            _COMPARED.get(f, f) for f in str(flagged.get(column) or "").split(";") if f != "title"
-        ]
-        fields = [f for f in fields if f]
-        if fields:
-            said.append(f"{', '.join(fields)} {verb}{'s' * (len(fields) == 1)}")
-    return "; ".join(said) + "."
+    found: dict[str, list[str]] = {"Agree": [], "Differ": [], "Given by one only": []}
+    for name, x, y in shown:
+        if name == "title" or not (x or y):
+            continue
+        if not (x and y):
+            found["Given by one only"].append(name)
+        elif fold(x) == fold(y):
+            found["Agree"].append(name)
+        else:
+            found["Differ"].append(name)
+    return ". ".join([titles] + [f"{h}: {', '.join(n)}" for h, n in found.items() if n]) + "."
 
 
 class PairReviewWidget(w.VBox):
@@ -173,22 +175,29 @@ class PairReviewWidget(w.VBox):
         return log.sort_values("seq")
 
     def _standing(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-        """The pairs this reviewer decided, and the undecided ones already one work.
+        """The pairs this reviewer decided, and the undecided ones other decisions settle.
 
-        Already one work: joined through the last run's groups and people's "same"
-        decisions since, so asking about them would ask the same question twice.
+        Settled: one work through the last run's groups and people's "same" decisions
+        since, or two works that a person's other decision on a member keeps apart.
+        Asking about them would ask the same question twice.
         """
         mine = set(self._mine()["target"])
         done = {p for p in self.pairs if pair_target(*p) in mine}
-        same = [tuple(p) for p, d in pair_decisions(self.store).items() if d == "same"]
+        said = [(tuple(p), d) for p, d in pair_decisions(self.store).items()]
+        same = [p for p, d in said if d == "same"]
         work = components([*same, *((r, f"work {g}") for r, g in self.groups.items())])
-        joined = {(a, b) for a, b in self.pairs if a in work and work.get(a) == work.get(b)}
-        return done, joined - done
+
+        def of(pair: tuple[str, ...]) -> frozenset[str]:
+            return frozenset(work.get(r, r) for r in pair)
+
+        apart = {of(p) for p, d in said if d != "same"}
+        settled = {p for p in self.pairs if len(of(p)) == 1 or of(p) in apart}
+        return done, settled - done
 
     def _left(self) -> list[tuple[str, str]]:
         """The pairs still to ask about, in order."""
-        done, joined = self._standing()
-        return [p for p in self.pairs if p not in done and p not in joined]
+        done, settled = self._standing()
+        return [p for p in self.pairs if p not in done and p not in settled]
 
     def show_next(self) -> None:
         """Show the first pair this reviewer has not decided."""
@@ -199,24 +208,28 @@ class PairReviewWidget(w.VBox):
         """Show ``pair`` (None: no pairs left)."""
         self.current = pair
         self.card.value = self._card(*pair) if pair else "<i>No pairs left to decide.</i>"
-        done, joined = self._standing()
+        done, settled = self._standing()
         self.progress.value = f"<b>{len(done)}</b> of <b>{len(self.pairs)}</b> pairs decided" + (
-            f"; {len(joined)} already one work through other decisions" if joined else ""
+            f"; {len(settled)} settled by other decisions" if settled else ""
         )
 
     def _card(self, a: str, b: str) -> str:
         flagged = self.pairs[(a, b)]
+        shown = [
+            (name, _text(self.records[a].get(name)), _text(self.records[b].get(name)))
+            for name in FIELDS
+        ]
         rows = []
-        for name in FIELDS:
-            x, y = _text(self.records[a].get(name)), _text(self.records[b].get(name))
-            style = f" style='{_DIFFERS}'" if fold(x) != fold(y) else ""  # not case, stops
+        for name, x, y in shown:
+            differ = x and y and fold(x) != fold(y)  # not case or stops; not a blank side
+            style = f" style='{_DIFFERS}'" if differ else ""
             rows.append(
                 f"<tr{style}><th style='{_CELL}'>{name}</th><td style='{_CELL}'>"
                 f"{html.escape(x)}</td><td style='{_CELL}'>{html.escape(y)}</td></tr>"
             )
         return (
             f"<p><b>Are these the same work, or related reports of one study?</b> "
-            f"{html.escape(_why(flagged))}<br><small style='color:#555'>Rule: "
+            f"{html.escape(_why(flagged.get('score'), shown))}<br><small style='color:#555'>Rule: "
             f"{html.escape(str(flagged.get('rule') or 'unknown'))}</small></p>"
             f"<table style='border-collapse:"
             f"collapse'><tr><th></th><th style='{_CELL}'>{html.escape(a)}</th>"

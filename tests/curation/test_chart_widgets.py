@@ -67,9 +67,7 @@ def test_reconciliation_shows_no_controls_without_a_disagreement(form, works, tm
     assert idle.choice.value == ("w1", "study_design") and idle.save.layout.display is None
 
 
-def test_agreement_still_describes_the_blind_charting_after_a_reconciliation(
-    form, works, tmp_path
-):
+def test_agreement_still_describes_the_blind_charting_after_a_reconciliation(form, works, tmp_path):
     store = DecisionStore(tmp_path / "d.sqlite")
     said = [
         ("Ann", "w1", "study_design", "Quality improvement report", "entered"),

@@ -40,12 +40,12 @@ def three():
 def test_the_card_shows_the_rule_score_and_the_fields_that_differ(three, tmp_path):
     widget = PairReviewWidget(*three, DecisionStore(tmp_path / "d.sqlite"), "Ann")
     card = widget.card.value
-    assert "The titles are 97% alike; first author, year agree." in card
+    assert "The titles are 97% alike. Agree: authors, year, journal." in card
     assert "Rule: title 0.97; year agrees" in card
     assert "<tr><th style='border" in card  # the same title: not shaded
     widget.buttons["same"].click()
     card = widget.card.value  # B-C: title and year and journal differ
-    assert "The titles are 91% alike; first author agrees; year differs." in card
+    assert "The titles are 91% alike. Agree: authors. Differ: year, journal." in card
     assert re.search(
         r"<tr style='background:#fee2e2'><th[^>]*>year</th><td[^>]*>2020</td><td[^>]*>2021", card
     )
@@ -58,6 +58,8 @@ def test_a_contradicting_decision_is_refused_before_it_is_stored(three, tmp_path
     )
     widget = PairReviewWidget(*three, store, "Ann")
     widget.card.press("s")  # A-B same: fine so far
+    assert widget.current is None  # B-C is settled: A = B, and Bo said A is not C
+    widget.show(("B", "C"))  # looked at all the same
     widget.card.press("s")  # B-C same would chain A and C, which Bo said differ
     assert "Not stored: A and C were decided not the same" in widget.message.value
     assert store.events()["decision"].tolist() == ["different", "same"]
@@ -168,7 +170,18 @@ def test_a_pair_already_one_work_through_other_decisions_is_not_asked(three, tmp
     store = DecisionStore(tmp_path / "d.sqlite")
     widget = PairReviewWidget(pairs, records, store, "Ann", groups={"A": "g1", "C": "g1"})
     assert widget.current == ("A", "B")  # A-C: one work by the last run's groups
-    assert "0</b> of <b>3</b> pairs decided; 1 already one work" in widget.progress.value
+    assert "0</b> of <b>3</b> pairs decided; 1 settled by other decisions" in widget.progress.value
     widget.buttons["same"].click()  # A = B, and A = C: B-C is answered too
     assert widget.current is None and "No pairs left" in widget.card.value
-    assert "1</b> of <b>3</b> pairs decided; 2 already one work" in widget.progress.value
+    assert "1</b> of <b>3</b> pairs decided; 2 settled by other decisions" in widget.progress.value
+
+
+def test_a_pair_kept_apart_by_another_decision_is_not_asked(three, tmp_path):
+    pairs, records = three
+    pairs = pd.concat([pairs, pd.DataFrame({"a": ["A"], "b": ["C"], "decision": ["maybe"]})])
+    store = DecisionStore(tmp_path / "d.sqlite")
+    widget = PairReviewWidget(pairs, records, store, "Ann", groups={"B": "g1", "C": "g1"})
+    assert widget.current == ("A", "B")  # B-C: one work already (not asked)
+    widget.buttons["different"].click()  # A is not B, so A is not C (one work with B)
+    assert widget.current is None
+    assert "1</b> of <b>3</b> pairs decided; 2 settled by other decisions" in widget.progress.value
