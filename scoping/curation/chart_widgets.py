@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -209,10 +210,14 @@ class ChartingWidget(w.VBox):
         text = html.escape(str(self.texts.get(self.current) or work.get("abstract") or ""))
         marked = 0
         for sentence in sorted(set(evidence), key=len, reverse=True):
-            escaped = html.escape(sentence)
-            if len(escaped) > 12 and escaped in text:
-                text = text.replace(escaped, f"<mark>{escaped}</mark>")
-                marked += 1
+            words = html.escape(sentence).split()
+            if len(" ".join(words)) <= 12:
+                continue
+            # a PDF's text breaks lines mid-sentence: any white space matches a space
+            text, found = re.subn(
+                r"\s+".join(map(re.escape, words)), lambda m: f"<mark>{m[0]}</mark>", text
+            )
+            marked += found
         source = "full text" if self.texts.get(self.current) else "abstract"
         said = "no field is drafted from it"
         if marked:

@@ -79,3 +79,22 @@ def test_agreement_still_describes_the_blind_charting_after_a_reconciliation(for
     widget.resolve()
     assert "No disagreement left" in widget.table.value
     assert "Study design" in widget.scores.value and "0.0" in widget.scores.value
+
+
+def test_a_drafts_sentence_is_highlighted_in_a_full_text_whose_lines_break_it(
+    form, works, tmp_path
+):
+    drafts = pd.DataFrame(
+        {
+            "record_id": ["w1"],
+            "field": ["aims"],
+            "value": ["To test huddles before each night shift."],
+            "evidence": ["We aimed to test huddles before each night shift."],
+            "method": ["sentence"],
+        }
+    )
+    texts = {"w1": "Background.\nWe aimed to test huddles\nbefore each night shift. Methods."}
+    widget = ChartingWidget(works, DecisionStore(tmp_path / "d.sqlite"), form, "Ann",
+                            drafts=drafts, texts=texts)  # fmt: skip
+    assert "<mark>We aimed to test huddles\nbefore each night shift.</mark>" in widget.card.value
+    assert "highlighted: where the drafts come from" in widget.card.value
