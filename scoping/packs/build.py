@@ -20,6 +20,7 @@ import os
 import pickle
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -92,6 +93,26 @@ def template_parameters(template: str | Path = TEMPLATE) -> dict[str, Any]:
     return {name: info["default"] for name, info in found.items()}
 
 
+#: Times a pack's kernel is started before its failure to start is an error.
+KERNEL_STARTS = 3
+
+
+def started_again(run: Callable[[], Any], starts: int = KERNEL_STARTS) -> Any:
+    """``run()``, started again when its kernel died before it answered.
+
+    Packs built side by side start kernels in separate processes, and each process
+    picks its kernel's ports alone: now and then two pick the same free port, and the
+    second kernel dies at start ("Address already in use"), before any cell ran. That is
+    bad luck, not a broken pack, so the run is started again (up to ``starts`` times).
+    """
+    for attempt in range(1, starts + 1):
+        try:
+            return run()
+        except RuntimeError as exc:
+            if "Kernel died before replying" not in str(exc) or attempt == starts:
+                raise
+
+
 def _execute(template: Path, out: Path, params: dict[str, Any]) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -104,20 +125,22 @@ def _execute(template: Path, out: Path, params: dict[str, Any]) -> None:
             f"{', '.join(known)}."
         )
     try:
-        papermill.execute_notebook(
-            str(template),
-            str(out / "pack.ipynb"),
-            parameters=params,
-            kernel_name="python3",
-            language="python",
-            cwd=str(out),
-            progress_bar=False,
-            log_output=False,
-            # the kernel's own log is noise for a pack's reader: "running over TCP
-            # without encryption" on a local socket at start-up, and now and then
-            # "KeyboardInterrupt caught in kernel" (logged as an error) while it shuts
-            # down. A failing cell still raises PapermillExecutionError below.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        started_again(
+            lambda: papermill.execute_notebook(
+                str(template),
+                str(out / "pack.ipynb"),
+                parameters=params,
+                kernel_name="python3",
+                language="python",
+                cwd=str(out),
+                progress_bar=False,
+                log_output=False,
+                # the kernel's own log is noise for a pack's reader: "running over TCP
+                # without encryption" on a local socket at start-up, and now and then
+                # "KeyboardInterrupt caught in kernel" (logged as an error) while it shuts
+                # down. A failing cell still raises PapermillExecutionError below.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
         )
     except PapermillExecutionError as exc:
         if exc.ename in ("InputError", "ScopingError", "FormatError"):

@@ -383,3 +383,30 @@ def test_a_retracted_work_is_flagged_wherever_a_pack_cites_it(demo, tmp_path, re
     assert citing, "no shipped pack cites one of the demo's retracted works"
     out = build_pack(citing[0], demo, reports=tmp_path)
     assert retracted_flags(out, demo) >= 1
+
+
+def test_a_kernel_that_dies_at_start_is_started_again_and_nothing_else_is():
+    from scoping.packs.build import started_again
+
+    tries = []
+
+    def flaky():  # the error nbclient raises when a kernel lost its port to another
+        tries.append(1)
+        if len(tries) < 3:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "built"
+
+    assert started_again(flaky) == "built" and len(tries) == 3
+    tries.clear()
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        started_again(flaky, starts=2)  # still dead after the last start: the error
+    assert len(tries) == 2
+
+    def broken():
+        tries.append(1)
+        raise RuntimeError("something else")
+
+    tries.clear()
+    with pytest.raises(RuntimeError, match="something else"):
+        started_again(broken)
+    assert len(tries) == 1  # not a kernel start: never run again
