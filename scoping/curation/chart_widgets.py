@@ -44,7 +44,7 @@ def _control(field: Field) -> w.Widget:
     """The input of one field, by its type."""
     layout = w.Layout(width="96%")
     if field.type == "long_text":
-        return w.Textarea(layout=w.Layout(width="96%", height="4em"))
+        return w.Textarea(placeholder=field.help, layout=w.Layout(width="96%", height="4em"))
     if field.type == "choice":
         return w.Dropdown(options=["", *field.allowed], layout=layout)
     if field.type == "multi_choice":
@@ -52,7 +52,7 @@ def _control(field: Field) -> w.Widget:
         return w.SelectMultiple(options=list(field.allowed), rows=rows, layout=layout)
     if field.type == "choice_per":
         return w.Textarea(placeholder="one per line, e.g. Burnout: improved", layout=layout)
-    return w.Text(layout=layout)
+    return w.Text(placeholder=field.help, layout=layout)
 
 
 def _heading(field: Field) -> w.HTML:
