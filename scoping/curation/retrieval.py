@@ -72,9 +72,9 @@ class RetrievalWidget(w.VBox):
         self.refresh()
 
     def _standing(self) -> dict[str, str]:
-        """Work -> reason, for the works this store now holds as not retrieved."""
+        """Work -> reason, for the works listed that the store now holds as not retrieved."""
         found = self.store.current("retrieval")
-        found = found[found["decision"] == "not retrieved"]
+        found = found[(found["decision"] == "not retrieved") & found["target"].isin(self.titles)]
         return dict(zip(found["target"], found["reason"].fillna(""), strict=True))
 
     def refresh(self) -> None:
