@@ -194,21 +194,21 @@ class PairReviewWidget(w.VBox):
         settled = {p for p in self.pairs if len(of(p)) == 1 or of(p) in apart}
         return done, settled - done
 
-    def _left(self) -> list[tuple[str, str]]:
-        """The pairs still to ask about, in order."""
-        done, settled = self._standing()
-        return [p for p in self.pairs if p not in done and p not in settled]
-
     def show_next(self) -> None:
-        """Show the first pair this reviewer has not decided."""
-        left = self._left()
-        self.show(left[0] if left else None)
+        """Show the first pair still to ask about: not decided, not settled by others."""
+        done, settled = standing = self._standing()
+        left = [p for p in self.pairs if p not in done and p not in settled]
+        self.show(left[0] if left else None, standing)
 
-    def show(self, pair: tuple[str, str] | None) -> None:
-        """Show ``pair`` (None: no pairs left)."""
+    def show(
+        self,
+        pair: tuple[str, str] | None,
+        standing: tuple[set[tuple[str, str]], set[tuple[str, str]]] | None = None,
+    ) -> None:
+        """Show ``pair`` (None: no pairs left), and the count (``standing`` if known)."""
         self.current = pair
         self.card.value = self._card(*pair) if pair else "<i>No pairs left to decide.</i>"
-        done, settled = self._standing()
+        done, settled = standing or self._standing()
         self.progress.value = f"<b>{len(done)}</b> of <b>{len(self.pairs)}</b> pairs decided" + (
             f"; {len(settled)} settled by other decisions" if settled else ""
         )
