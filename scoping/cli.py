@@ -353,8 +353,6 @@ def simulate(
     earlier: Path | None,
 ) -> None:
     """Replay prioritised screening on a fully labelled table; print the metrics as JSON."""
-    import json
-
     from .curation.prioritise import Earlier
     from .curation.prioritise import simulate as run_simulation
 
@@ -694,7 +692,7 @@ def decisions(workspace: Path, stage: str, csv_path: Path | None) -> None:
     """
     import pandas as pd
 
-    from .curation.store import open_store
+    from .curation.store import open_store, stored_tags
 
     space = Workspace(workspace).exists()
     store = open_store(space.store)
@@ -709,7 +707,7 @@ def decisions(workspace: Path, stage: str, csv_path: Path | None) -> None:
             "reviewer": found["reviewer"],
             "decision": found["decision"],
             "reason": found["reason"].fillna(""),
-            "tags": found["tags"].fillna("[]").map(lambda t: "; ".join(json.loads(t))),
+            "tags": found["tags"].map(lambda t: "; ".join(stored_tags(t))),
             "note": found["note"].fillna(""),
             "recorded_at": found["recorded_at"],
         }

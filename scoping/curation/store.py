@@ -474,6 +474,15 @@ def _tags(value: Any) -> str:
     return json.dumps(sorted(set(value)))
 
 
+def stored_tags(value: Any) -> list[str]:
+    """An event's tags as a list (the store keeps a JSON list; nothing is none).
+
+    >>> stored_tags('["huddles", "nights"]'), stored_tags(None)
+    (['huddles', 'nights'], [])
+    """
+    return json.loads(_tags(value)) if isinstance(value, str) else []
+
+
 def _stage_reasons(
     reasons: Iterable[str] | Mapping[str, Iterable[str]] | None,
 ) -> dict[str, tuple[str, ...]]:

@@ -26,7 +26,6 @@ untrusted: it is HTML-escaped before it is shown.
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ from .keys import KeyCard
 from .keys import shown as _text
 from .linked import Linked, linked_list, read_links, retraction_banner
 from .prioritise import Earlier, queue, queue_features
-from .store import NEEDS_REASON, DecisionStore, effective
+from .store import NEEDS_REASON, DecisionStore, effective, stored_tags
 
 #: Keys of the screening card and what each does (digits pick a reason).
 SHORTCUTS = {"i": "include", "e": "exclude", "m": "maybe", "u": "undo", "p": "previous"}
@@ -391,9 +390,7 @@ class ScreeningWidget(w.VBox):
         last = standing.iloc[-1]
         reason = _text(last.get("reason"))
         self.reason.value = reason if reason in self.reasons else ""
-        tags = last.get("tags")
-        tags = json.loads(tags) if isinstance(tags, str) and tags.startswith("[") else []
-        self.tags.value = ", ".join(tags)
+        self.tags.value = ", ".join(stored_tags(last.get("tags")))
         self.note.value = _text(last.get("note"))
         self._filled = True
 
