@@ -93,12 +93,23 @@ def retracted(title: Any, doc_type: Any) -> str:
     return ""
 
 
+#: Particles of family names ("Le Quintrec", "van der Berg", "Goicoechea de Jorge").
+_PARTICLES = frozenset(
+    "da das de del della den der des di do dos du el la le los st te ten ter van von".split()  # noqa: SIM905
+)
+
+
 def _first_family(authors: Any) -> str:
+    """The first author's main family name: its last word that is not a particle.
+
+    >>> [_first_family([n]) for n in ("Le Quintrec, M.", "Goicoechea de, Jorge E.", "De, S")]
+    ['quintrec', 'goicoechea', 'de']
+    """
     if authors is None or len(authors) == 0:
         return ""
-    family = str(authors[0]).split(",", 1)[0]
-    words = fold(family).split()
-    return words[-1] if words else ""
+    words = fold(str(authors[0]).split(",", 1)[0]).split()
+    main = [w for w in words if w not in _PARTICLES]
+    return (main or words or [""])[-1]
 
 
 def _families(authors: Any) -> frozenset[str]:
@@ -110,13 +121,24 @@ def _families(authors: Any) -> frozenset[str]:
 
     >>> sorted(_families(["Li, X", "Ng, K L", "de Vries, H", "van der Berg, A", "Li X"]))
     ['berg', 'der', 'li', 'ng', 'van', 'vries']
+
+    An index that takes a particle for the whole family name ("Le, Quintrec M.") moves
+    the rest to the given names; that word counts too, so "Le Quintrec, M." agrees.
+
+    >>> sorted(_families(["Le, Quintrec M.", "Le, T"]))
+    ['le', 'quintrec']
     """
     if authors is None:
         return frozenset()
     out = set()
     for name in authors:
-        words = fold(str(name).split(",", 1)[0]).split()
+        family, _, given = str(name).partition(",")
+        words = fold(family).split()
         out.update(words if len(words) == 1 else (w for w in words if len(w) > 2))
+        if words and set(words) <= _PARTICLES:  # "Le, Quintrec M.": a particle taken
+            after = fold(given).split()  # for the family name; the rest is given
+            if after and len(after[0]) > 2:
+                out.add(after[0])
     return frozenset(out)
 
 

@@ -18,15 +18,19 @@ Where links come from:
    and the first authors agree, else for review;
 3. a notice titled with the citation of the paper it corrects (Web of Science
    "(vol 360, pg 542, 2009)", Embase "(N Engl J Med (2009) 360 (542-544))");
-4. the exports' own relation fields: PubMed MEDLINE ``EIN``/``EFR``, ``CIN``/``CON``,
+4. a MEDLINE (Ovid) note in a title citing the related item ("[Erratum appears in Am J
+   Transplant. 2009 Sep;9(9):2205]", "[Comment in: ...]"), located by journal, year,
+   volume and page (or issue and title when the note was cut short);
+5. the exports' own relation fields: PubMed MEDLINE ``EIN``/``EFR``, ``CIN``/``CON``,
    ``RIN``/``ROF``, ``UIN``/``UOF``; PubMed XML ``CommentsCorrections``;
-5. a trial registry number (NCT, ISRCTN, EudraCT, ACTRN...) in two records' titles,
+6. a trial registry number (NCT, ISRCTN, EudraCT, ACTRN...) in two records' titles,
    abstracts, notes or secondary ids: ``registration_of`` when one record is the
    registry entry, else ``same_study``.
 
 A work is *retracted* when its own record says so (a title such as "RETRACTED:", the
-publication type "Retracted Publication", PubMed's ``RetractionIn``, OpenAlex's
-``is_retracted``) or a retraction notice in the corpus is linked to it.
+publication type "Retracted Publication", PubMed's ``RetractionIn``, a title note
+"[Retraction in: ...]", OpenAlex's ``is_retracted``) or a retraction notice in the
+corpus is linked to it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..text import fold
 from .compare import PairResult, pages_apart
 from .keys import journals_compatible
 
@@ -106,6 +111,24 @@ CITATION = re.compile(
     r"|[^()]*\((?:19|20)\d\d\) (?P<v2>\w+)[^()]*\((?P<p2>\w+)[^()]*\))\)\s*\.?\s*$",
     re.IGNORECASE,
 )
+#: A note MEDLINE (Ovid) writes into a title, citing a related item: "[Erratum appears
+#: in Am J Transplant. 2009 Sep;9(9):2205]", "[Comment in: ...]", "[Retraction of: ...]".
+TITLE_NOTE = re.compile(
+    r"\[(?P<kind>erratum|retraction|comment|update|corrected and republished|"
+    r"expression of concern)\s+(?:appears\s+)?(?P<way>in|of|on|for|from)\b\s*:?\s*"
+    r"(?P<journal>[^\d\[\];]+?)\.?\s+(?P<year>(?:19|20)\d\d)\b[^;\[\]]*;\s*"
+    r"(?P<volume>\d+)\s*(?:\(\s*(?P<issue>\w+))?\)?\s*(?::\s*(?P<page>\w+))?",
+    re.IGNORECASE,
+)
+#: The relation each kind of title note names ("in": the cited item is the notice).
+NOTE_RELATION = {
+    "erratum": "erratum_of",
+    "retraction": "retraction_of",
+    "comment": "comment_on",
+    "update": "version_of",
+    "corrected and republished": "correction_of",
+    "expression of concern": "comment_on",
+}
 #: The relation a notice of each kind has to its paper (see :mod:`.keys` for kinds).
 KIND_RELATION = {
     "erratum": "erratum_of",
@@ -264,6 +287,65 @@ def _from_citations(keys: pd.DataFrame, titles: pd.Series) -> Iterator[Link]:
                 )
 
 
+def _noted(title: Any) -> Iterator[re.Match[str]]:
+    """The title notes of a title as read (none for most titles)."""
+    if isinstance(title, str) and "[" in title:
+        yield from TITLE_NOTE.finditer(title)
+
+
+def _cited_by(note: re.Match[str], holder: str, keys: pd.DataFrame, near: list[str]) -> list[str]:
+    """Records of ``near`` (the note's volume and page, or issue) that a note cites.
+
+    The journal must be compatible and the year the same. A note that gives the page
+    locates one item; a note cut before its page (titles are cut at 255 characters)
+    locates one only with its issue and the cited item's title or kind.
+    """
+    journal, year = fold(note.group("journal")), int(note.group("year"))
+    by_page = bool(note.group("page"))
+    kind, title = note.group("kind").lower(), keys.at[holder, "title"]
+    found = []
+    for rid in near:
+        row = keys.loc[rid]
+        if rid == holder or (pd.notna(row["year"]) and row["year"] != year):
+            continue
+        named = by_page or row["title"] == title or row["kind"] == kind
+        if named and journals_compatible(journal, row["journal"]):
+            found.append(rid)
+    return found
+
+
+def _from_title_notes(keys: pd.DataFrame, titles: pd.Series) -> Iterator[Link]:
+    """Items cited by MEDLINE (Ovid) title notes: "[Erratum appears in J. 2009;9(9):2205]"."""
+    notes = [(rid, note) for rid, title in titles.items() for note in _noted(title)]
+    if not notes:
+        return
+    located: dict[tuple[str, str, str], list[str]] = {}
+    for rid, volume, issue, page in zip(
+        keys.index, keys["volume"], keys["issue"], keys["page"], strict=True
+    ):
+        if volume:
+            located.setdefault((volume, "page", page), []).append(rid)
+            located.setdefault((volume, "issue", issue), []).append(rid)
+    for rid, note in notes:
+        volume, page, issue = (
+            (note.group(n) or "").lstrip("0") for n in ("volume", "page", "issue")
+        )
+        place = (volume, "page", page) if page else (volume, "issue", issue)
+        if not place[2]:
+            continue
+        for other in _cited_by(note, rid, keys, located.get(place, [])):
+            holder_is_notice = note.group("way").lower() != "in"
+            notice, paper = (rid, other) if holder_is_notice else (other, rid)
+            cited = note.group(0).lstrip("[").strip()
+            yield Link(
+                notice,
+                paper,
+                NOTE_RELATION[note.group("kind").lower()],
+                "a title note citing the other",
+                cited,
+            )
+
+
 def _raw_pairs(raw: str) -> list[tuple[str, str]]:
     """A record's raw fields in order, repeats kept ([] for a record kept as text)."""
     return [(str(k), str(v)) for k, v in json.loads(raw)] if raw.startswith("[") else []
@@ -381,13 +463,17 @@ def find_links(records: pd.DataFrame, keys: pd.DataFrame, pairs: list[PairResult
     return [
         *_from_pairs(pairs, keys, titles),
         *_from_citations(keys, titles),
+        *_from_title_notes(keys, titles),
         *_from_fields(records),
         *_from_registries(records),
     ]
 
 
-def _says_retracted(raw: str) -> str:
-    """Why a record's raw fields say it is retracted ("" when they do not)."""
+def _says_retracted(raw: str, title: Any = None) -> str:
+    """Why a record's raw fields or title note say it is retracted ("" when they do not)."""
+    for note in _noted(title):
+        if note.group("kind").lower() == "retraction" and note.group("way").lower() == "in":
+            return "title note: " + note.group(0).lstrip("[").strip()
     pairs = _raw_pairs(raw) if '"is_retracted"' in raw else []
     if any(n == "is_retracted" and v.strip().lower() == "true" for n, v in pairs):
         return "OpenAlex is_retracted"
@@ -400,8 +486,8 @@ def _says_retracted(raw: str) -> str:
 def retractions(records: pd.DataFrame, keys: pd.DataFrame, related: pd.DataFrame) -> dict[str, str]:
     """Record id -> why its work is retracted, for every record that is."""
     why = {rid: r for rid, r in zip(keys.index, keys["retracted"], strict=True) if r}
-    for rid, raw in zip(records.index, records["raw"], strict=True):
-        found = _says_retracted(raw or "")
+    for rid, raw, title in zip(records.index, records["raw"], records["title"], strict=True):
+        found = _says_retracted(raw or "", title)
         if found and rid not in why:
             why[rid] = found
     notices = related[(related["relation"] == "retraction_of") & (related["status"] == "linked")]

@@ -162,6 +162,38 @@ def test_links_from_export_fields_registry_numbers_and_cited_pages():
     assert "retraction notice c" in result.retracted["d"]
 
 
+def test_ovid_title_notes_link_the_item_they_cite_and_only_that_item():
+    journal = dict(journal="Journal of Advanced Nursing", volume="77", year=2021)
+    note = "[Erratum appears in J Adv Nurs. 2021 Sep;77(9):3990]"
+    cut = "Joy in work on acute medical wards.[Erratum appears in J Adv Nurs. 2021 Jul;77(7"
+    result, links = _run(
+        _record("a", f"Civility and speaking up in theatres {note}", **journal, pages="10-19"),
+        _record("b", "Correction", **journal, issue="9", pages="3990"),
+        _record("c", "Another paper", **journal, issue="9", pages="3991-3999"),
+        _record("d", cut, **journal, issue="1", pages="100-109"),
+        _record("e", "Joy in work on acute medical wards", **journal, issue="7", pages="3101"),
+        _record("f", "Joy in care homes", **journal, issue="7", pages="3102-3110"),
+        _record("g", "Kindness in hospices [Retraction in: Nurs Ethics. 2022;29(2):500]"),
+        _record("h", "Burnout in midwives [Erratum appears in Midwifery. 2020;81:102]"),
+        _record("i", "Erratum", journal="Midwifery", volume="81", pages="102", year=2019),
+    )
+    assert links[("b", "a")] == ("erratum_of", "linked")  # the page locates it
+    assert links[("e", "d")] == ("erratum_of", "linked")  # cut before its page: issue and title
+    assert not any("c" in pair or "f" in pair for pair in links)
+    assert ("i", "h") not in links  # the note says 2020
+    assert result.retracted["g"].startswith("title note: Retraction in")
+
+
+def test_a_particle_taken_for_the_family_name_is_still_the_same_first_author():
+    title = "Anti-factor H autoantibodies in a fifth renal transplant recipient with aHUS"
+    volume = dict(journal="American Journal of Transplantation", volume="9")
+    _, links = _run(
+        _record("paper", title, **volume, pages="1223-1229", authors=["Le, Quintrec M."]),
+        _record("notice", title, **volume, pages="2205", authors=["Le Quintrec, M."]),
+    )
+    assert links[("notice", "paper")] == ("same_study", "linked")
+
+
 def test_a_record_that_says_it_is_retracted_is_flagged_and_still_merges_with_its_copies():
     openalex = json.dumps([["id", "W1"], ["is_retracted", "true"]])
     result, _ = _run(
