@@ -182,6 +182,17 @@ def test_journal_issue_and_page_rules(tmp_path, data):
     )
     assert _together(result, wos, embase)
     assert not _together(result, burnout, wos)
+    # an export with its volume and issue a column late (no volume, issue 26, pages 9
+    # for 26(9):1746): one abstract; the same title in 26(11):1790 is another item
+    kindness = result.records[result.records["title"] == "Kindness in paediatric wards"]
+    shifted, page_1746, page_1790 = (
+        result.group_of[rid] for rid in kindness.sort_values("pages", key=_first_page).index
+    )
+    assert shifted == page_1746 != page_1790
+
+
+def _first_page(pages):
+    return pages.map(lambda p: int(p.split("-")[0]))
 
 
 def _together_at(result, title_start, journal_a, journal_b, other_start=None):

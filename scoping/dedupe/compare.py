@@ -41,6 +41,9 @@ def _fields(x: pd.Series, y: pd.Series, slack: int) -> tuple[list[str], list[str
             agreed.append("year")
         elif gap > slack:
             disagreed.append("year")
+    if _shifted(x, y):
+        agreed.append("volume")  # and the page is not known on one side
+        return agreed, disagreed
     for name in ("volume", "page"):
         if x[name] and y[name]:
             (agreed if x[name] == y[name] else disagreed).append(name)
@@ -50,6 +53,19 @@ def _fields(x: pd.Series, y: pd.Series, slack: int) -> tuple[list[str], list[str
     if no_pages and x["issue"] and y["issue"] and x["issue"] != y["issue"]:
         disagreed.append("issue")
     return agreed, disagreed
+
+
+def _shifted(x: pd.Series, y: pd.Series) -> bool:
+    """Whether one record has its volume and issue a column late, in issue and pages.
+
+    An export with no volume gives issue "26" and pages "9" for 26(9):1746: its own
+    volume is empty, its issue is the other's volume and its page the other's issue.
+    Having no page of its own, such a record agrees with any item of that issue.
+    """
+    return any(
+        not a["volume"] and a["issue"] and a["issue"] == b["volume"] and a["page"] == b["issue"]
+        for a, b in ((x, y), (y, x))
+    )
 
 
 def _needed(title_sim: float | None, params: DedupeParams) -> int | None:
