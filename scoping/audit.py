@@ -36,6 +36,7 @@ from .errors import InputError
 from .packs import PackParams, PackSpec, build_all, load_matrix
 from .packs.params import LOCATION
 from .pipeline import run_stages
+from .text import said
 from .workspace import Workspace
 
 MANIFEST = manifest.MANIFEST
@@ -155,7 +156,7 @@ def _decision_changes(then: dict[str, Any], store: Location) -> list[str]:
         )
     if len(new):
         described = "; ".join(
-            f"{r.reviewer} {r.decision}{' (' + r.reason + ')' if r.reason else ''} on "
+            f"{r.reviewer} {r.decision}{f' ({r.reason})' if said(r.reason) else ''} on "
             f"{r.target} at {r.stage}"
             for r in new.head(5).itertuples()
         )

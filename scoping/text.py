@@ -94,3 +94,12 @@ def shorten(text: str, width: int = 90) -> str:
     'Huddles, speaking up and…'
     """
     return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+def said(value: object) -> bool:
+    """Whether a stored value is text with something in it (not None, NaN or blanks).
+
+    >>> said("staffing"), said("  "), said(float("nan")), said(None)
+    (True, False, False, False)
+    """
+    return isinstance(value, str) and bool(value.strip())

@@ -102,15 +102,20 @@ def _change_codebook(workspace):
 
 def _change_decision(workspace):
     trace = json.loads((workspace / "reports" / PACK / "trace.json").read_text())
-    target = trace["numbers"]["records in this pack"][0]
-    DecisionStore(workspace / "curation" / "decisions.sqlite").record(
+    first, second = trace["numbers"]["records in this pack"][:2]
+    store = DecisionStore(workspace / "curation" / "decisions.sqlite")
+    store.record(
         reviewer="Auditor",
-        target=target,
+        target=first,
         stage="title_abstract",
         decision="exclude",
         reason="wrong population",
     )
-    return f"Auditor exclude (wrong population) on {target}"
+    store.record(reviewer="Auditor", target=second, stage="title_abstract", decision="include")
+    return (
+        f"Auditor exclude (wrong population) on {first} at title_abstract; "
+        f"Auditor include on {second} at title_abstract"  # no reason: stored as missing
+    )
 
 
 def _change_parameter(workspace):

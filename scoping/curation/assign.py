@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..text import said
 from .store import DecisionStore, effective, latest
 
 
@@ -109,11 +110,11 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
             {
                 "record_id": target,
                 "decisions": "; ".join(
-                    f"{r.reviewer}: {r.decision}" + (f" ({r.reason})" if _said(r.reason) else "")
+                    f"{r.reviewer}: {r.decision}" + (f" ({r.reason})" if said(r.reason) else "")
                     for r in parties.itertuples()
                 ),
                 "notes": "; ".join(
-                    f"{r.reviewer}: {r.note}" for r in parties.itertuples() if _said(r.note)
+                    f"{r.reviewer}: {r.note}" for r in parties.itertuples() if said(r.note)
                 ),
                 "resolved": not after.empty,
                 "resolution": ""
@@ -123,10 +124,6 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
         )
     columns = ["record_id", "decisions", "notes", "resolved", "resolution"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _said(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def _parties(events: pd.DataFrame) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..atomic import Outputs
 from ..errors import InputError
+from ..text import said
 from .status import final_decisions, work_of
 from .store import DecisionStore, latest, open_store
 
@@ -157,7 +158,7 @@ def statuses(works: list[str], located: pd.DataFrame, store: DecisionStore | Non
         status, reason = decided.get(rid, (None, None))
         if status is None:
             status = "retrieved" if _given(file) or _given(url) else "awaiting retrieval"
-        rows.append({"record_id": rid, "status": status, "reason": reason or ""})
+        rows.append({"record_id": rid, "status": status, "reason": reason if said(reason) else ""})
     return pd.DataFrame(rows, columns=["record_id", "status", "reason"])
 
 
