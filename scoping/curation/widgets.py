@@ -532,16 +532,27 @@ class ScreeningWidget(w.VBox):
             target, others = self._applied
             also = [o for o in others if o in set(mine["target"])]
         self._applied = None
-        for other in also:
-            self.store.retract(reviewer=self.reviewer, target=other, stage=self.stage)
-        undone = self.store.retract(reviewer=self.reviewer, target=target, stage=self.stage)
+        decision = mine[mine["target"] == target].iloc[-1]["decision"]
+        offline = [self._retract(t) for t in [*also, target]]
         self.candidates()  # the stopping aid's counts, without the undone decision
         self.show(target)
         self.message.value = (
-            f"Undone: {html.escape(undone['decision'])} on {self._title(target)}"
+            f"Undone: {html.escape(decision)} on {self._title(target)}"
             + (f", and on {len(also)} linked report{'s' * (len(also) != 1)}" if also else "")
             + ". Decide it again when ready."
         )
+        down = next((e for e in offline if e is not None), None)
+        if down is not None:  # the undo is kept here and sent later: say so, not a traceback
+            where = self.store.where
+            self.message.value += " " + html.escape(offline_message(down, where, "screening"))
+
+    def _retract(self, target: str) -> Unreachable | None:
+        """Withdraw this reviewer's decision on ``target``; the error if the server is down."""
+        try:
+            self.store.retract(reviewer=self.reviewer, target=target, stage=self.stage)
+        except Unreachable as exc:  # kept on this machine, sent when the server is back
+            return exc
+        return None
 
     def previous(self) -> None:
         """Step back to the record decided before the one shown, to look or change a mind."""

@@ -197,13 +197,17 @@ def test_a_click_while_the_server_restarts_loses_nothing(pg_store, pg_cluster, t
         assert "Saved on this computer, not yet on the server" in widget.message.value
         assert "2</b> screened of <b>3" in widget.progress.value  # and screening goes on
         assert widget.current not in clicked
+        widget.on_key("u")  # an undo while the server is down: kept, and said so
+        assert widget.message.value.startswith("Undone: maybe on")
+        assert "Saved on this computer" in widget.message.value
+        assert widget.current == clicked[-1]
     finally:
         pg_cluster.start()
-    clicked.append(widget.current)
     widget.buttons["include"].click()
     log = DecisionStore(url).events()
-    assert log["target"].tolist() == clicked and log["event_id"].is_unique
-    assert log["decision"].tolist() == ["include", "maybe", "include"]
+    assert log["target"].tolist() == [clicked[0], *[clicked[1]] * 3]
+    assert log["decision"].tolist() == ["include", "maybe", "retract", "include"]
+    assert log["event_id"].is_unique
 
 
 def test_copy_from_a_file_to_a_server_and_back_keeps_the_digest(pg_store, tmp_path):
