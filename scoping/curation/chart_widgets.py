@@ -36,6 +36,7 @@ from .identity import choose_reviewer
 from .keys import KeyCard
 from .status import final_decisions
 from .store import DecisionStore
+from .widgets import kept, offline_note
 
 KEYS = {"n": "next", "p": "previous"}
 
@@ -280,7 +281,7 @@ class ChartingWidget(w.VBox):
                 (self.reviewer, self.current, name, value, "draft" if is_draft else "entered")
             )
         try:
-            record_values(self.store, self.form, values)
+            down = kept(record_values, self.store, self.form, values)
         except InputError as exc:
             self._say(str(exc))
             return
@@ -288,6 +289,7 @@ class ChartingWidget(w.VBox):
         self.move(1)
         counted = f"{len(values)} value{'s' * (len(values) != 1)}"
         self.message.value = f"Saved {counted} for <i>{title}</i>."
+        self.message.value += offline_note(down, self.store.where, "charting")
 
     def _say(self, text: str) -> None:
         self.message.value = f"<span style='color:#b00'>{html.escape(text)}</span>"

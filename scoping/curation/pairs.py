@@ -31,7 +31,7 @@ from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
 from .store import DecisionStore, pair_decisions, pair_target
-from .widgets import offline_message
+from .widgets import kept, offline_message, offline_note
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
 KEYS = {"s": "same", "d": "different", "r": "related", "n": "not related", "u": "undo"}
@@ -281,12 +281,13 @@ class PairReviewWidget(w.VBox):
         if mine.empty:
             self.message.value = "<span style='color:#b00'>Nothing to undo yet.</span>"
             return
-        target = mine.iloc[-1]["target"]
-        undone = self.store.retract(reviewer=self.reviewer, target=target, stage="dedupe")
+        target, decision = mine.iloc[-1][["target", "decision"]]
+        down = kept(self.store.retract, reviewer=self.reviewer, target=target, stage="dedupe")
         a, b = target.split("|")
         self.show((a, b) if (a, b) in self.pairs else (b, a) if (b, a) in self.pairs else None)
-        said = SAID.get(undone["decision"], undone["decision"])
+        said = SAID.get(decision, decision)
         self.message.value = f"Undone: {html.escape(said)}, on {self._named(a, b)}."
+        self.message.value += offline_note(down, self.store.where, "deciding pairs")
 
     def _named(self, a: str, b: str) -> str:
         """A pair as a person reads it (HTML): its title, and the two record ids."""

@@ -25,7 +25,7 @@ from .fulltext import sought
 from .identity import choose_reviewer
 from .keys import shown as _text
 from .store import DecisionStore
-from .widgets import offline_message
+from .widgets import kept, offline_message, offline_note
 
 #: The ``build/fulltext.csv`` statuses this widget lists.
 LISTED = ("awaiting retrieval", "not retrieved")
@@ -135,9 +135,10 @@ class RetrievalWidget(w.VBox):
             self._warn("Nothing to undo: you have recorded no retrieval here yet.")
             return
         rid = mine.iloc[-1]["target"]
-        self.store.retract(reviewer=self.reviewer, target=rid, stage="retrieval")
+        down = kept(self.store.retract, reviewer=self.reviewer, target=rid, stage="retrieval")
         self.refresh()
         self.message.value = f"Undone: not retrieved, on {self._name(rid)}."
+        self.message.value += offline_note(down, self.store.where, "recording retrieval")
 
     def _name(self, rid: str) -> str:
         title = self.titles.get(rid, "(no title)")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -533,7 +534,10 @@ class ScreeningWidget(w.VBox):
             also = [o for o in others if o in set(mine["target"])]
         self._applied = None
         decision = mine[mine["target"] == target].iloc[-1]["decision"]
-        offline = [self._retract(t) for t in [*also, target]]
+        offline = [
+            kept(self.store.retract, reviewer=self.reviewer, target=t, stage=self.stage)
+            for t in [*also, target]
+        ]
         self.candidates()  # the stopping aid's counts, without the undone decision
         self.show(target)
         self.message.value = (
@@ -541,18 +545,8 @@ class ScreeningWidget(w.VBox):
             + (f", and on {len(also)} linked report{'s' * (len(also) != 1)}" if also else "")
             + ". Decide it again when ready."
         )
-        down = next((e for e in offline if e is not None), None)
-        if down is not None:  # the undo is kept here and sent later: say so, not a traceback
-            where = self.store.where
-            self.message.value += " " + html.escape(offline_message(down, where, "screening"))
-
-    def _retract(self, target: str) -> Unreachable | None:
-        """Withdraw this reviewer's decision on ``target``; the error if the server is down."""
-        try:
-            self.store.retract(reviewer=self.reviewer, target=target, stage=self.stage)
-        except Unreachable as exc:  # kept on this machine, sent when the server is back
-            return exc
-        return None
+        down = next((e for e in offline if e is not None), None)  # kept here, sent later
+        self.message.value += offline_note(down, self.store.where, "screening")
 
     def previous(self) -> None:
         """Step back to the record decided before the one shown, to look or change a mind."""
@@ -576,6 +570,24 @@ class ScreeningWidget(w.VBox):
     def _notice(self, text: str) -> None:
         """A message that needs reading but nothing undone: amber, not the red of an error."""
         self.message.value = f"<span style='color:#8a4b00'>{html.escape(text)}</span>"
+
+
+def kept(write: Callable[..., Any], *args: Any, **fields: Any) -> Unreachable | None:
+    """Call a store's ``write``; when the server cannot be reached, its error.
+
+    The store keeps what could not be sent on this machine and sends it later, so the
+    widget carries on and says so (:func:`offline_message`) instead of failing.
+    """
+    try:
+        write(*args, **fields)
+    except Unreachable as exc:
+        return exc
+    return None
+
+
+def offline_note(error: Unreachable | None, where: str, doing: str) -> str:
+    """ " " and :func:`offline_message` as HTML when a write was kept here, else ""."""
+    return "" if error is None else " " + html.escape(offline_message(error, where, doing))
 
 
 def offline_message(error: Unreachable, where: str, doing: str = "screening") -> str:

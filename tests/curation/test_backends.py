@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from scoping.cli import main
 from scoping.curation import DecisionStore, pgschema
 from scoping.curation.backends import Unreachable, describe, parse_location
+from scoping.curation.retrieval import RetrievalWidget
 from scoping.curation.widgets import ScreeningWidget
 from scoping.errors import InputError
 from scoping.manifest import decision_log
@@ -208,6 +209,28 @@ def test_a_click_while_the_server_restarts_loses_nothing(pg_store, pg_cluster, t
     assert log["target"].tolist() == [clicked[0], *[clicked[1]] * 3]
     assert log["decision"].tolist() == ["include", "maybe", "retract", "include"]
     assert log["event_id"].is_unique
+
+
+def test_an_undo_of_a_retrieval_while_the_server_is_down_is_kept_and_said(
+    pg_store, pg_cluster, tmp_path
+):
+    url = pg_store()
+    store = DecisionStore(url, outbox=tmp_path / "outbox.sqlite")
+    awaited = pd.DataFrame(
+        {"record_id": ["r1"], "title": ["Huddles"], "status": ["awaiting retrieval"]}
+    )
+    widget = RetrievalWidget(awaited, store, "Ann")
+    widget.works.value, widget.reason.value = "r1", "not found"
+    widget.buttons["not retrieved"].click()
+    pg_cluster.stop()
+    try:
+        widget.buttons["undo"].click()
+        assert widget.message.value.startswith("Undone: not retrieved, on “Huddles")
+        assert "Saved on this computer" in widget.message.value
+    finally:
+        pg_cluster.start()
+    DecisionStore(url, outbox=tmp_path / "outbox.sqlite")  # opening sends what waited
+    assert DecisionStore(url).events()["decision"].tolist() == ["not retrieved", "retract"]
 
 
 def test_copy_from_a_file_to_a_server_and_back_keeps_the_digest(pg_store, tmp_path):
