@@ -16,6 +16,8 @@ is a constant or composed with :mod:`psycopg.sql`; values always travel as param
 
 from __future__ import annotations
 
+import getpass
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -357,6 +359,13 @@ class PostgresLog:
                     raise connection_error(self.where, exc) from None
             except psycopg.errors.RaiseException as exc:
                 raise InputError(f"{self.where}: {exc.diag.message_primary}") from None
+            except psycopg.errors.InsufficientPrivilege as exc:
+                user = psycopg.conninfo.conninfo_to_dict(self.url).get("user") or _default_user()
+                raise InputError(
+                    f"{self.where}: the server refused ({exc.diag.message_primary}): {user} "
+                    "is not a reviewer of this store yet; ask the lead to run "
+                    f"`scoping store add-reviewer URL {user}`."
+                ) from None
             except psycopg.DatabaseError as exc:
                 message = exc.diag.message_primary or str(exc)
                 raise InputError(f"{self.where}: the server refused: {message}") from None
@@ -403,3 +412,8 @@ class PostgresLog:
         # A store dropped without close() (a reader opened for one count) closes its
         # connection quietly rather than leave the server a session until it times out.
         self.close()
+
+
+def _default_user() -> str:
+    """The login libpq uses when a URL names none: ``PGUSER``, else the account's name."""
+    return os.environ.get("PGUSER") or getpass.getuser()

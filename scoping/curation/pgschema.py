@@ -253,7 +253,7 @@ def _make_roles(db: psycopg.Connection, names: dict[str, str]) -> None:
         try:
             db.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
         except psycopg.errors.InsufficientPrivilege:
-            me = db.execute("SELECT session_user::text").fetchone()[0]
+            me = db.info.user  # the transaction has failed: no more queries in it
             raise InputError(
                 f"{db.info.dbname}: {me} may not make the store's group roles ({name}); an "
                 f"administrator runs, in psql: ALTER ROLE {me} CREATEROLE (or makes the "
@@ -280,10 +280,43 @@ def add_reviewer(url: str, role: str, *, name: str | None = None, lead: bool = F
         group = _roles(db, None)["lead" if lead else "reviewer"]
         db.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(role)))
         if name:
+            name = " ".join(name.split())
+            _check_name(db, url, role, name)
             db.execute(
                 "INSERT INTO scoping.reviewer_names (role, reviewer) VALUES (%s, %s) "
                 "ON CONFLICT (role) DO UPDATE SET reviewer = EXCLUDED.reviewer",
-                [role, " ".join(name.split())],
+                [role, name],
+            )
+
+
+def _check_name(db: psycopg.Connection, url: str, role: str, name: str) -> None:
+    """Refuse a name that is another login's, or a new name for a login that has decided.
+
+    Names are compared without case; a login's decisions carry the name it had, so a
+    second name would split one person's decisions between two reviewers.
+    """
+    other = db.execute(
+        "SELECT role, reviewer FROM scoping.reviewer_names WHERE lower(reviewer) = lower(%s) "
+        "AND role <> %s",
+        [name, role],
+    ).fetchone()
+    if other:
+        raise InputError(
+            f"{describe(url)}: {other[1]!r} is the name of login {other[0]}; give {role} a "
+            "name of its own (--name)."
+        )
+    bound = db.execute(
+        "SELECT reviewer FROM scoping.reviewer_names WHERE role = %s", [role]
+    ).fetchone()
+    if bound and bound[0] != name:
+        (events,) = db.execute(
+            "SELECT count(*) FROM scoping.events WHERE identity = %s", [role]
+        ).fetchone()
+        if events:
+            raise InputError(
+                f"{describe(url)}: {role} has recorded {events} event(s) as {bound[0]!r}; a "
+                f"new name would split them between two reviewers. {role} keeps "
+                f"{bound[0]!r} (run add-reviewer without --name)."
             )
 
 

@@ -586,7 +586,7 @@ def kept(write: Callable[..., Any], *args: Any, **fields: Any) -> Unreachable | 
 
 
 def offline_note(error: Unreachable | None, where: str, doing: str) -> str:
-    """ " " and :func:`offline_message` as HTML when a write was kept here, else ""."""
+    """:func:`offline_message` as HTML, after a space, when a write was kept here; else ""."""
     return "" if error is None else " " + html.escape(offline_message(error, where, doing))
 
 

@@ -66,6 +66,38 @@ def test_each_event_carries_the_login_and_a_bound_login_records_only_as_its_name
     assert (event["reviewer"], event["identity"], event["seq"]) == ("Ann Smith", "ann", 1)
 
 
+def test_a_name_is_one_logins_and_a_login_that_has_decided_keeps_its_name(pg_store, pg_cluster):
+    url = pg_store("ann", name="Ann Smith")
+    owner = pg_cluster.url(database=_database(url))
+    pg_cluster.login("bo")
+    pgschema.add_reviewer(owner, "bo", name="Bo Jnes")
+    with pytest.raises(InputError, match="'Ann Smith' is the name of login ann"):
+        pgschema.add_reviewer(owner, "bo", name="ann  SMITH")
+    pgschema.add_reviewer(owner, "bo", name="Bo Jones")  # nothing decided yet: mended
+    DecisionStore(url).record(reviewer="Ann Smith", target="r1", **INCLUDE)
+    with pytest.raises(InputError, match=r"ann has recorded 1 event\(s\) as 'Ann Smith'"):
+        pgschema.add_reviewer(owner, "ann", name="Ann Jones")
+    pgschema.add_reviewer(owner, "ann", name="Ann Smith")  # the same name again: no change
+    assert DecisionStore(url).whoami() == ("ann", "Ann Smith")
+
+
+def test_a_login_not_yet_added_is_told_to_ask_the_lead(pg_store, pg_cluster):
+    url = pg_store("ann", name="Ann Smith")
+    pg_cluster.login("eve")
+    eve = pg_cluster.url("eve", _database(url))
+    with pytest.raises(InputError, match=r"eve is not a reviewer.*add-reviewer URL eve`\.$"):
+        DecisionStore(eve).events()
+
+
+def test_an_owner_who_may_not_make_roles_is_told_what_to_ask_for(pg_cluster):
+    pg_cluster.login("norole")
+    database = pg_cluster.new_database(owner="norole")
+    result = CliRunner().invoke(main, ["store", "init", pg_cluster.url("norole", database)])
+    assert result.exit_code == 2, result.output
+    assert "norole may not make the store's group roles" in result.output
+    assert "ALTER ROLE norole CREATEROLE" in result.output
+
+
 def test_a_refused_decision_is_set_aside_never_sent_later_under_another_login(
     pg_store, pg_cluster, tmp_path
 ):
