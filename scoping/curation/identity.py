@@ -73,8 +73,18 @@ def choose_reviewer(
     InputError
         When no name is given or remembered, or a new name is given without ``new``.
     """
+    typed = " ".join((given or "").split())
+    login, bound = store.whoami()
+    if bound:  # a server login the lead bound to a name: that name, and only it
+        if typed and same_name(typed) != same_name(bound):
+            raise InputError(
+                f"you are connected as {login}, which records only as {bound!r}; put "
+                f"{bound!r} in `reviewer` (or connect with your own login)."
+            )
+        remember(workspace, bound)
+        return bound, f"Deciding as {bound} (the name of login {login})."
     known = store.reviewers()
-    name = " ".join((given or "").split()) or _remembered().get(str(Path(workspace).resolve()), "")
+    name = typed or _remembered().get(str(Path(workspace).resolve()), "")
     listed = ", ".join(known) if known else "none yet"
     if not name:
         raise InputError(

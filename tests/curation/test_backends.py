@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from scoping.cli import main
 from scoping.curation import DecisionStore, pgschema
 from scoping.curation.backends import Unreachable, describe, parse_location
+from scoping.curation.identity import choose_reviewer
 from scoping.curation.retrieval import RetrievalWidget
 from scoping.curation.widgets import ScreeningWidget
 from scoping.errors import InputError
@@ -79,6 +80,20 @@ def test_a_name_is_one_logins_and_a_login_that_has_decided_keeps_its_name(pg_sto
         pgschema.add_reviewer(owner, "ann", name="Ann Jones")
     pgschema.add_reviewer(owner, "ann", name="Ann Smith")  # the same name again: no change
     assert DecisionStore(url).whoami() == ("ann", "Ann Smith")
+
+
+def test_a_bound_login_opens_the_notebooks_as_its_name_and_only_as_it(pg_store, tmp_path):
+    url = pg_store("bo", name="Bo Jones")
+    owner = url.replace("bo@", "postgres@")
+    DecisionStore(owner).record(reviewer="Ann Smith", target="r1", **INCLUDE)
+    store = DecisionStore(url)
+    assert choose_reviewer(store, "bo  jones", tmp_path)[0] == "Bo Jones"
+    assert choose_reviewer(store, "", tmp_path) == (
+        "Bo Jones",
+        "Deciding as Bo Jones (the name of login bo).",
+    )
+    with pytest.raises(InputError, match="connected as bo, which records only as 'Bo Jones'"):
+        choose_reviewer(store, "Ann Smith", tmp_path)
 
 
 def test_a_login_not_yet_added_is_told_to_ask_the_lead(pg_store, pg_cluster):
