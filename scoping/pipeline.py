@@ -29,7 +29,9 @@ import pandas as pd
 
 from . import __version__, drafts, manifest, prisma, topics
 from .curation import charting, fulltext
+from .curation.assign import conflicts
 from .curation.backends import describe
+from .curation.store import open_store
 from .dedupe import DECISIONS_FILE
 from .dedupe import run as dedupe
 from .demo import chart, generate, is_complete, screen
@@ -142,7 +144,35 @@ def _files(folder: Path) -> list[tuple[str, str]]:
 def _prisma(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     build = ctx.space.build
     flow = prisma.write(build, store=ctx.space.store, search_log=ctx.log, stale=stale)
-    return [prisma.summary(flow, build)]
+    return [prisma.summary(flow, build), *_caveats(ctx.space.store)]
+
+
+def _caveats(location: Any) -> list[str]:
+    """What the flow's counts rest on that its reader should know.
+
+    Disagreements no one has resolved, and a server's blind mode (the flow then counts
+    what this login may read).
+    """
+    store = open_store(location)
+    if store is None:
+        return []
+    lines = []
+    for stage in ("title_abstract", "full_text"):
+        table = conflicts(store, stage)
+        unresolved = int((~table["resolved"].astype(bool)).sum())
+        if unresolved:
+            lines.append(
+                f"prisma: {unresolved} record(s) with reviewers disagreeing at {stage}, not "
+                "resolved: each is counted by its latest decision until someone else decides "
+                f"it (scoping conflicts --stage {stage})"
+            )
+    blind = store.blind_stages()
+    if blind:
+        lines.append(
+            f"prisma: the server keeps {', '.join(blind)} blind, so this flow counts only the "
+            "decisions this login may read (a reviewer's own; a lead's, everyone's)"
+        )
+    return lines
 
 
 #: The stages, in order. Each reads only what earlier stages and the corpus give it.

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from scoping.errors import ScopingError
-from scoping.pipeline import STAGES, run_stages
+from scoping.curation import DecisionStore
+from scoping.pipeline import STAGES, _caveats, run_stages
 
 
 def _hashes(folder):
@@ -282,3 +283,16 @@ def test_an_edited_search_log_reruns_ingest_and_the_flow_only(demo_copy):
     report = run_stages(demo_copy, progress=False)
     assert "ingest" in report.ran and "prisma" in report.ran
     assert not {"dedupe", "tag", "topics", "drafts"} & set(report.ran)
+
+
+def test_the_run_says_when_disagreements_are_counted_by_the_latest_decision(tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+    stage = {"stage": "title_abstract"}
+    store.record(reviewer="Ann", target="r1", decision="include", **stage)
+    store.record(reviewer="Bo", target="r1", decision="exclude", reason="wrong topic", **stage)
+    store.record(reviewer="Bo", target="r2", decision="include", **stage)
+    (said,) = _caveats(tmp_path / "d.sqlite")
+    assert said.startswith("prisma: 1 record(s) with reviewers disagreeing at title_abstract")
+    store.record(reviewer="Lee", target="r1", decision="include", **stage)  # resolved
+    assert _caveats(tmp_path / "d.sqlite") == []
+    assert _caveats(tmp_path / "none.sqlite") == []  # no store yet: nothing to say

@@ -24,6 +24,7 @@ from scoping.curation.retrieval import RetrievalWidget
 from scoping.curation.widgets import ScreeningWidget
 from scoping.errors import InputError
 from scoping.manifest import decision_log
+from scoping.pipeline import _caveats
 
 INCLUDE = {"stage": "title_abstract", "decision": "include"}
 
@@ -165,6 +166,9 @@ def test_blind_mode_shows_each_reviewer_only_their_own_until_the_lead_ends_it(
     )
     assert "note: blind mode is on at title_abstract" in copied.output
     assert "copied 2 events" in copied.output  # what Bo may read, and it says so
+    (said,) = _caveats(pg_cluster.url("bo", database))  # the flow Bo builds says so too
+    assert "keeps title_abstract blind, so this flow counts only the decisions" in said
+    assert "disagreeing" in _caveats(pg_cluster.url("lee", database))[0]  # the lead sees both
     pgschema.set_blind(pg_cluster.url("lee", database), "title_abstract", False)
     assert len(ann.events()) == 3
 
