@@ -10,8 +10,8 @@ import sys
 import pandas as pd
 import pytest
 
-from scoping.errors import ScopingError
 from scoping.curation import DecisionStore
+from scoping.errors import ScopingError
 from scoping.pipeline import STAGES, _caveats, run_stages
 
 
