@@ -31,7 +31,7 @@ from .identity import choose_reviewer
 from .keys import KeyCard
 from .keys import shown as _text
 from .store import DecisionStore, pair_decisions, pair_target
-from .widgets import kept, offline_message, offline_note
+from .widgets import kept, offline_note
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "database")
 KEYS = {"s": "same", "d": "different", "r": "related", "n": "not related", "u": "undo"}
@@ -270,8 +270,7 @@ class PairReviewWidget(w.VBox):
                 decision=decision,
             )
         except Unreachable as exc:  # kept on this machine, sent when the server is back
-            said = offline_message(exc, self.store.where, "deciding pairs")
-            said = f"<span style='color:#8a4b00'>{html.escape(said)}</span>"
+            said = offline_note(exc, self.store.where, "deciding pairs").lstrip()
         self.show_next()
         self.message.value = said
 

@@ -25,7 +25,7 @@ from .fulltext import sought
 from .identity import choose_reviewer
 from .keys import shown as _text
 from .store import DecisionStore
-from .widgets import kept, offline_message, offline_note
+from .widgets import kept, offline_note
 
 #: The ``build/fulltext.csv`` statuses this widget lists.
 LISTED = ("awaiting retrieval", "not retrieved")
@@ -120,7 +120,7 @@ class RetrievalWidget(w.VBox):
                 reason=reason,
             )
         except Unreachable as exc:
-            said = html.escape(offline_message(exc, self.store.where, "recording retrieval"))
+            said = offline_note(exc, self.store.where, "recording retrieval").lstrip()
         except InputError as exc:
             self._warn(str(exc))
             return

@@ -586,8 +586,14 @@ def kept(write: Callable[..., Any], *args: Any, **fields: Any) -> Unreachable | 
 
 
 def offline_note(error: Unreachable | None, where: str, doing: str) -> str:
-    """:func:`offline_message` as HTML, after a space, when a write was kept here; else ""."""
-    return "" if error is None else " " + html.escape(offline_message(error, where, doing))
+    """:func:`offline_message` as amber HTML after a space, or "" when nothing waits.
+
+    Amber, as :meth:`ScreeningWidget._notice`: it needs reading, but nothing is lost.
+    """
+    if error is None:
+        return ""
+    said = html.escape(offline_message(error, where, doing))
+    return f" <span style='color:#8a4b00'>{said}</span>"
 
 
 def offline_message(error: Unreachable, where: str, doing: str = "screening") -> str:

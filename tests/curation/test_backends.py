@@ -277,7 +277,7 @@ def test_an_undo_of_a_retrieval_while_the_server_is_down_is_kept_and_said(
     try:
         widget.buttons["undo"].click()
         assert widget.message.value.startswith("Undone: not retrieved, on “Huddles")
-        assert "Saved on this computer" in widget.message.value
+        assert "<span style='color:#8a4b00'>Saved on this computer" in widget.message.value
     finally:
         pg_cluster.start()
     DecisionStore(url, outbox=tmp_path / "outbox.sqlite")  # opening sends what waited
