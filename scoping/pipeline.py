@@ -61,9 +61,10 @@ class Context:
 
     def topic_model(self) -> topics.TopicModel:
         """The corpus topic model of this run."""
-        return topics.TopicModel(
-            random_state=self.seed, n_jobs=-1, stop_words=self.space.topic_stop_words()
-        )
+        words = self.space.topic_stop_words()
+        if self.synthetic:
+            words += topics.DEMO_MARK_WORDS
+        return topics.TopicModel(random_state=self.seed, n_jobs=-1, stop_words=words)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,14 @@ def _caveats(location: Any) -> list[str]:
     return lines
 
 
+def _model_key(model: topics.TopicModel) -> tuple[str, list[str]]:
+    """A topic model's part of the stage key: its parameters and every word it leaves out.
+
+    The words include the shipped list, which the parameters do not show.
+    """
+    return repr(model), model.vocabulary_stop_words()
+
+
 #: The stages, in order. Each reads only what earlier stages and the corpus give it.
 STAGES: tuple[Stage, ...] = (
     Stage(
@@ -225,7 +234,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "topics",
         topics.OUTPUTS,
-        lambda c: (c.space.build / "unique.parquet", repr(c.topic_model())),
+        lambda c: (c.space.build / "unique.parquet", *_model_key(c.topic_model())),
         _topics,
     ),
     Stage(

@@ -15,11 +15,22 @@ How k is chosen (``n_topics="auto"``), over ``k_range``:
    each drawn from ``random_state``) and match each topic to its best partner
    (Hungarian matching on the Jaccard overlap of top terms). The mean matched overlap
    is the **stability** of that k (Greene, O'Callaghan and Cunningham 2014).
-3. The chosen k maximises coherence x stability among the k whose topics are mostly
-   stable (at most a third flagged unstable; if no k qualifies, the k with the fewest
-   unstable topics): a small corpus gets fewer, stable topics rather than many flagged
-   ones. The whole table is kept in ``selection_``.
-4. The range scales with the corpus (``k_range="auto"``: from 3 to 5 topics up to 6
+3. **Facets are joined** (``join_facets``): two topics whose document weights are
+   positively correlated (Pearson, over the documents) turn up in the same records
+   more often than chance would put them there; they are two facets of one subject
+   ("cartilage / knee / autologous" and "cartilage / cells / repair"), not two
+   subjects. The most correlated pair is joined (weights and terms added) until no
+   pair is positively correlated. Coherence and stability are measured on the joined
+   topics, each subsample refit joined by the same rule.
+4. Among the k whose joined topics are mostly stable (at most a third flagged
+   unstable; if no k qualifies, the k with the smallest share), take the most stable
+   topics any k shows. If a k that shows that many joined facets, the corpus's
+   subjects are all found (more topics only split them), and the smallest k that
+   shows that many is chosen. When none did (every topic a subject of its own), the
+   chosen k maximises coherence x stability instead. Either way a small corpus gets
+   fewer, stable topics rather than many flagged ones. The whole table is kept in
+   ``selection_``.
+5. The range scales with the corpus (``k_range="auto"``: from 3 to 5 topics up to 6
    to 20, by the square root of the number of documents). A choice at the top of the
    range widens the search (up to twice, five more each time, at most 30); a choice at
    the bottom is said in ``selection_note_``.
@@ -74,6 +85,10 @@ def _method_words() -> tuple[str, ...]:
 
 #: Research-method and reporting words kept out of topic terms by default.
 METHOD_WORDS = _method_words()
+#: The marker every title of the synthetic demonstration corpus starts with
+#: ("[Synthetic demo]"), left out of that corpus's topic terms: its topics are about the
+#: invented subjects (the packs still say SYNTHETIC on every page).
+DEMO_MARK_WORDS = ("synthetic", "demo")
 #: Most topics a search widened from the top of its range may reach.
 K_CEILING = 30
 #: Largest share of a k's topics that may be unstable for that k to be chosen.
@@ -161,9 +176,39 @@ def distinctive_terms(
     return [[str(terms[i]) for i in row] for row in top_indices(weight, top_n)]
 
 
+def join_facets(doc_topic: np.ndarray) -> np.ndarray:
+    """Which fitted topics are facets of one subject: a 0/1 matrix, fitted x joined.
+
+    Two topics whose weights are positively correlated over the documents share their
+    records more often than chance would. The most correlated pair is joined (its
+    columns added) and the correlations measured again, until no pair is positively
+    correlated or two topics are left. A topic of no weight anywhere is joined to none.
+    Joined topics keep the order of their first fitted topic.
+    """
+    groups = [[t] for t in range(doc_topic.shape[1])]
+    columns = np.array(doc_topic, dtype=float)
+    while columns.shape[1] > 2:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = np.nan_to_num(np.corrcoef(columns, rowvar=False), nan=-1.0)
+        np.fill_diagonal(corr, -1.0)
+        first, second = sorted(np.unravel_index(np.argmax(corr), corr.shape))
+        if not corr[first, second] > 0:
+            break
+        columns[:, first] += columns[:, second]
+        columns = np.delete(columns, second, axis=1)
+        groups[first] += groups.pop(second)
+    member = np.zeros((doc_topic.shape[1], len(groups)), dtype=doc_topic.dtype)
+    for joined, topics in enumerate(groups):
+        member[topics, joined] = 1
+    return member
+
+
 @dataclass(frozen=True)
 class _Fit:
+    """A factorisation, and its topics after facets are joined (``member``)."""
+
     model: Any
+    member: np.ndarray
     doc_topic: np.ndarray
     top: np.ndarray
 
@@ -199,6 +244,10 @@ class TopicModel(BaseEstimator, TransformerMixin):
         More words to leave out (a workspace's own, from ``scoping.yml``).
     widen : bool
         Widen the search when the best k is at the top of the range (default True).
+    join_facets : bool
+        When k is chosen (``n_topics="auto"``), join topics that are facets of one
+        subject and choose k on the joined topics (default True; see the module's
+        notes). A given ``n_topics`` is always fitted and shown as asked.
     selection_sample : int
         Largest number of documents used to choose k (a seeded sample).
     max_iter, tol : int, float
@@ -231,6 +280,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         method_words: bool = True,
         stop_words: tuple[str, ...] = (),
         widen: bool = True,
+        join_facets: bool = True,
     ) -> None:
         self.n_topics = n_topics
         self.method = method
@@ -251,6 +301,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.method_words = method_words
         self.stop_words = stop_words
         self.widen = widen
+        self.join_facets = join_facets
 
     # -- set-up -------------------------------------------------------------------
     def k_bounds(self, n_docs: int) -> tuple[int, int]:
@@ -318,7 +369,12 @@ class TopicModel(BaseEstimator, TransformerMixin):
         with warnings.catch_warnings(), np.errstate(invalid="ignore"):
             warnings.simplefilter("ignore", ConvergenceWarning)
             doc_topic = model.fit_transform(x)
-        return _Fit(model, doc_topic, top_indices(model.components_, self.top_n))
+        if not (self.join_facets and self.n_topics == "auto"):
+            member = np.eye(k, dtype=doc_topic.dtype)
+            return _Fit(model, member, doc_topic, top_indices(model.components_, self.top_n))
+        member = join_facets(doc_topic)
+        terms = member.T @ model.components_  # a joined topic's terms: its facets' added
+        return _Fit(model, member, doc_topic @ member, top_indices(terms, self.top_n))
 
     # -- model selection ------------------------------------------------------------
     def _score_k(
@@ -336,9 +392,10 @@ class TopicModel(BaseEstimator, TransformerMixin):
             for run, rows in enumerate(samples)
         )
         overlaps = [match_topics(full.top, refit.top) for refit in refits]
-        stability = np.mean(overlaps, axis=0) if overlaps else np.ones(k)
+        stability = np.mean(overlaps, axis=0) if overlaps else np.ones(len(full.top))
         row = {
             "k": k,
+            "topics": len(full.top),
             "coherence": float(np.mean(coherence)),
             "stability": float(np.mean(stability)),
             "unstable": int(np.sum(np.asarray(stability) < self.stable_threshold)),
@@ -367,12 +424,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 f"these records have {x.shape[0]} and {x.shape[1]}: ask for fewer topics."
             )
         chosen, scored = self._select(x)
-        self.n_topics_ = chosen
         binary = (x > 0).astype(np.float32).tocsr()
         if scored is None:  # chosen on a sample, or given: fit on every document
             scored = self._score_k(x, binary, chosen, jobs=self._jobs(x))
         _row, fit, stability, coherence = scored
+        self.n_fitted_ = chosen
+        self.n_topics_ = len(fit.top)
         self.model_ = fit.model
+        self.join_ = fit.member
         self.doc_topic_ = fit.doc_topic
         self.top_terms_ = [[str(self.terms_[i]) for i in t] for t in fit.top]
         self.label_terms_ = distinctive_terms(binary, fit.doc_topic, self.terms_, self.top_n)
@@ -385,9 +444,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         """The k to use, and its scored fit when that was made on every document."""
         self.selection_note_ = ""
         if self.n_topics != "auto":
-            self.selection_ = pd.DataFrame(
-                columns=["k", "coherence", "stability", "unstable", "score"]
-            )
+            self.selection_ = pd.DataFrame(columns=list(SELECTION_COLUMNS))
             return int(self.n_topics), None
         sample = x
         if x.shape[0] > self.selection_sample:
@@ -432,21 +489,30 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     @staticmethod
     def _best(table: pd.DataFrame) -> int:
-        """The k with the best coherence x stability among the mostly stable ones.
+        """The k to use, among the mostly stable ones.
 
-        Mostly stable: at most :data:`MOST_UNSTABLE` of its topics flagged. When no k is,
-        the k with the smallest share of unstable topics (then the best score).
+        Mostly stable: at most :data:`MOST_UNSTABLE` of its (joined) topics flagged; when
+        no k is, the k with the smallest share of unstable topics. Among them, if the
+        most stable topics any k shows is reached at a k where facets were joined, the
+        corpus's subjects are all found (more topics only split them): the smallest k
+        that shows that many. Otherwise the best coherence x stability (then the
+        smaller k).
         """
-        share = table["unstable"] / table["k"]
+        share = table["unstable"] / table["topics"]
         eligible = table[share <= MOST_UNSTABLE]
         if eligible.empty:
             eligible = table[share == share.min()]
+        subjects = eligible["topics"] - eligible["unstable"]
+        most = eligible[subjects == subjects.max()]
+        if (most["topics"] < most["k"]).any():
+            return int(most["k"].min())
         ranked = eligible.sort_values(["score", "k"], ascending=[False, True])
         return int(ranked.iloc[0]["k"])
 
     def transform(self, texts: list[str]) -> np.ndarray:
-        """Document-topic weights for new texts."""
-        return self.model_.transform(self.vectorizer_.transform([t or "" for t in texts]))
+        """Document-topic weights for new texts (facets joined as in the fit)."""
+        x = self.vectorizer_.transform([t or "" for t in texts])
+        return self.model_.transform(x) @ self.join_
 
     # -- description ------------------------------------------------------------------
     def labels(self, n_terms: int = 3) -> list[str]:
@@ -480,6 +546,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         return np.where(totals > 0, main, -1), share
 
 
+#: Columns of ``topic_selection.csv``: the k fitted, and the topics it shows once
+#: facets are joined, with their coherence, stability and unstable count.
+SELECTION_COLUMNS = ("k", "topics", "coherence", "stability", "unstable", "score")
 #: Columns of ``topics.csv``.
 TOPIC_COLUMNS = (
     "topic",
@@ -509,7 +578,7 @@ def _write_empty(out: Outputs) -> None:
         "topics.csv": TOPIC_COLUMNS,
         "doc_topics.csv": ("record_id", "topic", "weight"),
         "topic_years.csv": ("topic", "year", "records"),
-        "topic_selection.csv": ("k", "coherence", "stability", "unstable", "score"),
+        "topic_selection.csv": SELECTION_COLUMNS,
     }
     for name, names in columns.items():
         pd.DataFrame(columns=list(names)).to_csv(out.path(name), index=False)
@@ -657,7 +726,11 @@ def summary(model: TopicModel, table: pd.DataFrame, out: Path) -> str:
             f"topics: none; {records_file(out)} has too few records for a topic "
             f"model -> {out / 'topics.csv'}"
         )
-    how = "chosen by coherence x stability" if model.n_topics == "auto" else "as set"
+    how = "as set"
+    if model.n_topics == "auto":
+        how = "chosen by coherence and stability"
+        if model.n_fitted_ != model.n_topics_:
+            how += f"; {model.n_fitted_} fitted, facets of one subject joined"
     unstable = int((~table["stable"]).sum())
     converged = (
         ""

@@ -202,6 +202,7 @@ def test_a_k_with_many_unstable_topics_loses_to_a_stable_one():
     table = pd.DataFrame(
         {
             "k": [4, 8, 12],
+            "topics": [4, 8, 12],  # no facets joined
             "coherence": [0.2, 0.3, 0.3],
             "stability": [0.8, 0.6, 0.7],
             "unstable": [0, 2, 6],  # 12 topics, half unstable: not eligible
@@ -210,6 +211,74 @@ def test_a_k_with_many_unstable_topics_loses_to_a_stable_one():
     table["score"] = table["coherence"] * table["stability"]
     assert TopicModel._best(table) == 8
     assert TopicModel._best(table.assign(unstable=[2, 6, 9])) == 4  # none: the fewest unstable
+
+
+def test_the_smallest_k_that_resolves_every_subject_wins_once_facets_are_joined():
+    table = pd.DataFrame(
+        {
+            "k": [7, 8, 9, 10, 11],
+            "topics": [7, 7, 8, 9, 9],  # from k=10 more topics are only facets
+            "coherence": [0.5, 0.4, 0.4, 0.4, 0.4],
+            "stability": [0.9, 0.8, 0.8, 0.8, 0.8],
+            "unstable": [0, 1, 1, 0, 0],
+        }
+    )
+    table["score"] = table["coherence"] * table["stability"]
+    assert TopicModel._best(table) == 10  # not k=7, the best score, which lumps subjects
+    # subjects are stable topics: k=10's nine include an unstable one, k=11's do not
+    assert TopicModel._best(table.assign(unstable=[0, 0, 0, 1, 0])) == 11
+    # a k with more than a third unstable is not considered
+    assert TopicModel._best(table.assign(unstable=[0, 0, 0, 4, 4])) == 9
+    # nothing joined anywhere (every topic a subject): the best score again
+    assert TopicModel._best(table.assign(topics=table["k"], unstable=0)) == 7
+    # the most subjects shown where facets were joined, and before without: the first
+    assert TopicModel._best(table.assign(topics=[7, 8, 9, 9, 9], unstable=0)) == 9
+
+
+def test_facets_that_share_their_records_are_joined_and_separate_topics_are_not():
+    from scoping.topics import join_facets
+
+    rng = np.random.default_rng(3)
+    # topics 0 and 2 carry weight in the same 40 records; 1 and 3 each in records of
+    # their own
+    weights = np.zeros((120, 4))
+    weights[:40, [0, 2]] = rng.uniform(0.2, 1.0, (40, 2))
+    weights[40:80, 1] = rng.uniform(0.2, 1.0, 40)
+    weights[80:, 3] = rng.uniform(0.2, 1.0, 40)
+    assert join_facets(weights).tolist() == [[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]]
+    # never fewer than two topics, however alike
+    assert join_facets(weights[:40, [0, 2]]).shape == (2, 2)
+    assert join_facets(np.c_[weights[:40, [0, 2]], weights[:40, 0]]).shape == (3, 2)
+
+
+def test_auto_k_joins_the_facets_of_one_subject():
+    rng = np.random.default_rng(5)
+    facets = {
+        "burnout": ["burnout emotional exhaustion nurses workload fatigue"],
+        "safety": ["psychological safety speaking voice silence concerns"],
+        "cartilage": [
+            "cartilage knee graft implantation autologous",
+            "chondrocyte cells repair defect scaffold",
+        ],
+    }
+    texts, labels = [], []
+    for label, parts in facets.items():
+        for _ in range(20):
+            words = [w for part in parts for w in rng.choice(part.split(), size=6)]
+            texts.append(" ".join(words))
+            labels.append(label)
+    # a range that starts above the three subjects: the fourth topic is a facet
+    model = TopicModel(k_range=(4, 6), min_df=1, max_df=1.0, ngram_range=(1, 1), top_n=5)
+    model.fit(texts)
+    assert model.n_topics_ == 3 and model.n_fitted_ >= 4
+    assert (model.selection_["topics"] < model.selection_["k"]).all()
+    found = pd.crosstab(pd.Series(labels), pd.Series(model.assignments()[0]))
+    assert (found > 0).sum(axis=1).tolist() == [1, 1, 1]
+    assert model.transform(texts[:2]).shape == (2, 3)
+    unjoined = TopicModel(
+        k_range=(4, 6), min_df=1, max_df=1.0, ngram_range=(1, 1), top_n=5, join_facets=False
+    ).fit(texts)
+    assert unjoined.n_fitted_ == unjoined.n_topics_
 
 
 def test_labels_are_the_most_distinctive_terms_not_the_most_frequent():
@@ -245,6 +314,11 @@ METHOD = {
     "studies",
     "methods",
     "results",
+    "meta-analyses",
+    "preferred",
+    "reporting",
+    "items",
+    "prisma",
 }
 
 
@@ -276,6 +350,25 @@ def test_a_small_real_corpus_gets_few_stable_subject_topics(gambling):
     assert not any(_methodical(label) for label in table["label"])
     _, with_methods = run(gambling, TopicModel(method_words=False))
     assert any(w in METHOD for terms in with_methods["top_terms"] for w in terms.split("; "))
+
+
+def test_a_search_with_prisma_abstracts_gets_no_topic_of_methods(shared, tmp_path):
+    """The wildfire search (6 databases): its reviews' abstracts name PRISMA and cite."""
+    from scoping.dedupe import run as dedupe
+    from scoping.ingest import ingest
+    from scoping.topics import run
+
+    folder = shared / "citesource_multisource" / "wildfire_impacts_by_stage"
+    exports = [
+        p for p in sorted(folder.glob("*.ris")) if not p.stem.startswith(("final", "screened"))
+    ]
+    ingest(exports, tmp_path, progress=False)
+    dedupe(tmp_path)
+    _, table = run(tmp_path, TopicModel())
+    assert (~table["stable"]).sum() * 3 <= len(table)
+    assert not any(_methodical(label) for label in table["label"])
+    web = {"et", "al", "https", "doi", "www"}
+    assert not any(web & set(terms.split("; ")) for terms in table["top_terms"])
 
 
 def test_the_same_records_give_the_same_topics_through_every_door(gambling, tmp_path):

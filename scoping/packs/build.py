@@ -33,6 +33,7 @@ from .. import __version__, manifest, resources
 from ..atomic import replacing_folder, write_text
 from ..errors import InputError, ScopingError
 from ..tags import load_codebook
+from ..topics import METHOD_WORDS
 from ..workspace import Workspace
 from . import exports
 from .data import NEEDED, changes, compute
@@ -231,11 +232,16 @@ def _reports(workspace: Path, reports: str | Path | None) -> Path:
 
 
 def pack_key(spec: PackSpec, workspace: Path, template: Path) -> str:
-    """Hash of everything a pack is built from: template, parameters, stage outputs."""
+    """Hash of everything a pack is built from: template, parameters, stage outputs.
+
+    With the words its own topic model leaves out: the shipped list and the workspace's.
+    """
     space = Workspace(workspace)
     return manifest.key(
         "pack",
         spec.params.as_dict(),
+        METHOD_WORDS,
+        space.topic_stop_words(),
         template,
         *(space.build / n for n in (*NEEDED, *OPTIONAL)),
         space.codebook,

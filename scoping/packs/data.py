@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..form import load_form
 from ..io.writers import is_retracted, link, vancouver
 from ..tags import Codebook, load_codebook
-from ..topics import TopicModel, describe, document_topics, record_text
+from ..topics import DEMO_MARK_WORDS, TopicModel, describe, document_topics, record_text
 from ..workspace import Workspace
 from . import synthesis
 from .params import AUDIENCES, SETTINGS, PackParams
@@ -51,12 +51,17 @@ TESTED_DESIGNS = ("rct", "quality_improvement")
 
 @dataclass(frozen=True)
 class TopicInfo:
-    """How the pack's topic model was made: k, the range tried, method and seed."""
+    """How the pack's topic model was made: k, the range tried, method and seed.
+
+    ``k`` is the number of topics shown; ``fitted`` the number fitted, more when facets
+    of one subject were joined.
+    """
 
     k: int
     k_range: tuple[int, int]
     auto: bool
     seed: int
+    fitted: int
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ def compute(params: PackParams, workspace: str | Path = "") -> PackData:
         records=records.reset_index(drop=True),
         funnel=funnel,
         evidence=pd.DataFrame(),
-        **_topics(records.reset_index(drop=True), params),
+        **_topics(records.reset_index(drop=True), params, _topic_stop_words(space, base)),
     )
     numbers = {"records in this pack": list(data.records["record_id"])}
     numbers |= {f"funnel: {step}": list(ids) for step, ids in funnel}
@@ -431,7 +436,14 @@ def included_works(flow: dict[str, Any]) -> set[str]:
     return set(boxes["studies_included"]) | waiting
 
 
-def _topics(records: pd.DataFrame, params: PackParams) -> dict[str, Any]:
+def _topic_stop_words(space: Workspace, base: dict[str, Any]) -> tuple[str, ...]:
+    """The workspace's topic stop words, and the demo's title marker on the demo corpus."""
+    return space.topic_stop_words() + (DEMO_MARK_WORDS if base["synthetic"] else ())
+
+
+def _topics(
+    records: pd.DataFrame, params: PackParams, stop_words: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The pack's own topic model (from :data:`MIN_TOPIC_RECORDS` records upwards)."""
     n = len(records)
     if n < MIN_TOPIC_RECORDS:
@@ -445,6 +457,7 @@ def _topics(records: pd.DataFrame, params: PackParams) -> dict[str, Any]:
         selection_sample=PACK_SELECTION_SAMPLE,
         n_jobs=1,  # packs are built in forked workers (see build.build_all)
         widen=False,  # a pack's range is its own (a few topics to read, not a search)
+        stop_words=stop_words,
     )
     model.fit(record_text(records))
     topics = describe(model, records, n_representative=3)
@@ -453,7 +466,11 @@ def _topics(records: pd.DataFrame, params: PackParams) -> dict[str, Any]:
         "topics": topics,
         "doc_topics": doc_topics,
         "topic_info": TopicInfo(
-            model.n_topics_, model.k_range, model.n_topics == "auto", model.random_state
+            model.n_topics_,
+            model.k_range,
+            model.n_topics == "auto",
+            model.random_state,
+            model.n_fitted_,
         ),
         "record_map": _record_map(model, topics, doc_topics),
     }

@@ -444,10 +444,15 @@ class Pack:
             )
         info = d.topic_info
         how = (
-            f"chosen by coherence x stability over k = {info.k_range[0]} to {info.k_range[1]}"
+            f"chosen by coherence and stability over k = {info.k_range[0]} to {info.k_range[1]}"
             if info.auto
             else "as set"
         )
+        if info.fitted != info.k:
+            how += (
+                f"; of the {info.fitted} topics fitted, those that turn up in the same "
+                "records were joined into one"
+            )
         parts = [
             f"<h2>Topics</h2><p>A TF-IDF topic model (NMF, seed {info.seed}) finds "
             f"{info.k} topics in the {n:,} records ({how}). Topics are found by the "

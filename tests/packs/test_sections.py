@@ -89,6 +89,40 @@ def test_small_packs_have_no_topic_model(demo):
     assert "topics are modelled from 40 records upwards" in str(pack.topics_section())
 
 
+def test_the_topics_section_says_when_facets_were_joined(demo):
+    from dataclasses import replace
+
+    from scoping.packs.sections import Pack
+
+    pack = open_pack(workspace=str(demo), themes=["psychological_safety"])
+    info = pack.data.topic_info
+    assert info is not None and info.fitted == info.k
+    assert "joined" not in str(pack.topics_section())
+    joined = Pack(replace(pack.data, topic_info=replace(info, fitted=info.k + 2)))
+    text = str(joined.topics_section())
+    assert f"finds {info.k} topics" in text
+    assert f"of the {info.k + 2} topics fitted, those that turn up in the same records" in text
+
+
+def test_a_packs_topics_leave_out_the_workspaces_stop_words_and_the_demo_marker(demo_copy):
+    from scoping.packs.build import TEMPLATE, pack_key
+    from scoping.packs.matrix import PackSpec
+
+    pack = open_pack(workspace=str(demo_copy), themes=["psychological_safety"])
+    words = {
+        w for terms in pack.data.topics["top_terms"] for t in terms.split("; ") for w in t.split()
+    }
+    assert "silence" in words and not words & {"demo", "synthetic"}
+    spec = PackSpec("safety", {"themes": ["psychological_safety"]})
+    before = pack_key(spec, demo_copy, TEMPLATE)
+    config = demo_copy / "scoping.yml"
+    before_text = config.read_text() if config.is_file() else ""
+    config.write_text(before_text + "topics:\n  stop_words: [silence]\n")
+    again = open_pack(workspace=str(demo_copy), themes=["psychological_safety"])
+    assert not any("silence" in terms for terms in again.data.topics["top_terms"])
+    assert pack_key(spec, demo_copy, TEMPLATE) != before  # the pack is rebuilt
+
+
 def test_packs_cite_only_included_records_by_default(demo):
     pack = open_pack(workspace=str(demo), themes=["burnout"], audience="frontline")
     included = set(pack.data.flow["records"]["included"])
