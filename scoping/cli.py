@@ -643,7 +643,7 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
             f"conflicts at {stage}: 0 (no decision is recorded yet in {describe(space.store)})"
         )
         return
-    if stage in store.blind_stages():
+    if stage in store.hidden_stages():
         click.echo(
             f"note: blind mode is on at {stage} on the server: you see only your own "
             "decisions there, so no disagreement shows until a lead turns it off."

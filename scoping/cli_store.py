@@ -140,7 +140,7 @@ def copy(source: str, dest: str) -> None:
 
     src, dst = parse_location(source), parse_location(dest)
     reader = DecisionStore(src, readonly=True)
-    hidden = reader.blind_stages()
+    hidden = reader.hidden_stages()
     if hidden:
         click.echo(
             f"note: blind mode is on at {', '.join(hidden)}: the copy holds the events this "

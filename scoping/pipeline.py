@@ -145,7 +145,7 @@ def _files(folder: Path) -> list[tuple[str, str]]:
 def _prisma(ctx: Context, stale: tuple[str, ...]) -> list[str]:
     build = ctx.space.build
     flow = prisma.write(build, store=ctx.space.store, search_log=ctx.log, stale=stale)
-    return [prisma.summary(flow, build), *_caveats(ctx.space.store)]
+    return [prisma.summary(flow, build), *_caveats(ctx.space.store), *_unread_log(ctx.space)]
 
 
 def _caveats(location: Any) -> list[str]:
@@ -167,13 +167,32 @@ def _caveats(location: Any) -> list[str]:
                 "resolved: each is counted by its latest decision until someone else decides "
                 f"it (scoping conflicts --stage {stage})"
             )
-    blind = store.blind_stages()
-    if blind:
+    hidden = store.hidden_stages()
+    if hidden:
         lines.append(
-            f"prisma: the server keeps {', '.join(blind)} blind, so this flow counts only the "
-            "decisions this login may read (a reviewer's own; a lead's, everyone's)"
+            f"prisma: the server keeps {', '.join(hidden)} blind from this login, so this "
+            "flow counts only your own decisions there (a lead's run counts everyone's)"
         )
     return lines
+
+
+def _unread_log(space: Workspace) -> list[str]:
+    """A note when ``curation/decisions.sqlite`` holds decisions the workspace does not read.
+
+    That is the case once its store is elsewhere (a team's server): decisions made before
+    the move are not lost, but they count nowhere until copied.
+    """
+    if space.store == space.store_file or (left := open_store(space.store_file)) is None:
+        return []
+    count = len(left.events())
+    if not count:
+        return []
+    name = space.store_file.relative_to(space.root)
+    return [
+        f"prisma: {name} holds {count} decision event(s) this workspace does not read (its "
+        f"store is {describe(space.store)}): copy them into an empty store (scoping store "
+        f"copy {name} URL), or move the file out of curation/ to keep them apart"
+    ]
 
 
 def _model_key(model: topics.TopicModel) -> tuple[str, list[str]]:

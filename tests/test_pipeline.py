@@ -12,7 +12,8 @@ import pytest
 
 from scoping.curation import DecisionStore
 from scoping.errors import ScopingError
-from scoping.pipeline import STAGES, _caveats, run_stages
+from scoping.pipeline import STAGES, _caveats, _unread_log, run_stages
+from scoping.workspace import Workspace
 
 
 def _hashes(folder):
@@ -313,3 +314,17 @@ def test_the_run_says_when_disagreements_are_counted_by_the_latest_decision(tmp_
     store.record(reviewer="Lee", target="r1", decision="include", **stage)  # resolved
     assert _caveats(tmp_path / "d.sqlite") == []
     assert _caveats(tmp_path / "none.sqlite") == []  # no store yet: nothing to say
+
+
+def test_the_run_says_when_the_workspace_no_longer_reads_its_own_log(tmp_path, monkeypatch):
+    space = Workspace(tmp_path)
+    monkeypatch.delenv("SCOPING_STORE_URL", raising=False)
+    assert _unread_log(space) == []  # no log at all
+    DecisionStore(space.store_file).record(
+        reviewer="Ann", target="r1", stage="title_abstract", decision="include"
+    )
+    assert _unread_log(space) == []  # the log it reads
+    monkeypatch.setenv("SCOPING_STORE_URL", str(tmp_path / "team.sqlite"))  # moved elsewhere
+    (said,) = _unread_log(space)
+    assert said.startswith("prisma: curation/decisions.sqlite holds 1 decision event(s) this")
+    assert "scoping store copy curation/decisions.sqlite URL" in said

@@ -95,7 +95,27 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
     decision.
     """
     log = effective(store.events())
-    log = log[log["stage"] == stage].sort_values("seq")
+    rows = _disagreements(log[log["stage"] == stage].sort_values("seq"))
+    columns = ["record_id", "decisions", "notes", "resolved", "resolution"]
+    return pd.DataFrame([{k: row[k] for k in columns} for row in rows], columns=columns)
+
+
+def resolved_by(log: pd.DataFrame, reviewer: str) -> set[str]:
+    """The records on which ``reviewer`` settled a disagreement of others.
+
+    ``log`` is one stage's standing events. A resolution is not a screening of one's own.
+    """
+    mine = set(log.loc[log["reviewer"] == reviewer, "target"])
+    voices = log[log["target"].isin(mine)].groupby("target")["reviewer"].nunique()
+    disputed = log[log["target"].isin(voices.index[voices >= 3])]  # two sides and a third
+    return {r["record_id"] for r in _disagreements(disputed) if r["resolver"] == reviewer}
+
+
+def _disagreements(log: pd.DataFrame) -> list[dict[str, object]]:
+    """One dict per disagreeing record, with its resolver ("" when none yet).
+
+    ``log`` is one stage's standing events, in the order of ``seq``.
+    """
     rows = []
     for target, events in log.groupby("target", sort=True):
         current = latest(events, ("reviewer",))
@@ -117,13 +137,13 @@ def conflicts(store: DecisionStore, stage: str = "title_abstract") -> pd.DataFra
                     f"{r.reviewer}: {r.note}" for r in parties.itertuples() if said(r.note)
                 ),
                 "resolved": not after.empty,
+                "resolver": "" if after.empty else after.iloc[-1]["reviewer"],
                 "resolution": ""
                 if after.empty
                 else f"{after.iloc[-1]['reviewer']}: {after.iloc[-1]['decision']}",
             }
         )
-    columns = ["record_id", "decisions", "notes", "resolved", "resolution"]
-    return pd.DataFrame(rows, columns=columns)
+    return rows
 
 
 def _parties(events: pd.DataFrame) -> pd.DataFrame:

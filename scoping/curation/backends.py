@@ -268,7 +268,7 @@ class SqliteLog:
         """The connection's identity and bound reviewer name: none in a file."""
         return None, None
 
-    def blind_stages(self) -> list[str]:
+    def hidden_stages(self) -> list[str]:
         """Stages in blind mode on the server: none in a file (the widget hides others)."""
         return []
 
@@ -396,9 +396,9 @@ class PostgresLog:
         """The role this store connects as, and the reviewer name bound to it (if any)."""
         return self._run(self._schema.whoami)
 
-    def blind_stages(self) -> list[str]:
-        """The stages in blind mode: there a reviewer reads only their own decisions."""
-        return self._run(self._schema.blind_stages)
+    def hidden_stages(self) -> list[str]:
+        """The stages in blind mode for this login: there it reads only its own decisions."""
+        return self._run(self._schema.hidden_stages)
 
     def close(self) -> None:
         """Close the connection (a later operation opens a new one)."""

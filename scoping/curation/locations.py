@@ -40,7 +40,7 @@ class Unreachable(InputError):
 
 
 class LoginRefused(InputError):
-    """The server answered but refused the login (password, role or database)."""
+    """The server answered but refused the login (password, role, database or SSL)."""
 
 
 #: Words of libpq's messages when the server is reached but refuses the login.
@@ -52,10 +52,20 @@ _REFUSALS = (
     "permission denied for database",
 )
 
+#: Words of libpq's messages when the connection's SSL settings cannot be met (a server
+#: without SSL, a certificate missing or not trusted): no retry will help. An SSL
+#: connection lost on the way ("SSL SYSCALL error") is out of reach, not refused.
+_SSL = ("does not support SSL", "SSL was required", "certificate")
+
 
 def connection_error(where: str, error: Exception) -> InputError:
     """The one-line error for a failed connection: a refused login, or out of reach."""
     reason = first_line(error)
+    if any(words in reason for words in _SSL):
+        return LoginRefused(
+            f"{where}: the server and the URL disagree on SSL ({reason}); set sslmode in "
+            "the URL to what the server offers, or ask its administrator to offer SSL."
+        )
     if any(words in reason for words in _REFUSALS):
         return LoginRefused(
             f"{where}: the server refused the login ({reason}); check the login and "

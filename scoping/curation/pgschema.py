@@ -247,7 +247,20 @@ def migrate(
 
 
 def _make_roles(db: psycopg.Connection, names: dict[str, str]) -> None:
+    """Make the group roles, or take ones made for this store (by an administrator).
+
+    Roles belong to the whole server: a role that holds rights in another database (the
+    store of another review named with the same stem) is refused, since its members
+    would record in this store too.
+    """
     for name in names.values():
+        elsewhere = _used_elsewhere(db, name)
+        if elsewhere:
+            raise InputError(
+                f"{db.info.dbname}: the group role {name} already has rights in database "
+                f"{', '.join(elsewhere)}, so its members would reach this store too; give "
+                "this store roles of its own: scoping store init URL --roles STEM."
+            )
         if db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone():
             continue
         try:
@@ -259,6 +272,21 @@ def _make_roles(db: psycopg.Connection, names: dict[str, str]) -> None:
                 f"administrator runs, in psql: ALTER ROLE {me} CREATEROLE (or makes the "
                 "roles: CREATE ROLE " + " NOLOGIN; CREATE ROLE ".join(names.values()) + " NOLOGIN)."
             ) from None
+
+
+def _used_elsewhere(db: psycopg.Connection, name: str) -> list[str]:
+    """The other databases in which role ``name`` holds rights or owns something.
+
+    Read from the server-wide catalogue of what depends on a role (``pg_shdepend``).
+    """
+    found = db.execute(
+        "SELECT DISTINCT d.datname FROM pg_shdepend s "
+        "JOIN pg_roles r ON r.oid = s.refobjid JOIN pg_database d ON d.oid = s.dbid "
+        "WHERE s.refclassid = 'pg_authid'::regclass AND r.rolname = %s "
+        "AND d.datname <> current_database() ORDER BY 1",
+        [name],
+    )
+    return [datname for (datname,) in found]
 
 
 def _remember_roles(db: psycopg.Connection, names: dict[str, str]) -> None:
@@ -334,6 +362,27 @@ def set_blind(url: str, stage: str, blind: bool) -> None:
 def blind_stages(db: psycopg.Connection) -> list[str]:
     """The stages in blind mode."""
     return [r[0] for r in db.execute("SELECT stage FROM scoping.blinding WHERE blind ORDER BY 1")]
+
+
+#: Whether this login reads every decision whatever the blinding: a lead, the log's
+#: owner (row security does not bind a table's owner) or a role that bypasses it.
+_SEES_ALL = """(
+    pg_has_role(session_user, (SELECT s.value FROM scoping.settings s
+                               WHERE s.key = 'lead_role')::name, 'MEMBER')
+    OR pg_has_role(session_user, (SELECT c.relowner FROM pg_class c
+                                  WHERE c.oid = 'scoping.events'::regclass), 'USAGE')
+    OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = session_user))"""
+
+
+def hidden_stages(db: psycopg.Connection) -> list[str]:
+    """The stages in blind mode for this login: there it reads only its own decisions.
+
+    None for a lead or the store's owner, who read every decision.
+    """
+    found = db.execute(
+        f"SELECT stage FROM scoping.blinding WHERE blind AND NOT {_SEES_ALL} ORDER BY 1"
+    )
+    return [stage for (stage,) in found]
 
 
 def status(url: str) -> dict[str, Any]:

@@ -148,9 +148,12 @@ class DecisionStore:
         """The database role this store connects as, and the reviewer name bound to it."""
         return self._log.whoami()
 
-    def blind_stages(self) -> list[str]:
-        """Stages the server keeps blind: this login reads only its own decisions there."""
-        return self._log.blind_stages()
+    def hidden_stages(self) -> list[str]:
+        """Stages the server keeps blind from this login: it reads only its own there.
+
+        None for a lead or the store's owner, who read every decision.
+        """
+        return self._log.hidden_stages()
 
     def copy_to(self, location: str | Path) -> DecisionStore:
         """An exact copy of the whole log (ids, times, order, identities) at ``location``.

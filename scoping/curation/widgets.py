@@ -39,7 +39,7 @@ from ..errors import InputError
 from ..tags import Codebook, load_codebook, records_file, tag_records
 from ..text import shorten
 from ..workspace import Workspace
-from .assign import assigned_to, conflicts
+from .assign import assigned_to, conflicts, resolved_by
 from .backends import Unreachable
 from .earlier import earlier_of
 from .identity import choose_reviewer
@@ -366,17 +366,28 @@ class ScreeningWidget(w.VBox):
         self.current = rid
         log = self._log()
         mine = self._decided(log)
-        includes = int((mine["decision"] == "include").sum())
-        self.progress.value = (
-            f"<b>{len(mine)}</b> screened of <b>{len(self.records)}</b>; "
-            f"{includes} included so far ({html.escape(self.reviewer)})"
-        )
+        self.progress.value = self._progress(log, mine)
         if rid is None:
             decided = int(mine["target"].isin(self.records).sum())
             self.card.value = f"<i>{html.escape(self._nothing_left(decided))}</i>"
             return
         self.card.value = self._card(rid, log[log["target"] == rid], mine)
         self._fill(mine[mine["target"] == rid])
+
+    def _progress(self, log: pd.DataFrame, mine: pd.DataFrame) -> str:
+        """The progress line: records screened and included, then resolutions.
+
+        A resolution (this reviewer settling a disagreement of others, as a lead does) is
+        counted on its own, not as a record this reviewer screened.
+        """
+        settled = resolved_by(log, self.reviewer)
+        own = mine[~mine["target"].isin(settled)]
+        includes = int((own["decision"] == "include").sum())
+        line = (
+            f"<b>{len(own)}</b> screened of <b>{len(self.records)}</b>; "
+            f"{includes} included so far ({html.escape(self.reviewer)})"
+        )
+        return line + (f"; {len(settled)} disagreement(s) resolved" if settled else "")
 
     def _fill(self, standing: pd.DataFrame) -> None:
         """Show the reason, tags and note of the reviewer's standing decision on a record.

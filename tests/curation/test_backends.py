@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from scoping.cli import main
 from scoping.curation import DecisionStore, pgschema
-from scoping.curation.backends import Unreachable, describe, parse_location
+from scoping.curation.backends import LoginRefused, Unreachable, describe, parse_location
 from scoping.curation.identity import choose_reviewer
 from scoping.curation.retrieval import RetrievalWidget
 from scoping.curation.widgets import ScreeningWidget
@@ -114,6 +114,22 @@ def test_an_owner_who_may_not_make_roles_is_told_what_to_ask_for(pg_cluster):
     assert "ALTER ROLE norole CREATEROLE" in result.output
 
 
+def test_group_roles_with_rights_in_another_database_are_refused(pg_cluster):
+    first, second = pg_cluster.new_database(), pg_cluster.new_database()
+    pgschema.migrate(pg_cluster.url(database=first), roles="team", fresh=True)
+    result = CliRunner().invoke(
+        main, ["store", "init", pg_cluster.url(database=second), "--roles", "team"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"team_reviewer already has rights in database {first}" in result.output
+    assert "--roles STEM" in result.output and "Traceback" not in result.output
+    with psycopg.connect(pg_cluster.url(database=second), autocommit=True) as db:
+        assert not db.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'scoping'").fetchone()
+        db.execute("CREATE ROLE made_reviewer NOLOGIN; CREATE ROLE made_lead NOLOGIN")
+    # roles an administrator made for this store, holding no rights elsewhere, are taken
+    assert pgschema.migrate(pg_cluster.url(database=second), roles="made", fresh=True) == [1, 2]
+
+
 def test_a_refused_decision_is_set_aside_never_sent_later_under_another_login(
     pg_store, pg_cluster, tmp_path
 ):
@@ -167,8 +183,24 @@ def test_blind_mode_shows_each_reviewer_only_their_own_until_the_lead_ends_it(
     assert "note: blind mode is on at title_abstract" in copied.output
     assert "copied 2 events" in copied.output  # what Bo may read, and it says so
     (said,) = _caveats(pg_cluster.url("bo", database))  # the flow Bo builds says so too
-    assert "keeps title_abstract blind, so this flow counts only the decisions" in said
-    assert "disagreeing" in _caveats(pg_cluster.url("lee", database))[0]  # the lead sees both
+    assert "keeps title_abstract blind from this login, so this flow counts only" in said
+    (said,) = _caveats(pg_cluster.url("lee", database))  # the lead sees both, and no note
+    assert "disagreeing" in said
+    assert (bo.hidden_stages(), lee.hidden_stages()) == (["title_abstract"], [])
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "ws")]).exit_code == 0
+    listed = {  # `scoping conflicts`: the note only to whom it is true
+        who: CliRunner()
+        .invoke(
+            main,
+            ["conflicts", "--workspace", str(tmp_path / "ws")],
+            env={"SCOPING_STORE_URL": pg_cluster.url(who, database)},
+        )
+        .output
+        for who in ("bo", "lee")
+    }
+    assert "note: blind mode is on" in listed["bo"] and "title_abstract: 0" in listed["bo"]
+    assert "note:" not in listed["lee"] and "title_abstract: 1" in listed["lee"]
+    assert pgschema.status(pg_cluster.url(database=database))["blind"] == ["title_abstract"]
     pgschema.set_blind(pg_cluster.url("lee", database), "title_abstract", False)
     assert len(ann.events()) == 3
 
@@ -311,6 +343,8 @@ def test_a_refused_login_and_a_misspelt_url_are_one_clear_line(pg_store, pg_clus
     nobody = pg_cluster.url("nosuch", _database(url))
     with pytest.raises(InputError, match=r'refused the login \(.*role "nosuch" does not exist'):
         DecisionStore(nobody)
+    with pytest.raises(LoginRefused, match=r"disagree on SSL \(.*SSL.*\); set sslmode"):
+        DecisionStore(url + "?sslmode=require")  # the test server offers no SSL
     typo = url.replace("postgresql://", "postgressql://")
     result = CliRunner().invoke(main, ["store", "status", typo])
     assert result.exit_code == 2 and "not a store location" in result.output

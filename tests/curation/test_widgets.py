@@ -115,6 +115,15 @@ def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
     assert cells[1].startswith("include, ") and cells[4].startswith("exclude (wrong topic), ")
     resolver.buttons["include"].click()  # the resolution: one action
     assert resolver.candidates() == [] and "Nothing to show" in resolver.card.value
+    # a resolution is counted as one, not as the resolver's own screening
+    assert "<b>0</b> screened of <b>3</b>; 0 included so far (Cy); 1 disagreement(s) resolved" in (
+        resolver.progress.value
+    )
+    resolver.filter.value = "unscreened"
+    resolver.buttons["include"].click()  # Cy screens a record of her own
+    assert "<b>1</b> screened of <b>3</b>; 1 included so far (Cy); 1 disagreement" in (
+        resolver.progress.value
+    )
 
 
 def test_prioritised_order_follows_decisions(records, store):
