@@ -649,7 +649,7 @@ def conflicts(workspace: Path, stage: str, csv_path: Path | None) -> None:
             "decisions there, so no disagreement shows until a lead turns it off."
         )
     table = find(store, stage)
-    table.insert(1, "title", table["record_id"].map(_titles(space)).fillna(""))
+    table.insert(1, "title", _titles(space, table["record_id"]))
     waiting = int((~table["resolved"]).sum()) if len(table) else 0
     written = _write_table(table, csv_path, space.build / f"conflicts_{stage}.csv")
     click.echo(
@@ -703,7 +703,7 @@ def decisions(workspace: Path, stage: str, csv_path: Path | None) -> None:
     table = pd.DataFrame(
         {
             "record_id": found["target"],
-            "title": found["target"].map(_titles(space)).fillna(""),
+            "title": _titles(space, found["target"]),
             "reviewer": found["reviewer"],
             "decision": found["decision"],
             "reason": found["reason"].fillna(""),
@@ -722,8 +722,8 @@ def decisions(workspace: Path, stage: str, csv_path: Path | None) -> None:
         click.echo(f"  {reviewer}: " + ", ".join(f"{n} {d}" for d, n in counts.items()))
 
 
-def _titles(space: Workspace) -> dict[str, str]:
-    """record_id -> title, from the build's records (empty before a build)."""
+def _titles(space: Workspace, ids: Any) -> list[str]:
+    """The title of each record id, from the build's records ("" before a build)."""
     import pandas as pd
 
     from .errors import InputError
@@ -732,8 +732,9 @@ def _titles(space: Workspace) -> dict[str, str]:
     try:
         found = pd.read_parquet(records_file(space.build), columns=["record_id", "title"])
     except InputError:
-        return {}
-    return dict(zip(found["record_id"], found["title"].fillna(""), strict=True))
+        return [""] * len(ids)
+    titles = dict(zip(found["record_id"], found["title"].fillna(""), strict=True))
+    return [titles.get(rid, "") for rid in ids]
 
 
 def _short(title: str, width: int = 90) -> str:
