@@ -40,7 +40,8 @@ reporting words (:data:`METHOD_WORDS`: trial, randomised, qualitative, systemati
 review, participants...) are left out of the vocabulary, plus any ``stop_words`` given.
 Study designs stay available as codebook tags. Each topic's label is its most
 *distinctive* terms (class-based TF-IDF, as BERTopic labels topics): frequent in its
-records and rare elsewhere, two-word phrases included.
+records and rare elsewhere, two-word phrases included when the records write them so
+(:func:`phrases_as_written`), a word mostly said in a phrase put as that phrase.
 
 Each topic of the final model keeps its own stability; topics below
 ``stable_threshold`` are flagged ``stable=False`` in every output, never hidden.
@@ -50,6 +51,8 @@ documents and the final model is fitted on all of them.
 
 from __future__ import annotations
 
+import itertools
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -174,6 +177,60 @@ def distinctive_terms(
     spread = counts.sum(axis=0)
     weight = within * np.log1p(counts.sum() / counts.shape[0] / np.maximum(spread, 1e-12))
     return [[str(terms[i]) for i in row] for row in top_indices(weight, top_n)]
+
+
+#: Where the words of a label's phrase may not be apart: a sentence's or clause's end, a
+#: bracket.
+_BREAKS = re.compile(r"(?<=[.!?;:])\s+|[()\[\]]")
+#: How many records holding a phrase are read to see how it is written there.
+_PHRASE_SAMPLE = 50
+
+
+def phrases_as_written(
+    phrases: Iterable[str], texts: list[str], binary: csr_matrix, vocabulary: dict, words: Any
+) -> set[str]:
+    """The two-word terms written as such, side by side in one sentence, in most records.
+
+    The vectoriser pairs words that stand apart: across a sentence's end ("...staff
+    care. Try..." gives "care try") or across a left-out word ("primary care could try"
+    gives "care try" too). Such a pair is a feature of the model but no phrase a reader
+    knows, so labels leave it out. For each phrase, the first ``_PHRASE_SAMPLE``
+    records that hold it are split at sentence ends and brackets, and each part into
+    ``words`` (the model's own preprocessing and tokens, nothing left out).
+    """
+    kept = set()
+    columns = binary.tocsc()
+    for phrase in phrases:
+        rows = columns[:, vocabulary[phrase]].indices[:_PHRASE_SAMPLE]
+        written = sum(
+            any(phrase in _pairs(words(part)) for part in _BREAKS.split(texts[row])) for row in rows
+        )
+        if 2 * written >= len(rows):
+            kept.add(phrase)
+    return kept
+
+
+def _said_as_phrases(terms: list[str], counts: dict[str, float]) -> list[str]:
+    """``terms`` with a word that is mostly said in one of their phrases put as that phrase.
+
+    "psychological" becomes "psychological safety" when at least half of the records
+    holding the word hold the phrase, and the phrase's other word is not among the terms
+    before it ("pleural", "malignant" stay two terms rather than "malignant pleural");
+    the phrase's own place is then given up.
+    """
+    out: list[str] = []
+    for term in terms:
+        before = {word for t in out for word in t.split()}
+        if term in out or term in before:
+            continue
+        holding = [p for p in terms if term in p.split() and not (set(p.split()) - {term}) & before]
+        best = max((p for p in holding if " " in p), key=lambda p: (counts[p], p), default="")
+        out.append(best if " " not in term and best and 2 * counts[best] >= counts[term] else term)
+    return out
+
+
+def _pairs(tokens: list[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
 
 
 def join_facets(doc_topic: np.ndarray) -> np.ndarray:
@@ -434,11 +491,28 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.join_ = fit.member
         self.doc_topic_ = fit.doc_topic
         self.top_terms_ = [[str(self.terms_[i]) for i in t] for t in fit.top]
-        self.label_terms_ = distinctive_terms(binary, fit.doc_topic, self.terms_, self.top_n)
+        self.label_terms_ = self._label_terms(texts, binary, fit.doc_topic)
         self.topic_stability_ = np.asarray(stability, dtype=float)
         self.topic_coherence_ = np.asarray(coherence, dtype=float)
         self.converged_ = bool(getattr(fit.model, "n_iter_", 0) < fit.model.max_iter)
         return self
+
+    def _label_terms(
+        self, texts: list[str], binary: csr_matrix, doc_topic: np.ndarray
+    ) -> list[list[str]]:
+        """Each topic's ``top_n`` most distinctive terms, less phrases not written as such."""
+        ranked = distinctive_terms(binary, doc_topic, self.terms_, 2 * self.top_n)
+        phrases = {term for terms in ranked for term in terms if " " in term}
+        vectoriser = self.vectorizer_
+        tokens, prepare = vectoriser.build_tokenizer(), vectoriser.build_preprocessor()
+        kept = phrases_as_written(
+            sorted(phrases), texts, binary, vectoriser.vocabulary_, lambda t: tokens(prepare(t))
+        )
+        counts = dict(zip(self.terms_, np.asarray(binary.sum(axis=0)).ravel(), strict=True))
+        return [
+            _said_as_phrases([t for t in terms if " " not in t or t in kept], counts)[: self.top_n]
+            for terms in ranked
+        ]
 
     def _select(self, x: csr_matrix) -> tuple[int, tuple | None]:
         """The k to use, and its scored fit when that was made on every document."""
@@ -516,13 +590,13 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     # -- description ------------------------------------------------------------------
     def labels(self, n_terms: int = 3) -> list[str]:
-        """A short label per topic: its most distinctive terms, less words in a phrase."""
+        """A short label per topic: its most distinctive terms, no word twice."""
         out = []
         for terms in getattr(self, "label_terms_", self.top_terms_):
             picked: list[str] = []
             for term in terms:
                 words = {stem(w) for w in term.split()}
-                if any(words <= p or p <= words for p in map(_stems, picked)):
+                if any(words & p for p in map(_stems, picked)):  # no word twice
                     continue
                 picked.append(term)
                 if len(picked) == n_terms:

@@ -16,6 +16,7 @@ from scoping.topics import (
     draft_tag,
     match_topics,
     npmi,
+    record_text,
     top_indices,
 )
 
@@ -294,6 +295,30 @@ def test_labels_are_the_most_distinctive_terms_not_the_most_frequent():
     ]
 
 
+def test_a_label_phrase_is_written_as_such_and_a_word_said_in_a_phrase_is_put_as_it():
+    from scoping.topics import phrases_as_written
+
+    texts = [
+        "Psychological safety in teams. Staff care. Try small changes.",
+        "Psychological safety of nurses; primary care could try rounds.",
+        "Psychological safety and voice. Primary care could try huddles.",
+        "Night shifts and fatigue of ambulance crews.",
+        "Fatigue in ambulance crews after night shifts.",
+        "Ambulance crews: fatigue, night shifts.",
+    ]
+    model = TopicModel(n_topics=2, min_df=1, max_df=1.0, random_state=0).fit(texts)
+    vectoriser, x = model.vectorizer_, model.vectorizer_.transform(texts)
+    assert {"care try", "psychological safety"} <= set(model.terms_)  # both are features
+    split = vectoriser.build_tokenizer()
+    written = phrases_as_written(
+        ["care try", "psychological safety"], texts, (x > 0).tocsr(), vectoriser.vocabulary_,
+        lambda t: split(t.lower()),
+    )  # fmt: skip
+    assert written == {"psychological safety"}  # across a sentence end, or over "could"
+    (label,) = [t for t in model.labels() if "psychological" in t]
+    assert "care try" not in label and "psychological safety" in label.split(" / ")
+
+
 #: Method words as issue #23 names them, kept here apart from the shipped list.
 METHOD = {
     "trial",
@@ -348,6 +373,13 @@ def test_a_small_real_corpus_gets_few_stable_subject_topics(gambling):
     assert len(table) <= 8  # 278 works: the range is 3..8
     assert (~table["stable"]).sum() * 3 <= len(table)  # at most a third flagged
     assert not any(_methodical(label) for label in table["label"])
+    texts = " ".join(record_text(pd.read_parquet(gambling / "unique.parquet"))).lower()
+    for label in table["label"]:  # phrases as written, no word twice
+        terms = label.split(" / ")
+        words = [w for t in terms for w in t.split()]
+        assert len(words) == len(set(words)), label
+        assert all(t in texts for t in terms if " " in t), label
+    assert any(" " in t for label in table["label"] for t in label.split(" / "))
     _, with_methods = run(gambling, TopicModel(method_words=False))
     assert any(w in METHOD for terms in with_methods["top_terms"] for w in terms.split("; "))
 
