@@ -443,10 +443,13 @@ class Pack:
                 f"{MIN_TOPIC_RECORDS} records upwards, so none are shown.</p>"
             )
         info = d.topic_info
+        low, high = info.k_range
         how = (
-            f"chosen by coherence and stability over k = {info.k_range[0]} to {info.k_range[1]}"
-            if info.auto
-            else "as set"
+            "as set"
+            if not info.auto
+            else f"chosen by coherence and stability over k = {low} to {high}"
+            if low < high
+            else f"k = {low}: with {n:,} records no other number is tried"
         )
         if info.fitted != info.k:
             how += (

@@ -102,6 +102,11 @@ def test_the_topics_section_says_when_facets_were_joined(demo):
     text = str(joined.topics_section())
     assert f"finds {info.k} topics" in text
     assert f"of the {info.k + 2} topics fitted, those that turn up in the same records" in text
+    one_k = Pack(replace(pack.data, topic_info=replace(info, k_range=(3, 3))))
+    assert "(k = 3: with" in str(one_k.topics_section())  # not "over k = 3 to 3"
+    assert "over k = 3 to 5" in str(
+        Pack(replace(pack.data, topic_info=replace(info, k_range=(3, 5)))).topics_section()
+    )
 
 
 def test_a_packs_topics_leave_out_the_workspaces_stop_words_and_the_demo_marker(demo_copy):
