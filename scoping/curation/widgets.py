@@ -387,7 +387,8 @@ class ScreeningWidget(w.VBox):
             f"<b>{len(own)}</b> screened of <b>{len(self.records)}</b>; "
             f"{includes} included so far ({html.escape(self.reviewer)})"
         )
-        return line + (f"; {len(settled)} disagreement(s) resolved" if settled else "")
+        plural = "s" if len(settled) > 1 else ""
+        return line + (f"; {len(settled)} disagreement{plural} resolved" if settled else "")
 
     def _fill(self, standing: pd.DataFrame) -> None:
         """Show the reason, tags and note of the reviewer's standing decision on a record.

@@ -116,7 +116,7 @@ def test_blind_mode_hides_conflicts_and_resolver_sees_them(records, store):
     resolver.buttons["include"].click()  # the resolution: one action
     assert resolver.candidates() == [] and "Nothing to show" in resolver.card.value
     # a resolution is counted as one, not as the resolver's own screening
-    assert "<b>0</b> screened of <b>3</b>; 0 included so far (Cy); 1 disagreement(s) resolved" in (
+    assert "<b>0</b> screened of <b>3</b>; 0 included so far (Cy); 1 disagreement resolved" in (
         resolver.progress.value
     )
     resolver.filter.value = "unscreened"
