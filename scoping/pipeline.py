@@ -61,9 +61,7 @@ class Context:
 
     def topic_model(self) -> topics.TopicModel:
         """The corpus topic model of this run."""
-        words = self.space.topic_stop_words()
-        if self.synthetic:
-            words += topics.DEMO_MARK_WORDS
+        words = topics.corpus_stop_words(self.space.topic_stop_words(), self.synthetic)
         return topics.TopicModel(random_state=self.seed, n_jobs=-1, stop_words=words)
 
 

@@ -92,6 +92,18 @@ METHOD_WORDS = _method_words()
 #: ("[Synthetic demo]"), left out of that corpus's topic terms: its topics are about the
 #: invented subjects (the packs still say SYNTHETIC on every page).
 DEMO_MARK_WORDS = ("synthetic", "demo")
+
+
+def corpus_stop_words(given: Iterable[str], synthetic: bool) -> tuple[str, ...]:
+    """The words a corpus's topic models leave out besides the shipped lists.
+
+    The workspace's own (``topics: stop_words``) and, on the synthetic demonstration
+    corpus, its title marker (:data:`DEMO_MARK_WORDS`). The corpus model and every
+    pack's own model take them from here.
+    """
+    return tuple(given) + (DEMO_MARK_WORDS if synthetic else ())
+
+
 #: Most topics a search widened from the top of its range may reach.
 K_CEILING = 30
 #: Largest share of a k's topics that may be unstable for that k to be chosen.

@@ -23,7 +23,13 @@ from ..errors import InputError
 from ..form import load_form
 from ..io.writers import is_retracted, link, vancouver
 from ..tags import Codebook, load_codebook
-from ..topics import DEMO_MARK_WORDS, TopicModel, describe, document_topics, record_text
+from ..topics import (
+    TopicModel,
+    corpus_stop_words,
+    describe,
+    document_topics,
+    record_text,
+)
 from ..workspace import Workspace
 from . import synthesis
 from .params import AUDIENCES, SETTINGS, PackParams
@@ -210,7 +216,11 @@ def compute(params: PackParams, workspace: str | Path = "") -> PackData:
         records=records.reset_index(drop=True),
         funnel=funnel,
         evidence=pd.DataFrame(),
-        **_topics(records.reset_index(drop=True), params, _topic_stop_words(space, base)),
+        **_topics(
+            records.reset_index(drop=True),
+            params,
+            corpus_stop_words(space.topic_stop_words(), base["synthetic"]),
+        ),
     )
     numbers = {"records in this pack": list(data.records["record_id"])}
     numbers |= {f"funnel: {step}": list(ids) for step, ids in funnel}
@@ -434,11 +444,6 @@ def included_works(flow: dict[str, Any]) -> set[str]:
         return set(boxes["included"])
     waiting = set(boxes["awaiting_retrieval"]) | set(boxes["awaiting_assessment"])
     return set(boxes["studies_included"]) | waiting
-
-
-def _topic_stop_words(space: Workspace, base: dict[str, Any]) -> tuple[str, ...]:
-    """The workspace's topic stop words, and the demo's title marker on the demo corpus."""
-    return space.topic_stop_words() + (DEMO_MARK_WORDS if base["synthetic"] else ())
 
 
 def _topics(
