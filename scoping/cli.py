@@ -212,8 +212,15 @@ def draft(folder: Path, form: Path | None, codebook: Path | None) -> None:
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--k", "k", default="auto", show_default=True, help="Topics, or 'auto'.")
-@click.option("--k-min", type=int, default=None, help="Smallest k tried by 'auto' [scaled].")
-@click.option("--k-max", type=int, default=None, help="Largest k tried by 'auto' [scaled].")
+@click.option(
+    "--k-min", type=int, default=None, help="Smallest k fitted by 'auto' [scaled with the corpus]."
+)
+@click.option(
+    "--k-max",
+    type=int,
+    default=None,
+    help="Largest k fitted by 'auto' [scaled]; facets then joined may show fewer topics.",
+)
 @click.option(
     "--keywords/--no-keywords",
     default=False,
