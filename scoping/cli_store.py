@@ -54,6 +54,12 @@ def init(location: str | None, workspace: Path, roles: str | None) -> None:
             f"{', '.join(map(str, applied))}); roles {done['roles']['reviewer_role']} and "
             f"{done['roles']['lead_role']}"
         )
+        for group, logins in done["members"].items():
+            if logins:  # roles made beforehand, members and all
+                click.echo(
+                    f"note: {group} has members already ({', '.join(logins)}), who may record "
+                    f"in this store; remove one in psql: REVOKE {group} FROM LOGIN"
+                )
         return
     if Path(where).exists():
         raise InputError(f"{where}: exists already; `scoping store upgrade` brings it up to date.")
@@ -110,6 +116,8 @@ def status(location: str | None, workspace: Path) -> None:
             f"  schema version {found['version']}; group roles {roles['reviewer_role']} "
             f"(reviewers) and {roles['lead_role']} (leads)"
         )
+        for group, logins in found["members"].items():
+            click.echo(f"  members of {group}: {', '.join(logins) or 'none'}")
         for login, reviewer in found["reviewers"]:
             click.echo(f"  login {login} records as {reviewer}")
         click.echo(f"  blind stages: {', '.join(found['blind']) or 'none'}")

@@ -386,7 +386,7 @@ def hidden_stages(db: psycopg.Connection) -> list[str]:
 
 
 def status(url: str) -> dict[str, Any]:
-    """The store's version, size, roles, bound names and blind stages."""
+    """The store's version, size, roles, their members, bound names and blind stages."""
     with _admin(url) as db:
         version = installed_version(db)
         if not version:
@@ -400,7 +400,19 @@ def status(url: str) -> dict[str, Any]:
                 "SELECT role::text, reviewer FROM scoping.reviewer_names ORDER BY role"
             ).fetchall(),
             "blind": blind_stages(db),
+            "members": _members(db, [settings["reviewer_role"], settings["lead_role"]]),
         }
+
+
+def _members(db: psycopg.Connection, groups: list[str]) -> dict[str, list[str]]:
+    """The logins in each group role (who may record in this store), sorted."""
+    found = db.execute(
+        "SELECT g.rolname::text, m.rolname::text FROM pg_auth_members a "
+        "JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+        "WHERE g.rolname = ANY(%s) ORDER BY 1, 2",
+        [groups],
+    ).fetchall()
+    return {group: [m for g, m in found if g == group] for group in groups}
 
 
 def _need_store(db: psycopg.Connection, url: str) -> None:

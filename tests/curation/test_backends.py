@@ -126,8 +126,17 @@ def test_group_roles_with_rights_in_another_database_are_refused(pg_cluster):
     with psycopg.connect(pg_cluster.url(database=second), autocommit=True) as db:
         assert not db.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'scoping'").fetchone()
         db.execute("CREATE ROLE made_reviewer NOLOGIN; CREATE ROLE made_lead NOLOGIN")
-    # roles an administrator made for this store, holding no rights elsewhere, are taken
-    assert pgschema.migrate(pg_cluster.url(database=second), roles="made", fresh=True) == [1, 2]
+        db.execute("GRANT made_reviewer TO ann")
+    # roles an administrator made for this store, holding no rights elsewhere, are taken,
+    # and whoever is in them already is named
+    made = CliRunner().invoke(
+        main, ["store", "init", pg_cluster.url(database=second), "--roles", "made"]
+    )
+    assert made.exit_code == 0, made.output
+    assert "note: made_reviewer has members already (ann), who may record" in made.output
+    assert "made_lead has members" not in made.output
+    status = CliRunner().invoke(main, ["store", "status", pg_cluster.url(database=second)])
+    assert "members of made_reviewer: ann" in status.output, status.output
 
 
 def test_a_refused_decision_is_set_aside_never_sent_later_under_another_login(
