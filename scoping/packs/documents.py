@@ -54,8 +54,7 @@ def flow_line(data: PackData) -> str:
     c = data.flow["counts"]
     line = (
         f"{sum(c['identified'].values()):,} records found in {len(c['identified'])} sources; "
-        f"{c['screened']:,} unique works screened; {c['included']:,} included at title and "
-        "abstract"
+        f"{_screening(c)}; {c['included']:,} included at title and abstract"
     )
     if "sought" in c:
         studies = c.get("included_studies", c["studies_included"])
@@ -64,6 +63,23 @@ def flow_line(data: PackData) -> str:
             f"({c['studies_included']:,} reports)"
         )
     return line + f"; {len(data.records):,} in this pack."
+
+
+def _screening(c: dict) -> str:
+    """How far title and abstract screening has gone: unique works, screened, not yet.
+
+    The PRISMA box "screened" holds every unique work, decided or not; a reader takes
+    "261 screened" to mean 261 decided, so works not yet screened, and those marked
+    maybe, are said apart.
+    """
+    maybe, waiting = c["maybe"], c["not_yet_screened"]
+    if not (maybe or waiting):
+        return f"{c['screened']:,} unique works screened"
+    done = f"{c['screened'] - waiting:,} screened"
+    done += f" ({maybe:,} of them marked maybe)" if maybe else ""
+    return f"{c['screened']:,} unique works: {done}" + (
+        f", {waiting:,} not yet screened" if waiting else ""
+    )
 
 
 # --------------------------------------------------------------------- summary
