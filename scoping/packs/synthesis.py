@@ -364,21 +364,52 @@ def lead_messages(found: list[Study], audience: str) -> list[Message]:
 
 
 def _change_ideas(found: list[Study]) -> list[Message]:
+    """Each change idea the studies' authors suggest, with what those studies found.
+
+    An idea is the authors' suggestion, not a tested result: each says how many of its
+    studies reported an improvement and how many a worse outcome (its ``caution``, kept
+    however short the message is cut). Ideas whose studies reported an improvement come
+    first, then by how many studies suggest them.
+    """
     ideas: dict[str, list[Study]] = {}
     for study in found:
         if study.change_ideas:
             ideas.setdefault(study.change_ideas.strip(), []).append(study)
-    ranked = sorted(ideas.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ranked = sorted(
+        ideas.items(), key=lambda kv: (-len(_reporting(kv[1], "improved")), -len(kv[1]), kv[0])
+    )
     return [
         Message(
             "change ideas",
             idea,
             tuple(sorted(s.record_id for s in studies_)),
             f"change idea: {idea[:60]}",
-            draft=_is_draft(studies_, ("change_ideas",)),
+            draft=_is_draft(studies_, ("change_ideas", *OUTCOME_FIELDS)),
+            caution=_found(studies_),
         )
         for idea, studies_ in ranked
     ]
+
+
+def _reporting(found: list[Study], direction: str) -> list[Study]:
+    """The studies reporting ``direction`` on at least one outcome."""
+    return [s for s in found if direction in s.directions.values()]
+
+
+def _found(found: list[Study]) -> str:
+    """What the studies behind a change idea found, in a few words.
+
+    >>> s = Study("r1", (), ("Cost",), {"Cost": "worse"}, "", (), "", "Idea.", "charted", True)
+    >>> _found([s, replace(s, record_id="r2", directions={"Cost": "improved"})])
+    '(2 studies suggest it: 1 reported an improvement, 1 a worse outcome.)'
+    """
+    better, worse = len(_reporting(found, "improved")), len(_reporting(found, "worse"))
+    return (
+        f"({_studies(len(found))} {'suggests' if len(found) == 1 else 'suggest'} it: "
+        f"{better or 'none'} reported an improvement"
+        + (f", {worse} a worse outcome" if worse else "")
+        + ".)"
+    )
 
 
 def _improving(found: list[Study]) -> list[Message]:
@@ -469,7 +500,7 @@ def flag_retracted(messages: list[Message], retracted: dict[str, str]) -> list[M
         elif named:
             verb = "has" if len(named) == 1 else "have"
             caution = f"{len(named)} of them {verb} been retracted ({'; '.join(named)})."
-            message = replace(message, caution=caution)
+            message = replace(message, caution=f"{message.caution} {caution}".strip())
         out.append(message)
     return out
 

@@ -152,3 +152,43 @@ def test_charted_design_and_setting_replace_the_codebook_tags_in_every_table(dem
     for study in social.studies:
         if "setting" in study.charted:  # chosen by its charted setting, not the abstract's words
             assert care & set(study.charted["setting"][0]), study.record_id
+
+
+def test_a_change_idea_says_what_its_studies_found_and_tested_ideas_come_first():
+    from dataclasses import replace
+
+    from scoping.packs.synthesis import Study, flag_retracted, lead_messages
+
+    untested = Study(
+        record_id="r1",
+        interventions=(),
+        outcomes=("Psychological safety", "Patient safety"),
+        directions={"Psychological safety": "no change", "Patient safety": "worse"},
+        design="Cross-sectional survey",
+        settings=(),
+        key_finding="",
+        change_ideas="Report one piece of excellent care each week.",
+        source="charted",
+        checked=True,
+    )
+    found = [
+        untested,
+        replace(untested, record_id="r2", directions={"Psychological safety": "no change"}),
+        replace(
+            untested,
+            record_id="r3",
+            directions={"Psychological safety": "improved"},
+            change_ideas="Hold a monthly Schwartz Round.",
+        ),
+    ]
+    ideas = [m for m in lead_messages(found, "frontline") if m.section == "change ideas"]
+    assert [m.text for m in ideas] == [
+        "Hold a monthly Schwartz Round.",  # one study, an improvement: first
+        "Report one piece of excellent care each week.",  # two, none improved
+    ]
+    assert ideas[0].shown().endswith("(1 study suggests it: 1 reported an improvement.)")
+    said = "(2 studies suggest it: none reported an improvement, 1 a worse outcome.)"
+    assert ideas[1].shown().endswith(said)
+    assert said in ideas[1].shown(40)  # kept whole however short the message is cut
+    (flagged,) = flag_retracted([ideas[1]], {"r1": "Upton 2010"})
+    assert flagged.shown().endswith(f"{said} 1 of them has been retracted (Upton 2010).")
