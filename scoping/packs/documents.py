@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import PackData
-from .synthesis import Message, clip
+from .synthesis import Message
 
 #: The fixed time stamped into documents (the same pack gives the same bytes).
 FIXED = datetime(2000, 1, 1)
@@ -258,8 +258,25 @@ def _plain(value: Any) -> str:
 
 
 # --------------------------------------------------------------------- slides
+#: A slide's body at 16 pt holds about this many characters a line, and this many lines
+#: (the default 4:3 layout's body box, 8.2 by 5 inches); a citation at 11 pt takes
+#: about 0.65 of the room of body text.
+LINE_CHARS, SLIDE_LINES, CITE_SHARE = 66, 17, 0.65
+#: Longest message on a slide, in characters (about six lines; a longer one is cut at a
+#: clause): long lists go on over further slides rather than lose their counts.
+SLIDE_MESSAGE = 400
+#: The line at the foot of every slide of a pack built on the demonstration corpus.
+SYNTHETIC_FOOT = "SYNTHETIC DEMONSTRATION: invented records, not evidence."
+
+Item = tuple[str, str, bool]
+
+
 def write_pptx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
-    """``slides.pptx``: title, key messages, gap map, flow, change ideas, each theme."""
+    """``slides.pptx``: title, key messages, gap map, flow, change ideas, each theme.
+
+    A list too long for one slide goes on over the next ("continued"), never below the
+    slide's edge; on the demonstration corpus every slide says SYNTHETIC at its foot.
+    """
     from pptx import Presentation
     from pptx.util import Inches, Pt
 
@@ -268,54 +285,84 @@ def write_pptx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
     title = deck.slides.add_slide(deck.slide_layouts[0])
     title.shapes.title.text = _plain(data.name)
     subtitle = title.placeholders[1].text_frame
-    subtitle.text = (
-        "SYNTHETIC DEMONSTRATION: invented records, not evidence.\n" if data.synthetic else ""
-    ) + f"{len(data.records):,} works in this pack; {data.count('charted studies'):,} charted"
+    subtitle.text = (SYNTHETIC_FOOT + "\n" if data.synthetic else "") + (
+        f"{len(data.records):,} works in this pack; {data.count('charted studies'):,} charted"
+    )
     for paragraph in subtitle.paragraphs:
         for run in paragraph.runs:
             run.font.size = Pt(18)
-    _bullets(
-        deck,
-        "Key messages",
-        [(m.shown(220), cite(m.record_ids, 3), m.draft) for m in headline(data)],
-        Pt,
-    )
+
+    def items(messages: list[Message]) -> list[Item]:
+        return [(m.shown(SLIDE_MESSAGE), cite(m.record_ids, 3), m.draft) for m in messages]
+
+    _bullets(deck, "Key messages", items(headline(data)))
     picture = deck.slides.add_slide(deck.slide_layouts[5])
     picture.shapes.title.text = "Evidence and gap map"
     picture.shapes.add_picture(io.BytesIO(gap_png), Inches(0.4), Inches(1.5), width=Inches(9.2))
-    _bullets(deck, "The flow of records", [(flow_line(data), "", False)], Pt)
+    _bullets(deck, "The flow of records", [(flow_line(data), "", False)])
     ideas = [m for m in data.messages if m.section in ("change ideas", "improving")][:6]
     if ideas:
-        _bullets(
-            deck,
-            "Change ideas to test",
-            [(m.shown(220), cite(m.record_ids, 3), m.draft) for m in ideas],
-            Pt,
-        )
+        _bullets(deck, "Change ideas to test", items(ideas))
     for section, group in _sections(data):
         if section in ("Change ideas to test", "Interventions with studies reporting improvement"):
             continue
-        _bullets(
-            deck, section, [(m.shown(220), cite(m.record_ids, 3), m.draft) for m in group[:6]], Pt
-        )
+        _bullets(deck, section, items(group[:6]))
+    if data.synthetic:
+        for slide in list(deck.slides)[1:]:
+            _foot(slide, SYNTHETIC_FOOT)
     deck.save(path)
     _fix_zip(path)
 
 
-def _bullets(deck: Any, heading: str, items: list[tuple[str, str, bool]], pt: Any) -> None:
-    slide = deck.slides.add_slide(deck.slide_layouts[1])
-    slide.shapes.title.text = _plain(heading)
-    body = slide.placeholders[1].text_frame
-    body.clear()
-    for number, (text, cited, draft) in enumerate(items):
-        paragraph = body.paragraphs[0] if number == 0 else body.add_paragraph()
-        run = paragraph.add_run()
-        run.text = _plain(clip(text, 220))
-        run.font.size = pt(18)
-        if cited:
-            note = paragraph.add_run()
-            note.text = f" ({_plain(cited)})" + (" [draft, not checked]" if draft else "")
-            note.font.size, note.font.italic = pt(12), True
+def _bullets(deck: Any, heading: str, items: list[Item]) -> None:
+    """One slide of bullets, or more when they do not fit ("heading (continued)")."""
+    from pptx.util import Pt
+
+    for page, chunk in enumerate(_slide_pages(items)):
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = _plain(heading) + (" (continued)" if page else "")
+        body = slide.placeholders[1].text_frame
+        body.clear()
+        for number, (text, cited, draft) in enumerate(chunk):
+            paragraph = body.paragraphs[0] if number == 0 else body.add_paragraph()
+            run = paragraph.add_run()
+            run.text = _plain(text)
+            run.font.size = Pt(16)
+            if cited:
+                note = paragraph.add_run()
+                note.text = f" ({_plain(cited)})" + (" [draft, not checked]" if draft else "")
+                note.font.size, note.font.italic = Pt(11), True
+
+
+def _slide_pages(items: list[Item]) -> list[list[Item]]:
+    """``items`` in runs that each fit one slide's body (at least one item a slide).
+
+    >>> [len(p) for p in _slide_pages([("x" * 200, "Lee 2020", False)] * 6)]
+    [4, 2]
+    """
+    pages: list[list[Item]] = [[]]
+    used = 0
+    for text, cited, draft in items:
+        note = f" ({cited})" + (" [draft, not checked]" if draft else "") if cited else ""
+        lines = -(-int(len(text) + CITE_SHARE * len(note)) // LINE_CHARS)
+        if pages[-1] and used + lines > SLIDE_LINES:
+            pages.append([])
+            used = 0
+        pages[-1].append((text, cited, draft))
+        used += lines
+    return pages
+
+
+def _foot(slide: Any, text: str) -> None:
+    """A line of small bold red text at the foot of ``slide``."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    box = slide.shapes.add_textbox(Inches(0.5), Inches(7.05), Inches(9.0), Inches(0.35))
+    run = box.text_frame.paragraphs[0].add_run()
+    run.text = text
+    run.font.size, run.font.bold = Pt(11), True
+    run.font.color.rgb = RGBColor(0xB0, 0x00, 0x20)
 
 
 # --------------------------------------------------------------------- fixed bytes

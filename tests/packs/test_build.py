@@ -347,6 +347,23 @@ def test_word_and_slides_open_in_libreoffice(built, tmp_path):
     assert len(PdfReader(document).pages) >= 2 and len(PdfReader(slides).pages) >= 5
 
 
+def test_every_slide_says_synthetic_and_long_lists_go_on_over_the_next(built):
+    from pptx import Presentation
+
+    from scoping.packs.documents import SYNTHETIC_FOOT
+
+    _, out, _ = built
+    deck = Presentation(str(out / "slides.pptx"))
+    texts = [
+        [shape.text_frame.text for shape in s.shapes if shape.has_text_frame] for s in deck.slides
+    ]
+    assert all(SYNTHETIC_FOOT in "\n".join(t) for t in texts)  # a slide copied out says it
+    titles = [t[0] for t in texts]
+    for number, title in enumerate(titles):
+        if title.endswith(" (continued)"):
+            assert titles[number - 1] in (title.removesuffix(" (continued)"), title)
+
+
 def test_what_changed_names_exactly_the_new_records(demo_copy):
     spec = PackSpec("burnout-frontline", {"themes": ["burnout"], "audience": "frontline"})
     first = json.loads((build_pack(spec, demo_copy) / "trace.json").read_text())
