@@ -35,11 +35,15 @@ SUMMARY_MESSAGES = 5
 def headline(data: PackData) -> list[Message]:
     """The three to five messages a one-page summary and the title slide carry.
 
-    The audience's lead first, then the first message of each theme; quotes last.
+    The audience's lead first, then for each theme its result on the outcome it names
+    (else its first message); quotes last.
     """
     chosen: list[Message] = []
     seen: set[str] = set()
+    preferred = {m.section for m in data.messages if m.headline}
     for message in sorted(data.messages, key=lambda m: (m.quote, m.draft)):
+        if message.section in preferred and not message.headline:
+            continue
         if message.section in seen and len(chosen) >= 3:
             continue
         seen.add(message.section)

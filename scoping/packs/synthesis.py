@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..text import stem
 from .params import PackParams
 
 #: Outcome domains that speak to organisational leaders (cost, culture, the workforce).
@@ -254,6 +255,9 @@ class Message:
     draft: bool = False
     quote: bool = False
     caution: str = ""
+    #: The message a summary carries for its section: a theme's result on the outcome
+    #: the theme names ("Burnout: ..." for "Staff burnout and distress").
+    headline: bool = False
 
     def shown(self, limit: int | None = None) -> str:
         """The message as a reader sees it, in plain text.
@@ -462,8 +466,9 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
             draft=_is_draft(found, STUDY_FIELDS),
         )
     ]
-    outcomes = Counter(o for s in found for o in s.outcomes).most_common(3)
-    for outcome, _ in outcomes:
+    counted = Counter(o for s in found for o in s.outcomes)
+    named = [o for o in counted if _names(label, o)]  # the theme's own outcome, first
+    for outcome in dict.fromkeys([*named[:1], *(o for o, _ in counted.most_common(3))]):
         with_it = [s for s in found if outcome in s.outcomes]
         out.append(
             Message(
@@ -472,6 +477,7 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
                 tuple(sorted(s.record_id for s in with_it)),
                 f"key message: {label}: {outcome}",
                 draft=_is_draft(with_it, OUTCOME_FIELDS),
+                headline=outcome in named[:1],
             )
         )
     quoted = [s for s in found if s.key_finding][:3]
@@ -487,6 +493,16 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
         for s in sorted(quoted, key=lambda s: (s.drafted(("key_findings",)), s.record_id))
     ]
     return out
+
+
+def _names(label: str, outcome: str) -> bool:
+    """Whether a theme's ``label`` names ``outcome``: every word of it, stemmed.
+
+    >>> _names("Staff burnout and distress", "Burnout"), _names("Joy in work", "Wellbeing")
+    (True, False)
+    """
+    words = {stem(w) for w in label.lower().split()}
+    return {stem(w) for w in outcome.lower().split()} <= words
 
 
 def flag_retracted(messages: list[Message], retracted: dict[str, str]) -> list[Message]:

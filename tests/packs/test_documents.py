@@ -23,3 +23,28 @@ def test_the_flow_line_says_how_many_works_are_not_yet_screened():
     assert "(20 of them marked maybe), 30 not yet screened; 143 included" in line
     assert "261 unique works screened" not in line
     assert line.endswith("; 39 in this pack.")
+
+
+def test_a_summary_carries_each_themes_result_on_the_outcome_it_names():
+    from scoping.packs.documents import headline
+    from scoping.packs.synthesis import Study, theme_messages
+
+    study = Study(
+        record_id="r1",
+        interventions=(),
+        outcomes=("Wellbeing", "Patient safety", "Burnout"),
+        directions={"Burnout": "improved", "Wellbeing": "mixed", "Patient safety": "mixed"},
+        design="Randomised controlled trial",
+        settings=(),
+        key_finding="",
+        change_ideas="",
+        source="charted",
+        checked=True,
+    )
+    messages = theme_messages("Staff burnout and distress", [study])
+    assert [m.headline for m in messages] == [False, True, False, False]
+    assert messages[1].text == "Burnout: 1 improved (of 1 study)."  # named: first of the outcomes
+    (shown,) = headline(SimpleNamespace(messages=messages))
+    assert shown is messages[1]
+    joy = theme_messages("Joy in work", [study])  # names no outcome: its first message
+    assert headline(SimpleNamespace(messages=joy))[0].text.startswith("1 study looked at joy")
