@@ -454,7 +454,9 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
     if not found:
         return []
     settings = Counter(s for study in found for s in study.settings).most_common(3)
-    where = f", mostly in {', '.join(s.lower() for s, _ in settings)}" if settings else ""
+    # counted: the commonest settings may hold well under half of the studies
+    places = ", ".join(f"{s.lower()} ({n})" for s, n in settings)
+    where = f", most often in {places}" if settings else ""
     charted = sum(s.source == "charted" for s in found)
     out = [
         Message(

@@ -93,6 +93,9 @@ def test_one_study_and_an_unknown_design_read_as_english():
     texts = [m.text for m in theme_messages("Burnout", [study, replace(study, record_id="r2")])]
     assert texts[0].startswith("2 studies looked at burnout (0 of them charted by the group): ")
     assert "2 of design not known" in texts[0] and "knowns" not in texts[0]
+    placed = replace(study, settings=("Primary care",))
+    where = theme_messages("Burnout", [placed, replace(placed, settings=("Care homes",)), placed])
+    assert where[0].text.endswith(", most often in primary care (2), care homes (1).")
     one = [m.text for m in theme_messages("Burnout", [study])]
     assert one[0].startswith("1 study looked at burnout") and "1 of design not known" in one[0]
     assert one[1] == "Wellbeing: 1 not charted (of 1 study)."
