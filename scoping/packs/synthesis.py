@@ -469,7 +469,7 @@ def theme_messages(label: str, found: list[Study]) -> list[Message]:
         )
     ]
     counted = Counter(o for s in found for o in s.outcomes)
-    named = [o for o in counted if _names(label, o)]  # the theme's own outcome, first
+    named = [o for o, _ in counted.most_common() if _names(label, o)]  # the theme's own, first
     for outcome in dict.fromkeys([*named[:1], *(o for o, _ in counted.most_common(3))]):
         with_it = [s for s in found if outcome in s.outcomes]
         out.append(
