@@ -167,9 +167,10 @@ def write_docx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
             0
         ].bold = True
     doc.add_heading(data.name, level=0)
-    _toc(doc)
+    sections = _sections(data)
+    _toc(doc, ["Key messages", *(f"    {name}" for name, _ in sections), *DOCX_AFTER])
     doc.add_heading("Key messages", level=1)
-    for section, group in _sections(data):
+    for section, group in sections:
         doc.add_heading(section, level=2)
         for message in group:
             item = doc.add_paragraph(style="List Bullet")
@@ -177,11 +178,11 @@ def write_docx(data: PackData, cite: Any, gap_png: bytes, path: Path) -> None:
             item.add_run(f" ({cite(message.record_ids)})").italic = True
             if message.draft:
                 item.add_run(" [draft, not checked by a reviewer]").bold = True
-    doc.add_heading("What changed since the last briefing", level=1)
+    doc.add_heading(DOCX_AFTER[0], level=1)
     doc.add_paragraph(_changes_line(data))
-    doc.add_heading("Flow of records", level=1)
+    doc.add_heading(DOCX_AFTER[1], level=1)
     doc.add_paragraph(flow_line(data))
-    doc.add_heading("Evidence and gap map", level=1)
+    doc.add_heading(DOCX_AFTER[2], level=1)
     doc.add_picture(io.BytesIO(gap_png), width=Cm(16))
     _evidence_table(doc, data)
     doc.save(path)
@@ -212,24 +213,44 @@ def _changes_line(data: PackData) -> str:
     )
 
 
-def _toc(doc: Any) -> None:
-    """A table-of-contents field: Word (or LibreOffice) fills it in on opening."""
+#: The Word file's headings after the key messages, in order.
+DOCX_AFTER = (
+    "What changed since the last briefing",
+    "Flow of records",
+    "Evidence and gap map",
+    "Evidence table",
+)
+
+
+def _toc(doc: Any, headings: list[str]) -> None:
+    """A table-of-contents field showing ``headings`` until Word updates it.
+
+    The field's shown result is the list of headings (a reader of the file as saved,
+    in Word, LibreOffice or a viewer, sees the contents); it is marked for Word to
+    update, with page numbers, on opening.
+    """
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     run = doc.add_paragraph().add_run()
+    shown = [("text", "Contents")] + [x for h in headings for x in (("break", None), ("text", h))]
     for kind, text in (
         ("begin", None),
         (None, 'TOC \\o "1-2" \\h \\z \\u'),
         ("separate", None),
-        ("text", "Contents: update this field to list the headings."),
+        *shown,
         ("end", None),
     ):
         if kind in ("begin", "separate", "end"):
             element = OxmlElement("w:fldChar")
             element.set(qn("w:fldCharType"), kind)
+            if kind == "begin":
+                element.set(qn("w:dirty"), "true")
+        elif kind == "break":
+            element = OxmlElement("w:br")
         elif kind == "text":
             element = OxmlElement("w:t")
+            element.set(qn("xml:space"), "preserve")
             element.text = text
         else:
             element = OxmlElement("w:instrText")
@@ -239,7 +260,7 @@ def _toc(doc: Any) -> None:
 
 
 def _evidence_table(doc: Any, data: PackData) -> None:
-    doc.add_heading("Evidence table", level=1)
+    doc.add_heading(DOCX_AFTER[3], level=1)
     columns = ["citation", "design", "setting", "screening decision"]
     rows = data.evidence[columns].head(250)
     table = doc.add_table(rows=1, cols=len(columns))

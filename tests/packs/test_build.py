@@ -345,6 +345,9 @@ def test_word_and_slides_open_in_libreoffice(built, tmp_path):
     document = _office_opens(out / "pack.docx", tmp_path)
     slides = _office_opens(out / "slides.pptx", tmp_path)
     assert len(PdfReader(document).pages) >= 2 and len(PdfReader(slides).pages) >= 5
+    first = PdfReader(document).pages[0].extract_text()
+    assert "Contents" in first and "Flow of records" in first and "Evidence table" in first
+    assert "update this field" not in first  # the contents as saved, not a placeholder
 
 
 def test_every_slide_says_synthetic_and_long_lists_go_on_over_the_next(built):
