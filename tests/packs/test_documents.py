@@ -25,21 +25,14 @@ def test_the_flow_line_says_how_many_works_are_not_yet_screened():
     assert line.endswith("; 39 in this pack.")
 
 
-def test_a_summary_carries_each_themes_result_on_the_outcome_it_names():
+def test_a_summary_carries_each_themes_result_on_the_outcome_it_names(make_study):
     from scoping.packs.documents import headline
-    from scoping.packs.synthesis import Study, theme_messages
+    from scoping.packs.synthesis import theme_messages
 
-    study = Study(
-        record_id="r1",
-        interventions=(),
+    study = make_study(
         outcomes=("Wellbeing", "Patient safety", "Burnout"),
         directions={"Burnout": "improved", "Wellbeing": "mixed", "Patient safety": "mixed"},
         design="Randomised controlled trial",
-        settings=(),
-        key_finding="",
-        change_ideas="",
-        source="charted",
-        checked=True,
     )
     messages = theme_messages("Staff burnout and distress", [study])
     assert [m.headline for m in messages] == [False, True, False, False]

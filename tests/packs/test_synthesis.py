@@ -73,22 +73,13 @@ def test_no_charting_and_no_drafts_is_said_plainly(tmp_path):
     assert gap_map((), ["A"], ["B"])["n_studies"].tolist() == [0]
 
 
-def test_one_study_and_an_unknown_design_read_as_english():
+def test_one_study_and_an_unknown_design_read_as_english(make_study):
     from dataclasses import replace
 
-    from scoping.packs.synthesis import Study, theme_messages
+    from scoping.packs.synthesis import theme_messages
 
-    study = Study(
-        record_id="r1",
-        interventions=("Peer support",),
-        outcomes=("Wellbeing",),
-        directions={},
-        design="",
-        settings=(),
-        key_finding="",
-        change_ideas="",
-        source="draft",
-        checked=False,
+    study = make_study(
+        interventions=("Peer support",), outcomes=("Wellbeing",), source="draft", checked=False
     )
     texts = [m.text for m in theme_messages("Burnout", [study, replace(study, record_id="r2")])]
     assert texts[0].startswith("2 studies looked at burnout (0 of them charted by the group): ")
@@ -157,22 +148,15 @@ def test_charted_design_and_setting_replace_the_codebook_tags_in_every_table(dem
             assert care & set(study.charted["setting"][0]), study.record_id
 
 
-def test_a_change_idea_says_what_its_studies_found_and_tested_ideas_come_first():
+def test_a_change_idea_says_what_its_studies_found_and_tested_ideas_come_first(make_study):
     from dataclasses import replace
 
-    from scoping.packs.synthesis import Study, flag_retracted, lead_messages
+    from scoping.packs.synthesis import flag_retracted, lead_messages
 
-    untested = Study(
-        record_id="r1",
-        interventions=(),
+    untested = make_study(
         outcomes=("Psychological safety", "Patient safety"),
         directions={"Psychological safety": "no change", "Patient safety": "worse"},
-        design="Cross-sectional survey",
-        settings=(),
-        key_finding="",
         change_ideas="Report one piece of excellent care each week.",
-        source="charted",
-        checked=True,
     )
     found = [
         untested,
